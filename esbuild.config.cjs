@@ -1,0 +1,25 @@
+// The one set of esbuild options: `npm run build` (scripts/build.ts) and serverless-esbuild both use it.
+// CommonJS because serverless-esbuild loads it with require() and calls the export.
+
+/** @returns {import('esbuild').BuildOptions & { outputFileExtension: string, exclude: string[] }} */
+const esbuildOptions = () => ({
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node24',
+  outputFileExtension: '.mjs',
+  // Prefer packages' ES module builds: smaller bundles, and no CommonJS wrappers to evaluate at cold start.
+  mainFields: ['module', 'main'],
+  // The Tencent SDK's one HTTP dependency, served by node:http instead (lib/teo/http-transport.ts).
+  alias: { 'node-fetch': './lib/teo/http-transport.ts' },
+  // CommonJS dependencies call require() for Node built-ins; an ES module has none unless given one.
+  banner: {
+    js: "import{createRequire as __rotatorRequire}from'node:module';const require=__rotatorRequire(import.meta.url);",
+  },
+  legalComments: 'none',
+  // Everything is bundled: nothing is left for serverless-esbuild to install next to the bundle.
+  exclude: [],
+});
+
+module.exports = esbuildOptions;

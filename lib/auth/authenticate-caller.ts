@@ -1,0 +1,41 @@
+// SPEC §4: which credential a request presents, and whose it is. Runs before anything reads the body.
+import { verifyBearerToken } from '#lib/auth/bearer.ts';
+import type { AuthKind, Caller } from '#lib/callers.ts';
+import { AuthenticationFailed } from '#lib/errors.ts';
+import type { HttpRequest } from '#lib/http/request.ts';
+
+export interface AuthenticatedCaller {
+  readonly caller: Caller;
+  readonly kind: AuthKind;
+}
+
+const WEBHOOK_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'];
+
+/** Exactly one kind of credential, and it must verify; anything else is the same AuthenticationFailed. */
+export function authenticateCaller(request: HttpRequest, callers: readonly Caller[]): AuthenticatedCaller {
+  const kinds = presentedKinds(request);
+  if (kinds.length === 0) throw new AuthenticationFailed('no credential presented');
+  if (kinds.length > 1)
+    throw new AuthenticationFailed(`credentials of several kinds presented: ${kinds.join(', ')}`);
+  const [kind] = kinds as [AuthKind];
+  const caller = kind === 'bearer' ? bearerCaller(request, callers) : undefined;
+  if (caller === undefined) throw new AuthenticationFailed(`${kind} credential did not verify`);
+  return { caller, kind };
+}
+
+function presentedKinds(request: HttpRequest): AuthKind[] {
+  const authorization = request.headers.get('authorization');
+  const kinds: AuthKind[] = [];
+  // With AWS_IAM auth, the Authorization header carries the SigV4 signature AWS already verified: part of 'iam'.
+  if (authorization !== undefined && !(request.iamPrincipal !== undefined && /^AWS4-/i.test(authorization))) {
+    kinds.push('bearer');
+  }
+  if (WEBHOOK_HEADERS.some((name) => request.headers.has(name))) kinds.push('webhook');
+  if (request.iamPrincipal !== undefined) kinds.push('iam');
+  return kinds;
+}
+
+function bearerCaller(request: HttpRequest, callers: readonly Caller[]): Caller | undefined {
+  const match = /^Bearer +(\S.*)$/i.exec(request.headers.get('authorization') ?? '');
+  return match?.[1] === undefined ? undefined : verifyBearerToken(match[1], callers);
+}

@@ -1,0 +1,136 @@
+// The callers of SPEC §4, parsed once from ROTATOR_CLIENTS into typed credentials and zone grants.
+import * as v from 'valibot';
+import { ZONE_ID_PATTERN } from '#lib/rotation-request.ts';
+
+export type CallerCredential =
+  | { readonly kind: 'bearer'; readonly tokenDigests: readonly Buffer[] }
+  | { readonly kind: 'webhook'; readonly secrets: readonly string[] }
+  | { readonly kind: 'iam'; readonly principals: readonly string[] };
+
+export type AuthKind = CallerCredential['kind'];
+
+export interface Caller {
+  readonly name: string;
+  /** `'*'` grants every zone. */
+  readonly zones: '*' | ReadonlySet<string>;
+  readonly credential: CallerCredential;
+}
+
+export const mayRotate = (caller: Caller, zoneId: string) => caller.zones === '*' || caller.zones.has(zoneId);
+
+const nonEmptyList = <T extends v.GenericSchema<unknown, string>>(item: T, what: string) =>
+  v.pipe(v.array(item, `must be a list of ${what}`), v.minLength(1, `must list at least one of ${what}`));
+
+const CallerEntry = v.strictObject(
+  {
+    name: v.pipe(
+      v.string('name must be a string'),
+      v.regex(/^[A-Za-z0-9._-]{1,64}$/, 'name must be 1 to 64 letters, digits, dots, dashes or underscores'),
+    ),
+    zones: v.union(
+      [v.tuple([v.literal('*')]), nonEmptyList(v.pipe(v.string(), v.regex(ZONE_ID_PATTERN)), 'zone ids')],
+      'zones must be ["*"] or a list of zone ids (zone- followed by 1 to 64 lower-case letters or digits)',
+    ),
+    tokenSha256: v.optional(
+      nonEmptyList(
+        v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/i, 'each tokenSha256 must be 64 hex characters')),
+        'SHA-256 hex digests',
+      ),
+    ),
+    webhookSecrets: v.optional(nonEmptyList(v.string('each webhook secret must be a string'), 'secrets')),
+    iamPrincipals: v.optional(nonEmptyList(v.string('each IAM principal must be a string'), 'ARNs')),
+  },
+  (issue) =>
+    issue.expected === 'never'
+      ? `unknown field '${String(issue.input).slice(0, 40)}'`
+      : issue.input === undefined
+        ? `${issue.expected} is required`
+        : 'must be an object',
+);
+
+type Entry = v.InferOutput<typeof CallerEntry>;
+
+export type ParsedCallers = { ok: true; callers: readonly Caller[] } | { ok: false; problems: string[] };
+
+/** Reports every problem at once, each naming the entry and the rule, never a credential's value. */
+export function parseCallers(raw: string | undefined): ParsedCallers {
+  if (raw === undefined || raw.trim() === '') return failed('ROTATOR_CLIENTS is not set');
+  let document: unknown;
+  try {
+    document = JSON.parse(raw);
+  } catch {
+    return failed('ROTATOR_CLIENTS is not valid JSON');
+  }
+  if (!Array.isArray(document) || document.length === 0) {
+    return failed('ROTATOR_CLIENTS must be a non-empty JSON array of callers');
+  }
+  const problems: string[] = [];
+  const callers: Caller[] = [];
+  document.forEach((item, index) => {
+    const where = `ROTATOR_CLIENTS[${index}]${nameOf(item)}`;
+    const result = v.safeParse(CallerEntry, item);
+    if (!result.success) {
+      problems.push(...result.issues.map((issue) => `${where}: ${issue.message}`));
+      return;
+    }
+    const credential = credentialOf(result.output);
+    if (typeof credential === 'string') problems.push(`${where}: ${credential}`);
+    else callers.push({ name: result.output.name, zones: zonesOf(result.output), credential });
+  });
+  problems.push(...duplicateNames(callers), ...sharedTokens(callers));
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, callers };
+}
+
+const failed = (problem: string): ParsedCallers => ({ ok: false, problems: [problem] });
+
+const nameOf = (item: unknown) =>
+  typeof item === 'object' && item !== null && 'name' in item && typeof item.name === 'string'
+    ? ` ("${item.name.slice(0, 64)}")`
+    : '';
+
+const zonesOf = (entry: Entry): Caller['zones'] =>
+  entry.zones[0] === '*' ? '*' : new Set(entry.zones as readonly string[]);
+
+function credentialOf(entry: Entry): CallerCredential | string {
+  const kinds: CallerCredential[] = [];
+  if (entry.tokenSha256) {
+    kinds.push({
+      kind: 'bearer',
+      tokenDigests: entry.tokenSha256.map((hex) => Buffer.from(hex.toLowerCase(), 'hex')),
+    });
+  }
+  if (entry.webhookSecrets) kinds.push({ kind: 'webhook', secrets: entry.webhookSecrets });
+  if (entry.iamPrincipals) kinds.push({ kind: 'iam', principals: entry.iamPrincipals });
+  const [only, ...others] = kinds;
+  if (only === undefined || others.length > 0) {
+    return 'must have exactly one of tokenSha256, webhookSecrets or iamPrincipals';
+  }
+  return only;
+}
+
+function duplicateNames(callers: readonly Caller[]): string[] {
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  for (const { name } of callers) {
+    if (seen.has(name)) problems.push(`ROTATOR_CLIENTS: the name "${name}" is used by more than one caller`);
+    seen.add(name);
+  }
+  return problems;
+}
+
+/** One token admitting two callers would make the audit log's caller name ambiguous. */
+function sharedTokens(callers: readonly Caller[]): string[] {
+  const owners = new Map<string, string>();
+  const problems: string[] = [];
+  for (const { name, credential } of callers) {
+    if (credential.kind !== 'bearer') continue;
+    for (const digest of credential.tokenDigests) {
+      const owner = owners.get(digest.toString('hex'));
+      if (owner !== undefined && owner !== name) {
+        problems.push(`ROTATOR_CLIENTS: callers "${owner}" and "${name}" list the same tokenSha256 digest`);
+      }
+      owners.set(digest.toString('hex'), owner ?? name);
+    }
+  }
+  return problems;
+}

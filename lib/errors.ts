@@ -1,0 +1,54 @@
+// The refusals the function itself decides; lib/http/error-response.ts maps each to SPEC §2's status and code.
+// Messages name the field and the rule broken, never a submitted value.
+
+/** The request is not acceptable as sent: body, media type, size or fields (400, 413, 415). */
+export class InvalidRequest extends Error {
+  override name = 'InvalidRequest';
+  readonly status: 400 | 413 | 415;
+  readonly code: string;
+  constructor(status: 400 | 413 | 415, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Nothing is served at this path (404) or with this method (405). */
+export class RouteNotFound extends Error {
+  override name = 'RouteNotFound';
+  readonly status: 404 | 405;
+  constructor(status: 404 | 405, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** No credential, several kinds, or a wrong one. `reason` is for the log only: every caller gets the same 401. */
+export class AuthenticationFailed extends Error {
+  override name = 'AuthenticationFailed';
+  readonly reason: string;
+  constructor(reason: string) {
+    super('The request could not be authenticated.');
+    this.reason = reason;
+  }
+}
+
+/** An authenticated caller asked for a zone it may not rotate, or is not listed at all. */
+export class CallerNotAuthorized extends Error {
+  override name = 'CallerNotAuthorized';
+}
+
+/** The deployment's own configuration is invalid; `problems` go to the log, never to the caller. */
+export class ConfigurationInvalid extends Error {
+  override name = 'ConfigurationInvalid';
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super('The function is misconfigured.');
+    this.problems = problems;
+  }
+}
+
+/** The Lambda is about to run out of time before TEO answered. */
+export class DeadlineExceeded extends Error {
+  override name = 'DeadlineExceeded';
+}

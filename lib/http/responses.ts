@@ -1,0 +1,110 @@
+// SPEC §2's answers: the success body, and every error mapped to its status, code and headers in one place.
+import {
+  AuthenticationFailed,
+  CallerNotAuthorized,
+  ConfigurationInvalid,
+  DeadlineExceeded,
+  InvalidRequest,
+  RouteNotFound,
+} from '#lib/errors.ts';
+import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
+
+export interface HttpResponse {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export interface Refusal {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly requestId?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** An answer about a live key must never be served from a cache. */
+const json = (
+  statusCode: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): HttpResponse => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+  body: JSON.stringify(body),
+});
+
+export const rotatedResponse = (requestId: string) => json(200, { RequestId: requestId });
+
+export const refusalResponse = ({ status, code, message, requestId, headers }: Refusal) =>
+  json(
+    status,
+    { Error: { Code: code, Message: message }, ...(requestId && { RequestId: requestId }) },
+    headers,
+  );
+
+const RETRY_AFTER_SECONDS = '1';
+
+export function refusalFor(error: unknown): Refusal {
+  if (error instanceof InvalidRequest)
+    return { status: error.status, code: error.code, message: error.message };
+  if (error instanceof RouteNotFound) {
+    return error.status === 404
+      ? { status: 404, code: 'NotFound', message: error.message }
+      : { status: 405, code: 'MethodNotAllowed', message: error.message, headers: { allow: 'POST' } };
+  }
+  if (error instanceof AuthenticationFailed) {
+    return {
+      status: 401,
+      code: 'AuthFailure',
+      message: error.message,
+      headers: { 'www-authenticate': 'Bearer realm="teo-key-rotator"' },
+    };
+  }
+  if (error instanceof CallerNotAuthorized) {
+    return { status: 403, code: 'UnauthorizedOperation', message: error.message };
+  }
+  if (error instanceof TeoRefused) return teoRefusal(error);
+  if (error instanceof TeoUnreachable) {
+    return error.reason === 'timeout'
+      ? { status: 504, code: 'RequestTimeout', message: 'TEO did not answer within the deadline.' }
+      : { status: 502, code: 'InternalError', message: `TEO failed (${error.reason}).` };
+  }
+  if (error instanceof DeadlineExceeded) {
+    return {
+      status: 504,
+      code: 'RequestTimeout',
+      message: 'The function ran out of time before TEO answered.',
+    };
+  }
+  const message =
+    error instanceof ConfigurationInvalid
+      ? 'The function is misconfigured; its log says how.'
+      : 'Internal error.';
+  return { status: 500, code: 'InternalError', message };
+}
+
+/** TEO's own code is kept; whose fault it is decides the status. TEO's message is never passed on. */
+function teoRefusal({ code, requestId }: TeoRefused): Refusal {
+  const withId = requestId === undefined ? {} : { requestId };
+  if (code.startsWith('RequestLimitExceeded')) {
+    return {
+      status: 429,
+      code: 'RequestLimitExceeded',
+      message: 'TEO is throttling rotations; retry later.',
+      headers: { 'retry-after': RETRY_AFTER_SECONDS },
+      ...withId,
+    };
+  }
+  if (code.startsWith('AuthFailure') || code.startsWith('UnauthorizedOperation')) {
+    return {
+      status: 502,
+      code,
+      message: "TEO rejected the function's own Tencent Cloud credentials: a deployment fault.",
+      ...withId,
+    };
+  }
+  if (code.startsWith('InternalError'))
+    return { status: 502, code, message: 'TEO failed internally.', ...withId };
+  return { status: 422, code, message: `TEO refused the rotation (${code}).`, ...withId };
+}

@@ -1,0 +1,36 @@
+// Everything decided about a request before TEO is called, in SPEC §2's order: route, authentication (before
+// the body is so much as read), the body, then whether this caller may rotate this zone.
+import type { MiddlewareObj } from '@middy/core';
+import { authenticateCaller } from '#lib/auth/authenticate-caller.ts';
+import { type Caller, mayRotate } from '#lib/callers.ts';
+import { CallerNotAuthorized, RouteNotFound } from '#lib/errors.ts';
+import { type HttpRequest, type RotateEvent, readHttpRequest } from '#lib/http/request.ts';
+import type { HttpResponse } from '#lib/http/responses.ts';
+import type { RotateContext } from '#lib/request-record.ts';
+import { parseRotationRequest } from '#lib/rotation-request.ts';
+
+export const ROTATE_PATH = '/rotate';
+
+export const admitRotation = (
+  callers: readonly Caller[],
+): MiddlewareObj<RotateEvent, HttpResponse, Error, RotateContext> => ({
+  before: ({ event, context }) => {
+    const record = context.rotator;
+    const request = readHttpRequest(event);
+    record.http = request;
+    checkRoute(request);
+    const authenticated = authenticateCaller(request, callers);
+    record.authenticated = authenticated;
+    const rotation = parseRotationRequest(request.body, request.headers.get('content-type'));
+    record.rotation = rotation;
+    if (!mayRotate(authenticated.caller, rotation.zoneId)) {
+      throw new CallerNotAuthorized('This caller may not rotate this zone.');
+    }
+  },
+});
+
+function checkRoute({ method, path }: HttpRequest) {
+  if (path !== ROTATE_PATH)
+    throw new RouteNotFound(404, `Nothing is served at this path; use POST ${ROTATE_PATH}.`);
+  if (method !== 'POST') throw new RouteNotFound(405, `${ROTATE_PATH} accepts only POST.`);
+}

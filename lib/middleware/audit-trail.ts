@@ -1,0 +1,50 @@
+// SPEC §6: exactly one structured line per request, refused ones included, that never holds a secret.
+import type { MiddlewareObj, Request } from '@middy/core';
+import { AuthenticationFailed, ConfigurationInvalid } from '#lib/errors.ts';
+import type { RotateEvent } from '#lib/http/request.ts';
+import type { HttpResponse } from '#lib/http/responses.ts';
+import { keyFingerprint } from '#lib/key-fingerprint.ts';
+import { logger } from '#lib/logger.ts';
+import type { RotateContext } from '#lib/request-record.ts';
+import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
+
+type RotateRequest = Request<RotateEvent, HttpResponse, Error, RotateContext>;
+
+export const auditTrail = (): MiddlewareObj<RotateEvent, HttpResponse, Error, RotateContext> => ({
+  before: ({ context }) => {
+    context.rotator = { startedAt: performance.now(), teoAttempts: 0 };
+  },
+  after: writeAuditLine,
+  onError: writeAuditLine,
+});
+
+function writeAuditLine({ context, response, error }: RotateRequest) {
+  const record = context.rotator;
+  const status = response?.statusCode ?? 500;
+  const line = {
+    outcome: status < 300 ? 'rotated' : status < 500 ? 'refused' : 'failed',
+    status,
+    caller: record.authenticated?.caller.name,
+    authKind: record.authenticated?.kind,
+    zone: record.rotation?.zoneId,
+    keyFingerprint: record.rotation && keyFingerprint(record.rotation.secretKey),
+    teoRequestId: record.teoRequestId ?? record.refusal?.requestId,
+    teoAttempts: record.teoAttempts,
+    durationMs: Math.round(performance.now() - record.startedAt),
+    method: record.http?.method,
+    path: record.http?.path,
+    errorCode: record.refusal?.code,
+    errorDetail: error ? explain(error) : undefined,
+  };
+  if (status >= 500) logger.error('rotation request', line);
+  else logger.info('rotation request', line);
+}
+
+/** For operators: why, in words that were written to hold no secret. */
+function explain(error: Error): string | readonly string[] {
+  if (error instanceof AuthenticationFailed) return error.reason;
+  if (error instanceof ConfigurationInvalid) return error.problems;
+  if (error instanceof TeoRefused) return `TEO ${error.code}: ${error.message}`;
+  if (error instanceof TeoUnreachable) return error.message;
+  return `${error.name}: ${error.message}`;
+}

@@ -1,0 +1,99 @@
+// Turns the raw HTTP body into a validated RotationRequest (SPEC §2), or refuses it with the exact code.
+import * as v from 'valibot';
+import { InvalidRequest } from '#lib/errors.ts';
+
+export const MAX_BODY_BYTES = 8 * 1024;
+export const ZONE_ID_PATTERN = /^zone-[a-z0-9]{1,64}$/;
+const ZONE_ID_RULE = "must be 'zone-' followed by 1 to 64 lower-case letters or digits";
+const BASE64_ALPHABET = /^[A-Za-z0-9+/]*={0,2}$/;
+const MIN_KEY_BYTES = 32;
+const MAX_KEY_BYTES = 48;
+
+export interface RotationRequest {
+  readonly zoneId: string;
+  readonly secretKey: string;
+}
+
+/** Canonical means the string is exactly what encoding its bytes gives back: right padding, no stray bits. */
+const isCanonicalBase64 = (text: string) =>
+  BASE64_ALPHABET.test(text) && Buffer.from(text, 'base64').toString('base64') === text;
+
+const decodedLengthInRange = (text: string) => {
+  const bytes = Buffer.byteLength(text, 'base64');
+  return bytes >= MIN_KEY_BYTES && bytes <= MAX_KEY_BYTES;
+};
+
+const RotationBody = v.strictObject({
+  ZoneId: v.pipe(v.string('ZoneId must be a string.'), v.regex(ZONE_ID_PATTERN, `ZoneId ${ZONE_ID_RULE}.`)),
+  SecretKey: v.pipe(
+    v.string('SecretKey must be a string.'),
+    v.check(
+      isCanonicalBase64,
+      'SecretKey must be standard base64 with canonical = padding and no white space.',
+    ),
+    v.check(decodedLengthInRange, `SecretKey must decode to ${MIN_KEY_BYTES} to ${MAX_KEY_BYTES} bytes.`),
+  ),
+});
+
+const JSON_MEDIA_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The checks run in SPEC §2's order of blame: size, media type, JSON, then each field. */
+export function parseRotationRequest(body: Buffer, contentType: string | undefined): RotationRequest {
+  if (body.byteLength > MAX_BODY_BYTES) {
+    throw new InvalidRequest(
+      413,
+      'RequestSizeLimitExceeded',
+      `The body is ${body.byteLength} bytes; at most ${MAX_BODY_BYTES} are accepted.`,
+    );
+  }
+  if (contentType === undefined || !JSON_MEDIA_TYPE.test(contentType.trim())) {
+    throw new InvalidRequest(
+      415,
+      'UnsupportedMediaType',
+      'Content-Type must be application/json (optionally with charset=utf-8).',
+    );
+  }
+  const document = parseJson(body);
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new InvalidRequest(400, 'InvalidParameter', 'The body must be a JSON object.');
+  }
+  const result = v.safeParse(RotationBody, document, { abortEarly: false });
+  if (result.success) return { zoneId: result.output.ZoneId, secretKey: result.output.SecretKey };
+  throw refusalFor(result.issues);
+}
+
+function parseJson(body: Buffer): unknown {
+  // The parser's own message quotes the input, which may hold the key: it is never passed on.
+  try {
+    return JSON.parse(utf8.decode(body));
+  } catch {
+    throw new InvalidRequest(400, 'InvalidParameter', 'The body is not well-formed UTF-8 JSON.');
+  }
+}
+
+type Issue = v.InferIssue<typeof RotationBody>;
+
+const isUnknownField = (issue: Issue) => issue.type === 'strict_object' && issue.expected === 'never';
+const isMissingField = (issue: Issue) => issue.type === 'strict_object' && issue.input === undefined;
+const fieldOf = (issue: Issue) => String(issue.path?.[0]?.key ?? '');
+
+/** An unknown field is reported first: it is usually a misspelling that also explains a "missing" one. */
+function refusalFor(issues: readonly Issue[]): InvalidRequest {
+  const unknown = issues.find(isUnknownField);
+  if (unknown) {
+    return new InvalidRequest(
+      400,
+      'InvalidParameter',
+      `${describeUnknownField(fieldOf(unknown))} is not accepted; the body takes only ZoneId and SecretKey.`,
+    );
+  }
+  const missing = issues.find(isMissingField);
+  if (missing) return new InvalidRequest(400, 'MissingParameter', `${fieldOf(missing)} is required.`);
+  const [first] = issues;
+  return new InvalidRequest(400, 'InvalidParameterValue', first?.message ?? 'A field is invalid.');
+}
+
+/** A field name is caller input too: it is echoed only when it cannot be a smuggled secret. */
+const describeUnknownField = (name: string) =>
+  /^[A-Za-z][A-Za-z0-9_]{0,31}$/.test(name) ? `The field '${name}'` : 'An unknown field';

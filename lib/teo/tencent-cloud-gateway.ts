@@ -1,0 +1,61 @@
+// TeoGateway over the Tencent Cloud SDK's CommonClient, which signs (TC3-HMAC-SHA256) and sends each request.
+import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
+import type { TeoSettings } from '#lib/config.ts';
+import type { RotationRequest } from '#lib/rotation-request.ts';
+import { agentFor } from '#lib/teo/endpoint.ts';
+import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
+import type { TeoGateway } from '#lib/teo/gateway.ts';
+
+const API_VERSION = '2022-09-01';
+
+export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: TeoSettings): TeoGateway {
+  const client = new CommonClient(endpoint.host, API_VERSION, {
+    credential: {
+      secretId: credentials.secretId,
+      secretKey: credentials.secretKey,
+      ...(credentials.sessionToken && { token: credentials.sessionToken }),
+    },
+    profile: {
+      // An explicit agent also keeps the SDK from routing through an ambient http_proxy.
+      httpProfile: { protocol: `${endpoint.protocol}//`, agent: agentFor(endpoint) },
+    },
+  });
+
+  return {
+    async modifySecretKey(rotation, signal) {
+      const attempt = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+      try {
+        const answer: { RequestId?: unknown } = await client.request(
+          'ModifyMultiPathGatewaySecretKey',
+          { ZoneId: rotation.zoneId, SecretKey: rotation.secretKey },
+          { signal: attempt },
+        );
+        if (typeof answer.RequestId !== 'string') {
+          throw new TeoUnreachable('malformed-answer', 'TEO answered without a RequestId');
+        }
+        return answer.RequestId;
+      } catch (error) {
+        throw classify(error, attempt, rotation);
+      }
+    },
+  };
+}
+
+/** What the SDK throws, told apart: TEO's own error, an HTTP status, an unusable answer, a timeout, the network. */
+function classify(error: unknown, attempt: AbortSignal, rotation: RotationRequest): Error {
+  if (error instanceof TeoUnreachable) return error;
+  if (attempt.aborted) return new TeoUnreachable('timeout', 'TEO did not answer in time');
+  const { code, httpCode, requestId, message } = (error ?? {}) as Record<string, unknown>;
+  const text = typeof message === 'string' ? message : String(error);
+  if (typeof code === 'string') {
+    // TEO's message may quote the parameters; the key must not reach a log through it.
+    const scrubbed = text.replaceAll(rotation.secretKey, '[SecretKey]');
+    return new TeoRefused(
+      code,
+      scrubbed,
+      typeof requestId === 'string' && requestId !== '' ? requestId : undefined,
+    );
+  }
+  if (typeof httpCode === 'number') return new TeoUnreachable('http-status', `TEO answered HTTP ${httpCode}`);
+  return new TeoUnreachable('transport', `TEO could not be reached: ${text}`);
+}

@@ -1,0 +1,408 @@
+// SPEC §2 through the handler, for each event source AWS delivers: status, body, headers, and what reached TEO.
+import { createHash } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '#lib/config.ts';
+import { createRotateHandler } from '#lib/rotate-handler.ts';
+import { parseTc3Authorization, signTc3 } from '../emulator/tc3-signature.ts';
+import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
+import {
+  type EventChanges,
+  type EventSource,
+  lambdaContext,
+  rotateEvent,
+  SOURCES,
+} from './support/events.ts';
+import {
+  ADMIN_TOKEN,
+  KEY,
+  OPS_TOKEN,
+  OPS_TOKEN_NEXT,
+  OTHER_ZONE,
+  TENCENT_SECRET_KEY,
+  testEnvironment,
+  ZONE,
+} from './support/fake-config.ts';
+import { type ScriptedAnswer, startTeoStandIn, type TeoStandIn, teoError } from './support/teo-stand-in.ts';
+
+let teo: TeoStandIn;
+let output: CapturedOutput;
+beforeAll(async () => {
+  teo = await startTeoStandIn();
+});
+afterAll(() => teo.close());
+beforeEach(() => {
+  output = captureOutput();
+});
+afterEach(() => {
+  output.restore();
+  teo.requests.length = 0;
+});
+
+const body = (fields: Record<string, unknown>) => JSON.stringify(fields);
+const VALID = body({ ZoneId: ZONE, SecretKey: KEY });
+
+interface Call extends EventChanges {
+  /** Sent as `Authorization: Bearer <token>`; null sends no credential. */
+  readonly token?: string | null;
+  readonly env?: Record<string, string | undefined>;
+}
+
+async function call(source: EventSource, { token = OPS_TOKEN, env, headers, ...changes }: Call = {}) {
+  const handler = createRotateHandler(loadConfig(testEnvironment(teo.url, env)));
+  const authorization = token === null ? {} : { Authorization: `Bearer ${token}` };
+  const response = await handler(
+    rotateEvent(source, { ...changes, headers: { ...authorization, ...headers } }),
+    lambdaContext(),
+  );
+  return { ...response, json: JSON.parse(response.body) };
+}
+
+describe.each(SOURCES)('through a %s event', (source) => {
+  describe('a valid rotation', () => {
+    it("answers 200 with TEO's RequestId after sending TEO exactly the requested key, signed for service teo", async () => {
+      const response = await call(source);
+
+      expect(response.statusCode).toBe(200);
+      expect(response.json).toEqual({ RequestId: 'req-1' });
+      expect(response.headers['cache-control']).toBe('no-store');
+      expect(teo.requests).toHaveLength(1);
+      const [sent] = teo.requests;
+      expect(JSON.parse(sent?.body ?? '')).toEqual({ ZoneId: ZONE, SecretKey: KEY });
+      expect(sent?.headers['x-tc-action']).toBe('ModifyMultiPathGatewaySecretKey');
+      expect(sent?.headers['x-tc-version']).toBe('2022-09-01');
+      const authorization = parseTc3Authorization(String(sent?.headers.authorization));
+      expect(authorization?.service).toBe('teo');
+      const recomputed = signTc3(
+        {
+          method: 'POST',
+          path: '/',
+          query: '',
+          headers: {
+            'content-type': String(sent?.headers['content-type']),
+            host: 'teo.intl.tencentcloudapi.com',
+          },
+          signedHeaders: authorization?.signedHeaders ?? [],
+          body: sent?.body ?? '',
+          timestamp: Number(sent?.headers['x-tc-timestamp']),
+          service: 'teo',
+        },
+        TENCENT_SECRET_KEY,
+      );
+      expect(authorization?.signature).toBe(recomputed.signature);
+    });
+
+    it('decodes a base64-encoded body before reading it', async () => {
+      const response = await call(source, { base64: true });
+
+      expect(response.statusCode).toBe(200);
+      expect(JSON.parse(teo.requests[0]?.body ?? '')).toEqual({ ZoneId: ZONE, SecretKey: KEY });
+    });
+
+    it('accepts a charset parameter on the media type', async () => {
+      const response = await call(source, { headers: { 'Content-Type': 'application/json; charset=UTF-8' } });
+
+      expect(response.statusCode).toBe(200);
+    });
+
+    it('accepts either of a caller’s listed tokens, so tokens rotate with overlap', async () => {
+      const response = await call(source, { token: OPS_TOKEN_NEXT });
+
+      expect(response.statusCode).toBe(200);
+    });
+
+    it('lets a caller granted "*" rotate any zone', async () => {
+      const response = await call(source, {
+        token: ADMIN_TOKEN,
+        body: body({ ZoneId: OTHER_ZONE, SecretKey: KEY }),
+      });
+
+      expect(response.statusCode).toBe(200);
+      expect(JSON.parse(teo.requests[0]?.body ?? '').ZoneId).toBe(OTHER_ZONE);
+    });
+  });
+
+  describe('a refused request changes nothing', () => {
+    const refusals: [string, Call, number, string][] = [
+      ['ZoneId is absent', { body: body({ SecretKey: KEY }) }, 400, 'MissingParameter'],
+      ['SecretKey is absent', { body: body({ ZoneId: ZONE }) }, 400, 'MissingParameter'],
+      [
+        'ZoneId is not a string',
+        { body: body({ ZoneId: 27, SecretKey: KEY }) },
+        400,
+        'InvalidParameterValue',
+      ],
+      [
+        'ZoneId has the wrong shape',
+        { body: body({ ZoneId: 'zone-ABC', SecretKey: KEY }) },
+        400,
+        'InvalidParameterValue',
+      ],
+      [
+        'SecretKey is not a string',
+        { body: body({ ZoneId: ZONE, SecretKey: 32 }) },
+        400,
+        'InvalidParameterValue',
+      ],
+      [
+        'SecretKey is not base64',
+        { body: body({ ZoneId: ZONE, SecretKey: `${KEY.slice(0, -2)}!=` }) },
+        400,
+        'InvalidParameterValue',
+      ],
+      [
+        'SecretKey decodes to 31 bytes',
+        { body: body({ ZoneId: ZONE, SecretKey: `${'A'.repeat(40)}AA==` }) },
+        400,
+        'InvalidParameterValue',
+      ],
+      [
+        'SecretKey decodes to 49 bytes',
+        { body: body({ ZoneId: ZONE, SecretKey: `${'A'.repeat(64)}AA==` }) },
+        400,
+        'InvalidParameterValue',
+      ],
+      ['the body is malformed JSON', { body: '{"ZoneId": ' }, 400, 'InvalidParameter'],
+      ['the body is a JSON array', { body: '[]' }, 400, 'InvalidParameter'],
+      [
+        'the body has an unknown field',
+        { body: body({ ZoneId: ZONE, SecretKey: KEY, zoneId: ZONE }) },
+        400,
+        'InvalidParameter',
+      ],
+      ['the body is empty', { body: '' }, 400, 'InvalidParameter'],
+      [
+        'the caller may not rotate this zone',
+        { body: body({ ZoneId: OTHER_ZONE, SecretKey: KEY }) },
+        403,
+        'UnauthorizedOperation',
+      ],
+      [
+        'the body is over 8 KiB',
+        { body: VALID + ' '.repeat(8193 - VALID.length) },
+        413,
+        'RequestSizeLimitExceeded',
+      ],
+      [
+        'the media type is not JSON',
+        { headers: { 'Content-Type': 'text/plain' } },
+        415,
+        'UnsupportedMediaType',
+      ],
+      ['there is no media type', { headers: { 'Content-Type': undefined } }, 415, 'UnsupportedMediaType'],
+      [
+        'the charset is not UTF-8',
+        { headers: { 'Content-Type': 'application/json; charset=latin1' } },
+        415,
+        'UnsupportedMediaType',
+      ],
+      ['the path is not /rotate', { path: '/rotate/now' }, 404, 'NotFound'],
+      ['the method is not POST', { method: 'PUT' }, 405, 'MethodNotAllowed'],
+    ];
+
+    it.each(refusals)('answers when %s', async (_, request, status, code) => {
+      const response = await call(source, request);
+
+      expect(response.statusCode).toBe(status);
+      expect(response.json.Error.Code).toBe(code);
+      expect(response.json.Error.Message).toEqual(expect.any(String));
+      expect(response.json.RequestId).toBeUndefined();
+      expect(teo.requests).toHaveLength(0);
+    });
+
+    it('names the field and the rule in the message', async () => {
+      const response = await call(source, { body: body({ ZoneId: ZONE, SecretKey: 'c2hvcnQ=' }) });
+
+      expect(response.json.Error.Message).toBe('SecretKey must decode to 32 to 48 bytes.');
+    });
+
+    it('names a misspelt field', async () => {
+      const response = await call(source, { body: body({ zoneId: ZONE, SecretKey: KEY }) });
+
+      expect(response.json.Error.Message).toBe(
+        "The field 'zoneId' is not accepted; the body takes only ZoneId and SecretKey.",
+      );
+    });
+
+    it('says which method is allowed', async () => {
+      const response = await call(source, { method: 'GET', body: null });
+
+      expect(response.headers.allow).toBe('POST');
+    });
+  });
+
+  describe('authentication comes first and says nothing else', () => {
+    const unauthenticated: [string, Call][] = [
+      ['no credential', { token: null }],
+      ['an unknown token', { token: 'test-token-nobody-0000000000000000' }],
+      ['a Basic credential', { token: null, headers: { Authorization: 'Basic b3BzOnNlY3JldA==' } }],
+      ['a bare "Bearer"', { token: null, headers: { Authorization: 'Bearer ' } }],
+      [
+        'two joined tokens',
+        { token: null, headers: { Authorization: `Bearer ${OPS_TOKEN}, Bearer ${ADMIN_TOKEN}` } },
+      ],
+      ['an unknown token and an invalid body', { token: 'wrong', body: '{"nope' }],
+      ['no credential and an oversized body', { token: null, body: 'x'.repeat(10_000) }],
+      ['a bearer token and webhook headers', { headers: { 'webhook-id': 'msg_1' } }],
+    ];
+
+    it.each(unauthenticated)('answers the same 401 to %s', async (_, request) => {
+      const response = await call(source, request);
+
+      expect(response.statusCode).toBe(401);
+      expect(response.json).toEqual({
+        Error: { Code: 'AuthFailure', Message: 'The request could not be authenticated.' },
+      });
+      expect(response.headers['www-authenticate']).toBe('Bearer realm="teo-key-rotator"');
+      expect(teo.requests).toHaveLength(0);
+    });
+  });
+
+  describe("TEO's answers", () => {
+    const answers: [string, ScriptedAnswer, number, string][] = [
+      ['refuses a parameter', teoError('InvalidParameterValue'), 422, 'InvalidParameterValue'],
+      [
+        'does not know the zone',
+        teoError('ResourceNotFound.ZoneNotFound'),
+        422,
+        'ResourceNotFound.ZoneNotFound',
+      ],
+      ['denies the operation', teoError('OperationDenied'), 422, 'OperationDenied'],
+      [
+        "rejects the function's credentials",
+        teoError('AuthFailure.SignatureFailure'),
+        502,
+        'AuthFailure.SignatureFailure',
+      ],
+      ['says the function may not do this', teoError('UnauthorizedOperation'), 502, 'UnauthorizedOperation'],
+      ['fails internally', teoError('InternalError'), 502, 'InternalError'],
+      ['throttles', teoError('RequestLimitExceeded'), 429, 'RequestLimitExceeded'],
+    ];
+
+    it.each(answers)('maps the case where TEO %s, keeping its RequestId', async (_, answer, status, code) => {
+      teo.script(answer);
+
+      const response = await call(source);
+
+      expect(response.statusCode).toBe(status);
+      expect(response.json.Error.Code).toBe(code);
+      expect(response.json.RequestId).toBe(`req-error-${code}`);
+      expect(teo.requests).toHaveLength(1);
+    });
+
+    it("never passes TEO's own message on", async () => {
+      teo.script(teoError('InvalidParameterValue', 'internal detail from TEO'));
+
+      const response = await call(source);
+
+      expect(response.body).not.toContain('internal detail from TEO');
+    });
+
+    it('sets Retry-After when TEO throttles', async () => {
+      teo.script(teoError('RequestLimitExceeded.UinLimitExceeded'));
+
+      const response = await call(source);
+
+      expect(response.statusCode).toBe(429);
+      expect(response.headers['retry-after']).toMatch(/^\d+$/);
+    });
+
+    const failures: [string, ScriptedAnswer, number, string][] = [
+      ['answers HTTP 500', { status: 500, json: { message: 'oops' } }, 502, 'InternalError'],
+      ['answers HTTP 503 with a page', { status: 503, text: '<html>busy</html>' }, 502, 'InternalError'],
+      [
+        'answers 200 with a body that is not JSON',
+        { text: '<html>proxy login</html>' },
+        502,
+        'InternalError',
+      ],
+      ['answers 200 with JSON that is not its envelope', { json: { ok: true } }, 502, 'InternalError'],
+      ['drops the connection', { drop: true }, 502, 'InternalError'],
+      [
+        'is slower than TEO_TIMEOUT_MS',
+        { json: { Response: { RequestId: 'late' } }, delayMs: 1000 },
+        504,
+        'RequestTimeout',
+      ],
+    ];
+
+    it.each(failures)('answers %s as TEO failing, without a RequestId', async (_, answer, status, code) => {
+      teo.script(answer);
+
+      const response = await call(source, { env: { TEO_TIMEOUT_MS: '200' } });
+
+      expect(response.statusCode).toBe(status);
+      expect(response.json.Error.Code).toBe(code);
+      expect(response.json.RequestId).toBeUndefined();
+    });
+
+    it('answers 502 when TEO cannot be reached at all', async () => {
+      const response = await call(source, { env: { TEO_ENDPOINT: 'http://127.0.0.1:9' } });
+
+      expect(response.statusCode).toBe(502);
+      expect(response.json.Error.Code).toBe('InternalError');
+    });
+  });
+
+  it('fails closed with 500 InternalError when its configuration is invalid, before authenticating', async () => {
+    const response = await call(source, { env: { ROTATOR_CLIENTS: '[{"name": "x"}]' } });
+
+    expect(response.statusCode).toBe(500);
+    expect(response.json).toEqual({
+      Error: { Code: 'InternalError', Message: 'The function is misconfigured; its log says how.' },
+    });
+    expect(teo.requests).toHaveLength(0);
+  });
+});
+
+describe('the audit line', () => {
+  it('records who rotated which zone, the outcome, TEO’s RequestId and the key’s fingerprint', async () => {
+    await call('http-api-v2');
+
+    const [line, ...others] = output.lines();
+    expect(others).toEqual([]);
+    expect(line).toMatchObject({
+      level: 'INFO',
+      message: 'rotation request',
+      service: 'teo-key-rotator',
+      function_request_id: 'c0ffee00-0000-4000-8000-000000000001',
+      outcome: 'rotated',
+      status: 200,
+      caller: 'ops-cli',
+      authKind: 'bearer',
+      zone: ZONE,
+      teoRequestId: 'req-1',
+      teoAttempts: 1,
+      keyFingerprint: createHash('sha256').update(Buffer.from(KEY, 'base64')).digest('hex').slice(0, 16),
+      durationMs: expect.any(Number),
+    });
+  });
+
+  it('is written for a refused request too, with the reason for operators', async () => {
+    await call('rest-api-v1', { token: 'test-token-nobody-0000000000000000' });
+
+    expect(output.lines()).toEqual([
+      expect.objectContaining({
+        outcome: 'refused',
+        status: 401,
+        errorCode: 'AuthFailure',
+        errorDetail: 'bearer credential did not verify',
+      }),
+    ]);
+  });
+
+  it('lists every configuration problem when the function fails closed', async () => {
+    await call('function-url', { env: { TENCENTCLOUD_SECRET_KEY: undefined, TEO_TIMEOUT_MS: 'soon' } });
+
+    expect(output.lines()).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        outcome: 'failed',
+        status: 500,
+        errorDetail: [
+          'TENCENTCLOUD_SECRET_KEY is not set',
+          'TEO_TIMEOUT_MS must be a whole number of milliseconds from 1 to 60000',
+        ],
+      }),
+    ]);
+  });
+});

@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+const local = (path: string) => new URL(path, import.meta.url).pathname;
+
+export default defineConfig({
+  resolve: {
+    // As in the bundle (esbuild.config.cjs): the SDK's ES module build, whose `node-fetch` import is served by
+    // the transport that ships. Vite's server-side resolution would otherwise load the CommonJS build.
+    alias: [
+      {
+        find: /^tencentcloud-sdk-nodejs-common$/,
+        replacement: local('./node_modules/tencentcloud-sdk-nodejs-common/es/index.js'),
+      },
+      { find: /^node-fetch$/, replacement: local('./lib/teo/http-transport.ts') },
+    ],
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    // The SDK must go through the aliases above, so it is transformed rather than loaded by Node directly.
+    server: { deps: { inline: ['tencentcloud-sdk-nodejs-common'] } },
+    pool: 'forks',
+    testTimeout: 15_000,
+  },
+});
