@@ -18,8 +18,14 @@ export interface Caller {
 
 export const mayRotate = (caller: Caller, zoneId: string) => caller.zones === '*' || caller.zones.has(zoneId);
 
-const nonEmptyList = <T extends v.GenericSchema<unknown, string>>(item: T, what: string) =>
-  v.pipe(v.array(item, `must be a list of ${what}`), v.minLength(1, `must list at least one of ${what}`));
+/** Valibot's default messages quote the received value: every rule here carries its own. */
+const nonEmptyList = <T extends v.GenericSchema<unknown, string>>(item: T, field: string) =>
+  v.pipe(v.array(item, `${field} must be a list`), v.minLength(1, `${field} must not be empty`));
+
+const TOKEN_DIGEST_RULE = 'each tokenSha256 must be 64 hex characters';
+const ZONES_RULE =
+  'zones must be ["*"] or a list of zone ids (zone- followed by 1 to 64 lower-case letters or digits)';
+const ZoneId = v.pipe(v.string(ZONES_RULE), v.regex(ZONE_ID_PATTERN, ZONES_RULE));
 
 const CallerEntry = v.strictObject(
   {
@@ -27,18 +33,17 @@ const CallerEntry = v.strictObject(
       v.string('name must be a string'),
       v.regex(/^[A-Za-z0-9._-]{1,64}$/, 'name must be 1 to 64 letters, digits, dots, dashes or underscores'),
     ),
-    zones: v.union(
-      [v.tuple([v.literal('*')]), nonEmptyList(v.pipe(v.string(), v.regex(ZONE_ID_PATTERN)), 'zone ids')],
-      'zones must be ["*"] or a list of zone ids (zone- followed by 1 to 64 lower-case letters or digits)',
-    ),
+    zones: v.union([v.strictTuple([v.literal('*')]), nonEmptyList(ZoneId, 'zones')], ZONES_RULE),
     tokenSha256: v.optional(
       nonEmptyList(
-        v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/i, 'each tokenSha256 must be 64 hex characters')),
-        'SHA-256 hex digests',
+        v.pipe(v.string(TOKEN_DIGEST_RULE), v.regex(/^[0-9a-f]{64}$/i, TOKEN_DIGEST_RULE)),
+        'tokenSha256',
       ),
     ),
-    webhookSecrets: v.optional(nonEmptyList(v.string('each webhook secret must be a string'), 'secrets')),
-    iamPrincipals: v.optional(nonEmptyList(v.string('each IAM principal must be a string'), 'ARNs')),
+    webhookSecrets: v.optional(
+      nonEmptyList(v.string('each webhook secret must be a string'), 'webhookSecrets'),
+    ),
+    iamPrincipals: v.optional(nonEmptyList(v.string('each IAM principal must be a string'), 'iamPrincipals')),
   },
   (issue) =>
     issue.expected === 'never'

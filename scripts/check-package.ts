@@ -1,0 +1,58 @@
+// Run after `npx serverless package`: the template deploys what the README promises, and holds no secret.
+import { readFileSync } from 'node:fs';
+
+const template = JSON.parse(readFileSync('.serverless/cloudformation-template-update-stack.json', 'utf8'));
+/** The properties this check reads, of the resource types it looks at. */
+interface Resource {
+  Type: string;
+  Properties: {
+    Runtime?: string;
+    Architectures?: string[];
+    ReservedConcurrentExecutions?: number;
+    Handler?: string;
+    Environment?: { Variables?: Record<string, string> };
+    AuthType?: string;
+    RouteKey?: string;
+    RetentionInDays?: number;
+  };
+}
+const resources: Record<string, Resource> = template.Resources;
+const ofType = (type: string) => Object.values(resources).filter((resource) => resource.Type === type);
+
+const failures: string[] = [];
+const check = (ok: boolean, what: string) => {
+  if (!ok) failures.push(what);
+};
+
+const [rotate] = ofType('AWS::Lambda::Function').map(({ Properties }) => Properties);
+check(rotate?.Runtime === 'nodejs24.x', 'the function runs on nodejs24.x');
+check(rotate?.Architectures?.[0] === 'arm64', 'the function runs on arm64');
+check(Number.isInteger(rotate?.ReservedConcurrentExecutions), 'the function has reserved concurrency');
+check(rotate?.Handler === 'functions/rotate.handler', 'the handler is functions/rotate.handler');
+const environment: Record<string, unknown> = rotate?.Environment?.Variables ?? {};
+for (const name of ['TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY', 'ROTATOR_CLIENTS']) {
+  check(
+    /^\{\{resolve:secretsmanager:[^}]+\}\}$/.test(String(environment[name])),
+    `${name} is a Secrets Manager dynamic reference, not a value`,
+  );
+}
+check(
+  ofType('AWS::Lambda::Url').some(({ Properties }) => Properties.AuthType === 'AWS_IAM'),
+  'a Function URL with AWS_IAM auth',
+);
+check(
+  ofType('AWS::ApiGatewayV2::Route').some(({ Properties }) => Properties.RouteKey === 'POST /rotate'),
+  'an HTTP API route POST /rotate',
+);
+check(
+  ofType('AWS::Logs::LogGroup').every(({ Properties }) => Number.isInteger(Properties.RetentionInDays)),
+  'every log group has a retention period',
+);
+
+if (failures.length > 0) {
+  console.error(
+    `The packaged template is missing:\n${failures.map((failure) => `  - ${failure}`).join('\n')}`,
+  );
+  process.exit(1);
+}
+console.log('The packaged template has the runtime, the route, the Function URL and no secret values.');

@@ -1,0 +1,73 @@
+// The artifact that ships: one self-contained ES module per function that loads cleanly and rotates a key.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFunctions } from '../scripts/build.ts';
+import { KEY, OPS_TOKEN, testEnvironment, ZONE } from './support/fake-config.ts';
+import { startTeoStandIn, type TeoStandIn } from './support/teo-stand-in.ts';
+
+const run = promisify(execFile);
+const outdir = mkdtempSync(join(tmpdir(), 'rotator-bundle-'));
+const bundle = join(outdir, 'rotate', 'index.mjs');
+let teo: TeoStandIn;
+
+beforeAll(async () => {
+  teo = await startTeoStandIn();
+  await buildFunctions(outdir);
+});
+afterAll(async () => {
+  await teo.close();
+  rmSync(outdir, { recursive: true, force: true });
+});
+
+/** A fresh Node process, as Lambda starts one: it imports the bundle and invokes `handler` once. */
+const invokeInFreshProcess = (event: unknown, env: Record<string, string>) =>
+  run(
+    process.execPath,
+    [
+      '--throw-deprecation',
+      '--input-type=module',
+      '-e',
+      `const { handler } = await import(${JSON.stringify(bundle)});
+       const context = { awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 10000 };
+       process.stdout.write('RESULT ' + JSON.stringify(await handler(${JSON.stringify(event)}, context)) + '\\n');`,
+    ],
+    { env: { PATH: process.env.PATH ?? '', ...env }, cwd: tmpdir() },
+  );
+
+describe('dist/rotate/index.mjs', () => {
+  it('imports nothing from outside the bundle but Node built-ins', () => {
+    const code = readFileSync(bundle, 'utf8');
+    const imports = [...code.matchAll(/(?:from|import)\s*["']([^"']+)["']/g)].map(
+      ([, specifier]) => specifier,
+    );
+
+    expect(imports.length).toBeGreaterThan(0);
+    expect(imports.filter((specifier) => !isBuiltin(specifier ?? ''))).toEqual([]);
+  });
+
+  it('rotates a key from a fresh process, with no warning written', async () => {
+    const event = JSON.parse(
+      readFileSync(new URL('./fixtures/events/http-api-v2.json', import.meta.url), 'utf8'),
+    );
+    event.headers.authorization = `Bearer ${OPS_TOKEN}`;
+
+    const { stdout, stderr } = await invokeInFreshProcess(event, testEnvironment(teo.url));
+
+    expect(stderr).toBe('');
+    const result = JSON.parse(
+      stdout
+        .split('\n')
+        .find((line) => line.startsWith('RESULT '))
+        ?.slice(7) ?? '{}',
+    );
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body)).toEqual({ RequestId: 'req-1' });
+    expect(JSON.parse(teo.requests[0]?.body ?? '')).toEqual({ ZoneId: ZONE, SecretKey: KEY });
+    expect(stdout).toContain('"outcome":"rotated"');
+  });
+});

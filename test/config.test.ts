@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '#lib/config.ts';
+import { parseTeoEndpoint } from '#lib/teo/endpoint.ts';
+import {
+  CALLERS,
+  OPS_TOKEN,
+  sha256Hex,
+  TENCENT_SECRET_ID,
+  TENCENT_SECRET_KEY,
+} from './support/fake-config.ts';
+
+const BASE = {
+  TENCENTCLOUD_SECRET_ID: TENCENT_SECRET_ID,
+  TENCENTCLOUD_SECRET_KEY: TENCENT_SECRET_KEY,
+  ROTATOR_CLIENTS: JSON.stringify(CALLERS),
+};
+
+const problemsWith = (env: Record<string, string | undefined>) => {
+  const loaded = loadConfig({ ...BASE, ...env });
+  return loaded.ok ? [] : loaded.problems;
+};
+
+const clients = (...entries: unknown[]) => ({ ROTATOR_CLIENTS: JSON.stringify(entries) });
+const opsDigest = sha256Hex(OPS_TOKEN);
+
+describe('loadConfig', () => {
+  it("defaults to TEO's international endpoint and a 5 s timeout", () => {
+    const loaded = loadConfig(BASE);
+
+    expect(loaded.ok && loaded.config.teo).toEqual({
+      endpoint: { protocol: 'https:', host: 'teo.intl.tencentcloudapi.com' },
+      timeoutMs: 5000,
+      credentials: { secretId: TENCENT_SECRET_ID, secretKey: TENCENT_SECRET_KEY },
+    });
+  });
+
+  it('passes a session token on for temporary credentials', () => {
+    const loaded = loadConfig({ ...BASE, TENCENTCLOUD_SESSION_TOKEN: 'fake-sts-token' });
+
+    expect(loaded.ok && loaded.config.teo.credentials.sessionToken).toBe('fake-sts-token');
+  });
+
+  it('reports every problem at once, naming variables and never their values', () => {
+    const problems = problemsWith({
+      TENCENTCLOUD_SECRET_ID: undefined,
+      TENCENTCLOUD_SECRET_KEY: '',
+      TEO_TIMEOUT_MS: '5s',
+      TEO_ENDPOINT: 'https://evil.example.com',
+      ROTATOR_CLIENTS: undefined,
+    });
+
+    expect(problems).toEqual([
+      'TENCENTCLOUD_SECRET_ID is not set',
+      'TENCENTCLOUD_SECRET_KEY is not set',
+      'TEO_ENDPOINT must be https://teo.<region>.tencentcloudapi.com or an http:// loopback URL (the emulator)',
+      'TEO_TIMEOUT_MS must be a whole number of milliseconds from 1 to 60000',
+      'ROTATOR_CLIENTS is not set',
+    ]);
+  });
+
+  it.each(['0', '-1', '60001', '1.5', 'NaN'])('refuses TEO_TIMEOUT_MS=%s', (value) => {
+    expect(problemsWith({ TEO_TIMEOUT_MS: value })).toHaveLength(1);
+  });
+
+  describe('ROTATOR_CLIENTS', () => {
+    it.each([
+      ['not JSON', { ROTATOR_CLIENTS: '[{' }, 'ROTATOR_CLIENTS is not valid JSON'],
+      ['an object', { ROTATOR_CLIENTS: '{}' }, 'ROTATOR_CLIENTS must be a non-empty JSON array of callers'],
+      ['empty', { ROTATOR_CLIENTS: '[]' }, 'ROTATOR_CLIENTS must be a non-empty JSON array of callers'],
+      [
+        'an entry with no credential',
+        clients({ name: 'a', zones: ['*'] }),
+        'ROTATOR_CLIENTS[0] ("a"): must have exactly one of tokenSha256, webhookSecrets or iamPrincipals',
+      ],
+      [
+        'an entry with two kinds of credential',
+        clients({
+          name: 'a',
+          zones: ['*'],
+          tokenSha256: [opsDigest],
+          iamPrincipals: ['arn:aws:iam::1:user/x'],
+        }),
+        'ROTATOR_CLIENTS[0] ("a"): must have exactly one of tokenSha256, webhookSecrets or iamPrincipals',
+      ],
+      [
+        'a digest that is not 64 hex characters',
+        clients({ name: 'a', zones: ['*'], tokenSha256: [OPS_TOKEN] }),
+        'ROTATOR_CLIENTS[0] ("a"): each tokenSha256 must be 64 hex characters',
+      ],
+      [
+        'a misspelt field',
+        clients({ name: 'a', zones: ['*'], tokenSHA256: [opsDigest] }),
+        'ROTATOR_CLIENTS[0] ("a"): unknown field \'tokenSHA256\'',
+      ],
+      [
+        'a bad zone id',
+        clients({ name: 'a', zones: ['zone-OK'], tokenSha256: [opsDigest] }),
+        'ROTATOR_CLIENTS[0] ("a"): zones must be ["*"] or a list of zone ids (zone- followed by 1 to 64 lower-case letters or digits)',
+      ],
+      [
+        '"*" mixed with zone ids',
+        clients({ name: 'a', zones: ['*', 'zone-abc'], tokenSha256: [opsDigest] }),
+        'ROTATOR_CLIENTS[0] ("a"): zones must be ["*"] or a list of zone ids (zone- followed by 1 to 64 lower-case letters or digits)',
+      ],
+      [
+        'an empty token list',
+        clients({ name: 'a', zones: ['*'], tokenSha256: [] }),
+        'ROTATOR_CLIENTS[0] ("a"): tokenSha256 must not be empty',
+      ],
+      [
+        'a digest that is not a string',
+        clients({ name: 'a', zones: ['*'], tokenSha256: [12345] }),
+        'ROTATOR_CLIENTS[0] ("a"): each tokenSha256 must be 64 hex characters',
+      ],
+      [
+        'a missing name',
+        clients({ zones: ['*'], tokenSha256: [opsDigest] }),
+        'ROTATOR_CLIENTS[0]: "name" is required',
+      ],
+      [
+        'a duplicated name',
+        clients(
+          { name: 'a', zones: ['*'], tokenSha256: [opsDigest] },
+          { name: 'a', zones: ['*'], tokenSha256: [sha256Hex('other')] },
+        ),
+        'ROTATOR_CLIENTS: the name "a" is used by more than one caller',
+      ],
+      [
+        'one token for two callers',
+        clients(
+          { name: 'a', zones: ['*'], tokenSha256: [opsDigest] },
+          { name: 'b', zones: ['*'], tokenSha256: [opsDigest.toUpperCase()] },
+        ),
+        'ROTATOR_CLIENTS: callers "a" and "b" list the same tokenSha256 digest',
+      ],
+    ])('reports %s', (_, env, problem) => {
+      expect(problemsWith(env)).toEqual([problem]);
+    });
+
+    it('never repeats a credential in a problem', () => {
+      const problems = problemsWith(
+        clients({ name: 'a', zones: ['*'], tokenSha256: [OPS_TOKEN, 'x'.repeat(64)] }),
+      );
+
+      expect(problems.join('\n')).not.toContain(OPS_TOKEN);
+      expect(problems.join('\n')).not.toContain('x'.repeat(64));
+    });
+  });
+});
+
+describe('parseTeoEndpoint', () => {
+  it.each([
+    ['https://teo.intl.tencentcloudapi.com', { protocol: 'https:', host: 'teo.intl.tencentcloudapi.com' }],
+    ['https://teo.tencentcloudapi.com/', { protocol: 'https:', host: 'teo.tencentcloudapi.com' }],
+    [
+      'https://teo.ap-guangzhou.tencentcloudapi.com',
+      { protocol: 'https:', host: 'teo.ap-guangzhou.tencentcloudapi.com' },
+    ],
+    [
+      'http://127.0.0.1:9000',
+      { protocol: 'http:', host: 'teo.intl.tencentcloudapi.com:9000', dialAddress: '127.0.0.1' },
+    ],
+    [
+      'http://localhost:9000',
+      { protocol: 'http:', host: 'teo.intl.tencentcloudapi.com:9000', dialAddress: '127.0.0.1' },
+    ],
+    [
+      'http://[::1]:9000',
+      { protocol: 'http:', host: 'teo.intl.tencentcloudapi.com:9000', dialAddress: '::1' },
+    ],
+  ])('accepts %s', (raw, endpoint) => {
+    expect(parseTeoEndpoint(raw)).toEqual(endpoint);
+  });
+
+  it.each([
+    // The body carries the key: clear text only on loopback.
+    'http://teo.intl.tencentcloudapi.com',
+    'http://10.0.0.5:9000',
+    'https://teo.intl.tencentcloudapi.com.evil.example',
+    'https://cvm.tencentcloudapi.com',
+    'https://127.0.0.1:9000',
+    'https://teo.intl.tencentcloudapi.com/v3',
+    'https://user:pass@teo.intl.tencentcloudapi.com',
+    'teo.intl.tencentcloudapi.com',
+  ])('refuses %s', (raw) => {
+    expect(parseTeoEndpoint(raw)).toEqual(expect.any(String));
+  });
+});

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidRequest } from '#lib/errors.ts';
+import { parseRotationRequest } from '#lib/rotation-request.ts';
+import { KEY, ZONE } from './support/fake-config.ts';
+
+const parse = (fields: Record<string, unknown>, contentType = 'application/json') =>
+  parseRotationRequest(Buffer.from(JSON.stringify(fields)), contentType);
+
+const refusal = (fields: Record<string, unknown>) => {
+  try {
+    parse(fields);
+  } catch (error) {
+    if (error instanceof InvalidRequest)
+      return { status: error.status, code: error.code, message: error.message };
+    throw error;
+  }
+  throw new Error('accepted');
+};
+
+const keyOf = (bytes: number) => Buffer.alloc(bytes, 0xa7).toString('base64');
+
+describe('parseRotationRequest', () => {
+  it('returns the zone and key of a valid body', () => {
+    expect(parse({ ZoneId: ZONE, SecretKey: KEY })).toEqual({ zoneId: ZONE, secretKey: KEY });
+  });
+
+  it.each([32, 33, 47, 48])('accepts a key of %i bytes', (bytes) => {
+    expect(parse({ ZoneId: ZONE, SecretKey: keyOf(bytes) }).secretKey).toBe(keyOf(bytes));
+  });
+
+  it.each([0, 1, 31, 49, 64])('refuses a key of %i bytes', (bytes) => {
+    expect(refusal({ ZoneId: ZONE, SecretKey: keyOf(bytes) })).toEqual({
+      status: 400,
+      code: 'InvalidParameterValue',
+      message: 'SecretKey must decode to 32 to 48 bytes.',
+    });
+  });
+
+  it.each([
+    ['unpadded', KEY.replace(/=$/, '')],
+    ['over-padded', `${KEY}=`],
+    ['URL-safe alphabet', KEY.replace('/', '_').replace('+', '-')],
+    ['white space inside', `${KEY.slice(0, 20)} ${KEY.slice(20)}`],
+    ['a trailing newline', `${KEY}\n`],
+    // The last character before '=' carries 2 unused bits; canonical base64 leaves them zero.
+    ['non-zero unused bits', KEY.replace(/Y=$/, 'Z=')],
+  ])('refuses a key that is not canonical base64: %s', (_, key) => {
+    expect(refusal({ ZoneId: ZONE, SecretKey: key })).toEqual({
+      status: 400,
+      code: 'InvalidParameterValue',
+      message: 'SecretKey must be standard base64 with canonical = padding and no white space.',
+    });
+  });
+
+  it.each([
+    ['zone-a', true],
+    [`zone-${'a'.repeat(64)}`, true],
+    [`zone-${'a'.repeat(65)}`, false],
+    ['zone-', false],
+    ['zone-Abc', false],
+    ['zone_abc', false],
+    [' zone-abc', false],
+    ['zone-abc\n', false],
+  ])('judges ZoneId %j valid: %s', (zoneId, valid) => {
+    if (valid) expect(parse({ ZoneId: zoneId, SecretKey: KEY }).zoneId).toBe(zoneId);
+    else expect(refusal({ ZoneId: zoneId, SecretKey: KEY }).code).toBe('InvalidParameterValue');
+  });
+
+  it('reports a misspelt field before the field it hides', () => {
+    expect(refusal({ zoneId: ZONE, SecretKey: KEY })).toMatchObject({ code: 'InvalidParameter' });
+  });
+
+  it('does not echo an unknown field name that could be a smuggled secret', () => {
+    const { message } = refusal({ ZoneId: ZONE, SecretKey: KEY, [KEY]: true });
+
+    expect(message).toBe('An unknown field is not accepted; the body takes only ZoneId and SecretKey.');
+  });
+
+  it('treats a JSON "__proto__" key as an unknown field, not as a prototype', () => {
+    const body = Buffer.from(`{"ZoneId":"${ZONE}","SecretKey":"${KEY}","__proto__":{"polluted":true}}`);
+
+    expect(() => parseRotationRequest(body, 'application/json')).toThrow(/is not accepted/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses a body that is not UTF-8', () => {
+    const body = Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]);
+
+    expect(() => parseRotationRequest(body, 'application/json')).toThrow(
+      'The body is not well-formed UTF-8 JSON.',
+    );
+  });
+
+  it.each([
+    'application/json',
+    'Application/JSON',
+    'application/json;charset=utf-8',
+    'application/json; charset="UTF-8"',
+  ])('accepts the media type %j', (contentType) => {
+    expect(parse({ ZoneId: ZONE, SecretKey: KEY }, contentType).zoneId).toBe(ZONE);
+  });
+
+  it.each([
+    'application/jsonx',
+    'text/json',
+    'application/json; charset=utf-16',
+    'application/x-www-form-urlencoded',
+  ])('refuses the media type %j with 415', (contentType) => {
+    expect(() => parse({ ZoneId: ZONE, SecretKey: KEY }, contentType)).toThrow(
+      expect.objectContaining({ status: 415, code: 'UnsupportedMediaType' }),
+    );
+  });
+
+  it('accepts exactly 8 KiB and refuses one byte more', () => {
+    const valid = JSON.stringify({ ZoneId: ZONE, SecretKey: KEY });
+    const padded = (bytes: number) => Buffer.from(valid + ' '.repeat(bytes - valid.length));
+
+    expect(parseRotationRequest(padded(8192), 'application/json').zoneId).toBe(ZONE);
+    expect(() => parseRotationRequest(padded(8193), 'application/json')).toThrow(
+      expect.objectContaining({ status: 413, code: 'RequestSizeLimitExceeded' }),
+    );
+  });
+});
