@@ -1,11 +1,13 @@
 // The callers of SPEC §4, parsed once from ROTATOR_CLIENTS into typed credentials and zone grants.
 import * as v from 'valibot';
+import { type IamPrincipal, parseIamPrincipal } from '#lib/auth/iam.ts';
+import { decodeWebhookSecret } from '#lib/auth/webhook.ts';
 import { ZONE_ID_PATTERN } from '#lib/rotation-request.ts';
 
 export type CallerCredential =
   | { readonly kind: 'bearer'; readonly tokenDigests: readonly Buffer[] }
-  | { readonly kind: 'webhook'; readonly secrets: readonly string[] }
-  | { readonly kind: 'iam'; readonly principals: readonly string[] };
+  | { readonly kind: 'webhook'; readonly keys: readonly Buffer[] }
+  | { readonly kind: 'iam'; readonly principals: readonly IamPrincipal[] };
 
 export type AuthKind = CallerCredential['kind'];
 
@@ -82,7 +84,7 @@ export function parseCallers(raw: string | undefined): ParsedCallers {
     if (typeof credential === 'string') problems.push(`${where}: ${credential}`);
     else callers.push({ name: result.output.name, zones: zonesOf(result.output), credential });
   });
-  problems.push(...duplicateNames(callers), ...sharedTokens(callers));
+  problems.push(...duplicateNames(callers), ...sharedCredentials(callers));
   return problems.length > 0 ? { ok: false, problems } : { ok: true, callers };
 }
 
@@ -97,20 +99,36 @@ const zonesOf = (entry: Entry): Caller['zones'] =>
   entry.zones[0] === '*' ? '*' : new Set(entry.zones as readonly string[]);
 
 function credentialOf(entry: Entry): CallerCredential | string {
-  const kinds: CallerCredential[] = [];
+  const kinds: (CallerCredential | string)[] = [];
   if (entry.tokenSha256) {
     kinds.push({
       kind: 'bearer',
       tokenDigests: entry.tokenSha256.map((hex) => Buffer.from(hex.toLowerCase(), 'hex')),
     });
   }
-  if (entry.webhookSecrets) kinds.push({ kind: 'webhook', secrets: entry.webhookSecrets });
-  if (entry.iamPrincipals) kinds.push({ kind: 'iam', principals: entry.iamPrincipals });
+  if (entry.webhookSecrets)
+    kinds.push(every(entry.webhookSecrets.map(decodeWebhookSecret), (keys) => ({ kind: 'webhook', keys })));
+  if (entry.iamPrincipals) {
+    const principals = entry.iamPrincipals.map((arn) => parseIamPrincipal(arn) ?? IAM_PRINCIPAL_RULE);
+    kinds.push(every(principals, (parsed) => ({ kind: 'iam', principals: parsed })));
+  }
   const [only, ...others] = kinds;
   if (only === undefined || others.length > 0) {
     return 'must have exactly one of tokenSha256, webhookSecrets or iamPrincipals';
   }
   return only;
+}
+
+const IAM_PRINCIPAL_RULE =
+  'each IAM principal must be a role or user ARN: arn:aws:iam::<12-digit account>:role/<name> or :user/<name>';
+
+/** All parsed, or the first problem: a problem is a string, never the value that caused it. */
+function every<T>(
+  parsed: readonly (T | string)[],
+  build: (values: T[]) => CallerCredential,
+): CallerCredential | string {
+  const problem = parsed.find((item): item is string => typeof item === 'string');
+  return problem ?? build(parsed as T[]);
 }
 
 function duplicateNames(callers: readonly Caller[]): string[] {
@@ -123,18 +141,35 @@ function duplicateNames(callers: readonly Caller[]): string[] {
   return problems;
 }
 
-/** One token admitting two callers would make the audit log's caller name ambiguous. */
-function sharedTokens(callers: readonly Caller[]): string[] {
+/** What identifies each credential, so that one credential admitting two callers can be found. */
+const identitiesOf = (credential: CallerCredential): { what: string; identity: string }[] => {
+  switch (credential.kind) {
+    case 'bearer':
+      return credential.tokenDigests.map((digest) => ({
+        what: 'tokenSha256 digest',
+        identity: digest.toString('hex'),
+      }));
+    case 'webhook':
+      return credential.keys.map((key) => ({ what: 'webhook secret', identity: key.toString('hex') }));
+    case 'iam':
+      return credential.principals.map(({ kind, partition, account, name }) => ({
+        what: 'IAM principal',
+        identity: `${kind}:${partition}:${account}:${name}`,
+      }));
+  }
+};
+
+/** One credential admitting two callers would make the audit log's caller name, and their grants, ambiguous. */
+function sharedCredentials(callers: readonly Caller[]): string[] {
   const owners = new Map<string, string>();
   const problems: string[] = [];
   for (const { name, credential } of callers) {
-    if (credential.kind !== 'bearer') continue;
-    for (const digest of credential.tokenDigests) {
-      const owner = owners.get(digest.toString('hex'));
+    for (const { what, identity } of identitiesOf(credential)) {
+      const owner = owners.get(identity);
       if (owner !== undefined && owner !== name) {
-        problems.push(`ROTATOR_CLIENTS: callers "${owner}" and "${name}" list the same tokenSha256 digest`);
+        problems.push(`ROTATOR_CLIENTS: callers "${owner}" and "${name}" list the same ${what}`);
       }
-      owners.set(digest.toString('hex'), owner ?? name);
+      owners.set(identity, owner ?? name);
     }
   }
   return problems;

@@ -137,6 +137,60 @@ describe('loadConfig', () => {
       expect(problemsWith(env)).toEqual([problem]);
     });
 
+    it.each([
+      [
+        'without the whsec_ prefix',
+        'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        'each webhook secret must start with whsec_',
+      ],
+      ['not base64', 'whsec_not base64!', 'each webhook secret must be whsec_ followed by standard base64'],
+      [
+        'shorter than 24 bytes',
+        'whsec_c2hvcnQtc2VjcmV0',
+        'each webhook secret must decode to at least 24 bytes',
+      ],
+    ])('reports a webhook secret %s, naming the caller', (_, secret, problem) => {
+      const problems = problemsWith(clients({ name: 'hook', zones: ['*'], webhookSecrets: [secret] }));
+
+      expect(problems).toEqual([`ROTATOR_CLIENTS[0] ("hook"): ${problem}`]);
+      expect(problems.join()).not.toContain(secret);
+    });
+
+    it.each([
+      'arn:aws:iam::123456789012:root',
+      'arn:aws:sts::123456789012:assumed-role/rotator-ci/session',
+      'arn:aws:iam::12345678901:role/rotator-ci',
+      'arn:aws:iam::123456789012:role/',
+      'arn:aws:iam::123456789012:group/admins',
+      'rotator-ci',
+    ])('reports the IAM principal %s, naming the caller', (arn) => {
+      expect(problemsWith(clients({ name: 'ci', zones: ['*'], iamPrincipals: [arn] }))).toEqual([
+        'ROTATOR_CLIENTS[0] ("ci"): each IAM principal must be a role or user ARN: arn:aws:iam::<12-digit account>:role/<name> or :user/<name>',
+      ]);
+    });
+
+    it.each([
+      ['webhook secret', { webhookSecrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'] }],
+      ['IAM principal', { iamPrincipals: ['arn:aws:iam::123456789012:role/rotator-ci'] }],
+    ])('reports one %s listed by two callers', (what, credential) => {
+      expect(
+        problemsWith(
+          clients({ name: 'a', zones: ['*'], ...credential }, { name: 'b', zones: ['*'], ...credential }),
+        ),
+      ).toEqual([`ROTATOR_CLIENTS: callers "a" and "b" list the same ${what}`]);
+    });
+
+    it('treats a role listed with and without a path as one principal: sessions carry only its name', () => {
+      const problems = problemsWith(
+        clients(
+          { name: 'a', zones: ['*'], iamPrincipals: ['arn:aws:iam::123456789012:role/rotator-ci'] },
+          { name: 'b', zones: ['*'], iamPrincipals: ['arn:aws:iam::123456789012:role/teams/rotator-ci'] },
+        ),
+      );
+
+      expect(problems).toEqual(['ROTATOR_CLIENTS: callers "a" and "b" list the same IAM principal']);
+    });
+
     it('never repeats a credential in a problem', () => {
       const problems = problemsWith(
         clients({ name: 'a', zones: ['*'], tokenSha256: [OPS_TOKEN, 'x'.repeat(64)] }),

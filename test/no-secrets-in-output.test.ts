@@ -15,6 +15,7 @@ import {
   ZONE,
 } from './support/fake-config.ts';
 import { startTeoStandIn, type TeoStandIn, teoError } from './support/teo-stand-in.ts';
+import { webhookHeaders, webhookVector } from './support/webhooks.ts';
 
 const SESSION_TOKEN = 'FakeStsSessionTokenForTests0000000000000000';
 const OTHER_KEY = Buffer.alloc(40, 0x5c).toString('base64');
@@ -25,6 +26,7 @@ const keyForms = (key: string) => {
 
 let teo: TeoStandIn;
 const written: string[] = [];
+const webhookSignatures: string[] = [];
 
 async function loadEntryPoint(env: Record<string, string | undefined>): Promise<RotateHandler> {
   vi.resetModules();
@@ -69,6 +71,16 @@ beforeAll(async () => {
       [handler, { body: JSON.stringify({ ZoneId: 'zone-3fk9x0qa81mz', SecretKey: KEY }) }],
       [misconfigured, {}],
     ];
+    const now = Math.floor(Date.now() / 1000);
+    for (const [id, timestamp] of [
+      ['msg_ok', now],
+      ['msg_stale', now - 3600],
+    ] as const) {
+      const headers = webhookHeaders(webhookVector.secret, id, timestamp, body(KEY));
+      webhookSignatures.push(headers['webhook-signature']);
+      cases.push([handler, { body: body(KEY), headers: { authorization: undefined, ...headers } }]);
+      cases.push([handler, { body: body(OTHER_KEY), headers: { authorization: undefined, ...headers } }]);
+    }
     for (const source of SOURCES) {
       for (const [run, changes] of cases) {
         const headers = { authorization: `Bearer ${OPS_TOKEN}`, ...changes.headers };
@@ -101,6 +113,7 @@ describe('everything the function wrote and answered', () => {
   it('covers successes, refusals and TEO failures, with log lines for each', () => {
     const everything = written.join('\n');
 
+    expect(everything).toContain('"authKind":"webhook"');
     expect(everything).toContain('"outcome":"rotated"');
     expect(everything).toContain('"outcome":"refused"');
     expect(everything).toContain('"outcome":"failed"');
@@ -118,7 +131,10 @@ describe('everything the function wrote and answered', () => {
       "the callers' bearer tokens and their configured digests",
       [OPS_TOKEN, ADMIN_TOKEN, ...CALLERS.flatMap((c) => c.tokenSha256 ?? [])],
     ],
-    ['a webhook secret', CALLERS.flatMap((c) => c.webhookSecrets ?? [])],
+    [
+      'a webhook secret, or a webhook signature',
+      [...CALLERS.flatMap((c) => c.webhookSecrets ?? []), ...webhookSignatures],
+    ],
   ])('never contains %s', (_, secrets) => {
     const everything = written.join('\n');
 

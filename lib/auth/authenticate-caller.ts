@@ -1,7 +1,9 @@
 // SPEC §4: which credential a request presents, and whose it is. Runs before anything reads the body.
 import { verifyBearerToken } from '#lib/auth/bearer.ts';
+import { matchesIamPrincipal } from '#lib/auth/iam.ts';
+import { verifyWebhook } from '#lib/auth/webhook.ts';
 import type { AuthKind, Caller } from '#lib/callers.ts';
-import { AuthenticationFailed } from '#lib/errors.ts';
+import { AuthenticationFailed, CallerNotAuthorized } from '#lib/errors.ts';
 import type { HttpRequest } from '#lib/http/request.ts';
 
 export interface AuthenticatedCaller {
@@ -11,15 +13,28 @@ export interface AuthenticatedCaller {
 
 const WEBHOOK_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'];
 
-/** Exactly one kind of credential, and it must verify; anything else is the same AuthenticationFailed. */
-export function authenticateCaller(request: HttpRequest, callers: readonly Caller[]): AuthenticatedCaller {
+/**
+ * Exactly one kind of credential, and it must verify; anything else is the same AuthenticationFailed. An
+ * IAM principal AWS has already verified but that no caller lists is known and refused: CallerNotAuthorized.
+ */
+export function authenticateCaller(
+  request: HttpRequest,
+  callers: readonly Caller[],
+  nowSeconds: number,
+): AuthenticatedCaller {
   const kinds = presentedKinds(request);
   if (kinds.length === 0) throw new AuthenticationFailed('no credential presented');
   if (kinds.length > 1)
     throw new AuthenticationFailed(`credentials of several kinds presented: ${kinds.join(', ')}`);
   const [kind] = kinds as [AuthKind];
-  const caller = kind === 'bearer' ? bearerCaller(request, callers) : undefined;
-  if (caller === undefined) throw new AuthenticationFailed(`${kind} credential did not verify`);
+  if (kind === 'iam') return { caller: iamCaller(request.iamPrincipal ?? '', callers), kind };
+  if (kind === 'webhook') {
+    const verdict = verifyWebhook(request, callers, nowSeconds);
+    if ('reason' in verdict) throw new AuthenticationFailed(verdict.reason);
+    return { caller: verdict.caller, kind };
+  }
+  const caller = bearerCaller(request, callers);
+  if (caller === undefined) throw new AuthenticationFailed('bearer credential did not verify');
   return { caller, kind };
 }
 
@@ -38,4 +53,14 @@ function presentedKinds(request: HttpRequest): AuthKind[] {
 function bearerCaller(request: HttpRequest, callers: readonly Caller[]): Caller | undefined {
   const match = /^Bearer +(\S.*)$/i.exec(request.headers.get('authorization') ?? '');
   return match?.[1] === undefined ? undefined : verifyBearerToken(match[1], callers);
+}
+
+function iamCaller(arn: string, callers: readonly Caller[]): Caller {
+  const caller = callers.find(
+    ({ credential }) =>
+      credential.kind === 'iam' &&
+      credential.principals.some((principal) => matchesIamPrincipal(arn, principal)),
+  );
+  if (caller === undefined) throw new CallerNotAuthorized('This AWS principal is not a listed caller.');
+  return caller;
 }

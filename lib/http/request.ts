@@ -16,7 +16,7 @@ export interface HttpRequest {
   readonly method: string;
   /** The path as the API declares it, without any stage prefix. */
   readonly path: string;
-  /** Lower-cased names; a repeated header's values joined with ", ", as payload 2.0 delivers them. */
+  /** Lower-cased names; a repeated header's values joined with ",", exactly as payload 2.0 delivers them. */
   readonly headers: ReadonlyMap<string, string>;
   /** The exact bytes the caller sent: signatures are checked over these, never over a re-serialization. */
   readonly body: Buffer;
@@ -61,7 +61,7 @@ function joinHeaders(source: HeaderValues): Map<string, string> {
     if (value === undefined || value === null) continue;
     const key = name.toLowerCase();
     const previous = joined.get(key);
-    joined.set(key, [...(previous === undefined ? [] : [previous]), ...[value].flat()].join(', '));
+    joined.set(key, [...(previous === undefined ? [] : [previous]), ...[value].flat()].join(','));
   }
   return joined;
 }

@@ -19,7 +19,7 @@ export const admitRotation = (
     const request = readHttpRequest(event);
     record.http = request;
     checkRoute(request);
-    const authenticated = authenticateCaller(request, callers);
+    const authenticated = authenticateCaller(request, callers, Math.floor(Date.now() / 1000));
     record.authenticated = authenticated;
     const rotation = parseRotationRequest(request.body, request.headers.get('content-type'));
     record.rotation = rotation;

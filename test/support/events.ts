@@ -4,10 +4,12 @@ import type { Context } from 'aws-lambda';
 import type { RotateEvent } from '#lib/http/request.ts';
 
 export const SOURCES = ['http-api-v2', 'function-url', 'rest-api-v1'] as const;
-export type EventSource = (typeof SOURCES)[number];
+/** A Function URL with AWS_IAM auth: AWS verified the SigV4 signature and names the caller. */
+export const IAM_FUNCTION_URL = 'function-url-iam';
+export type EventSource = (typeof SOURCES)[number] | typeof IAM_FUNCTION_URL;
 
 const fixtures = Object.fromEntries(
-  SOURCES.map((source) => [
+  [...SOURCES, IAM_FUNCTION_URL].map((source) => [
     source,
     readFileSync(new URL(`../fixtures/events/${source}.json`, import.meta.url), 'utf8'),
   ]),
@@ -20,6 +22,8 @@ export interface EventChanges {
   readonly headers?: Readonly<Record<string, string | undefined>>;
   readonly method?: string;
   readonly path?: string;
+  /** The caller ARN AWS reports after verifying SigV4 (HTTP API or REST API with AWS_IAM auth). */
+  readonly iamPrincipal?: string;
 }
 
 /** The fixture fields tests change, in either payload version. */
@@ -33,7 +37,12 @@ interface FixtureEvent {
   path?: string | undefined;
   rawPath?: string | undefined;
   routeKey?: string | undefined;
-  requestContext: { http?: { method: string; path: string }; routeKey?: string };
+  requestContext: {
+    http?: { method: string; path: string };
+    routeKey?: string;
+    authorizer?: { iam: { userArn: string } };
+    identity?: { userArn: string | null };
+  };
 }
 
 export function rotateEvent(source: EventSource, changes: EventChanges = {}): RotateEvent {
@@ -45,6 +54,13 @@ export function rotateEvent(source: EventSource, changes: EventChanges = {}): Ro
   }
   for (const [name, value] of Object.entries(changes.headers ?? {})) setHeader(source, event, name, value);
   if (changes.method !== undefined || changes.path !== undefined) route(source, event, changes);
+  if (changes.iamPrincipal !== undefined) {
+    if (event.requestContext.identity) event.requestContext.identity.userArn = changes.iamPrincipal;
+    else
+      event.requestContext.authorizer = {
+        iam: { ...event.requestContext.authorizer?.iam, userArn: changes.iamPrincipal },
+      };
+  }
   return event as unknown as RotateEvent;
 }
 

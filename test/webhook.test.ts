@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { verifyWebhook } from '#lib/auth/webhook.ts';
+import { loadConfig } from '#lib/config.ts';
+import type { HttpRequest } from '#lib/http/request.ts';
+import { testEnvironment } from './support/fake-config.ts';
+import { webhookVector as vector, webhookSignature } from './support/webhooks.ts';
+
+const loaded = loadConfig(testEnvironment('http://127.0.0.1:9'));
+if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+const { callers } = loaded.config;
+
+const request = (headers: Record<string, string | undefined>, body = vector.body): HttpRequest => ({
+  method: 'POST',
+  path: '/rotate',
+  headers: new Map(
+    Object.entries(headers).flatMap(([name, value]) => (value === undefined ? [] : [[name, value]])),
+  ),
+  body: Buffer.from(body),
+  iamPrincipal: undefined,
+});
+
+const VALID = {
+  'webhook-id': vector.id,
+  'webhook-timestamp': String(vector.timestamp),
+  'webhook-signature': vector.signature,
+};
+
+const verdict = (headers: Record<string, string | undefined>, now = vector.timestamp, body = vector.body) =>
+  verifyWebhook(request(headers, body), callers, now);
+
+const callerOf = (headers: Record<string, string | undefined>, now?: number, body?: string) => {
+  const result = verdict(headers, now, body);
+  return 'caller' in result ? result.caller.name : `refused: ${result.reason}`;
+};
+
+describe('Standard Webhooks verification', () => {
+  it("accepts the specification's known-answer vector as the caller listing its secret", () => {
+    expect(callerOf(VALID)).toBe('secrets-hook');
+  });
+
+  it('signs exactly as the vector does (the helper the other tests use)', () => {
+    expect(webhookSignature(vector.secret, vector.id, vector.timestamp, vector.body)).toBe(vector.signature);
+  });
+
+  it.each(['webhook-id', 'webhook-timestamp', 'webhook-signature'])(
+    'refuses a request without %s',
+    (name) => {
+      expect(callerOf({ ...VALID, [name]: undefined })).toMatch(/^refused: /);
+    },
+  );
+
+  it.each([
+    ['not a number', 'yesterday'],
+    ['digits followed by junk', `${vector.timestamp}abc`],
+    ['a decimal fraction', `${vector.timestamp}.5`],
+    ['negative', `-${vector.timestamp}`],
+    ['two joined timestamps', `${vector.timestamp},${vector.timestamp}`],
+    ['empty', ''],
+  ])('refuses a timestamp that is %s', (_, timestamp) => {
+    expect(callerOf({ ...VALID, 'webhook-timestamp': timestamp })).toBe(
+      'refused: webhook-timestamp missing or not decimal seconds',
+    );
+  });
+
+  it.each([-300, -299, 0, 299, 300])('accepts a timestamp %i s from now', (offset) => {
+    expect(callerOf(VALID, vector.timestamp - offset)).toBe('secrets-hook');
+  });
+
+  it.each([-301, 301, 86_400])('refuses a timestamp %i s from now', (offset) => {
+    expect(callerOf(VALID, vector.timestamp - offset)).toBe(
+      'refused: webhook-timestamp outside the 5-minute window',
+    );
+  });
+
+  it.each([
+    ['truncated', vector.signature.slice(0, -4)],
+    ['a bare "v1,"', 'v1,'],
+    ['empty', ''],
+    ['another version only', vector.signature.replace('v1,', 'v2,')],
+    ['without its version', vector.signature.slice(3)],
+  ])('refuses a signature that is %s', (_, signature) => {
+    expect(callerOf({ ...VALID, 'webhook-signature': signature })).toMatch(/^refused: webhook-signature/);
+  });
+
+  it('accepts a list in which one v1 entry is valid among other versions and stale keys', () => {
+    const stale = webhookSignature(
+      'whsec_c3RhbGUtc2VjcmV0LW5vLWxvbmdlci1saXN0ZWQ=',
+      vector.id,
+      vector.timestamp,
+      vector.body,
+    );
+    const signature = `v1a,${vector.signature.slice(3)} ${stale} v2,bm90LWEtdjEtc2lnbmF0dXJl ${vector.signature}`;
+
+    expect(callerOf({ ...VALID, 'webhook-signature': signature })).toBe('secrets-hook');
+  });
+
+  it('refuses two signature headers that API Gateway joined with a comma', () => {
+    expect(callerOf({ ...VALID, 'webhook-signature': `${vector.signature},${vector.signature}` })).toMatch(
+      /^refused/,
+    );
+  });
+
+  it('refuses two ids that API Gateway joined with a comma', () => {
+    expect(callerOf({ ...VALID, 'webhook-id': `${vector.id},msg_other` })).toBe(
+      'refused: webhook-id missing or malformed',
+    );
+  });
+
+  it('verifies an empty body', () => {
+    const headers = {
+      ...VALID,
+      'webhook-signature': webhookSignature(vector.secret, vector.id, vector.timestamp, ''),
+    };
+
+    expect(callerOf(headers, vector.timestamp, '')).toBe('secrets-hook');
+  });
+
+  it('verifies the exact bytes: the same JSON re-serialized does not verify', () => {
+    expect(callerOf(VALID, vector.timestamp, JSON.stringify(JSON.parse(vector.body)))).toBe(
+      'refused: webhook-signature matches no listed secret',
+    );
+  });
+
+  it('accepts every secret a caller lists, so the webhook secret itself can rotate with overlap', () => {
+    const next = 'whsec_bmV4dC13ZWJob29rLXNlY3JldC0yNC1ieXRlcyE=';
+    const withTwo = loadConfig(
+      testEnvironment('http://127.0.0.1:9', {
+        ROTATOR_CLIENTS: JSON.stringify([
+          { name: 'hook', zones: ['*'], webhookSecrets: [vector.secret, next] },
+        ]),
+      }),
+    );
+    if (!withTwo.ok) throw new Error(withTwo.problems.join('; '));
+    const signedWithNext = {
+      ...VALID,
+      'webhook-signature': webhookSignature(next, vector.id, vector.timestamp, vector.body),
+    };
+
+    for (const headers of [VALID, signedWithNext]) {
+      const result = verifyWebhook(request(headers), withTwo.config.callers, vector.timestamp);
+      expect('caller' in result && result.caller.name).toBe('hook');
+    }
+  });
+});
