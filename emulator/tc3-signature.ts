@@ -1,6 +1,6 @@
 // TC3-HMAC-SHA256 (Tencent Cloud API 3.0 signature v3), written from the published algorithm and independent of
 // the SDK, so that it can check what the SDK signs.
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 export interface Tc3Request {
   readonly method: string;
@@ -78,4 +78,72 @@ export function parseTc3Authorization(header: string): Tc3Authorization | undefi
   if (!match) return undefined;
   const [, secretId = '', date = '', service = '', signedHeaders = '', signature = ''] = match;
   return { secretId, date, service, signedHeaders: signedHeaders.split(';'), signature };
+}
+
+export interface ReceivedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  /** Lower-cased names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: Buffer;
+}
+
+export type Tc3Verdict = { ok: true; secretId: string } | { ok: false; code: string; message: string };
+
+export const TC3_WINDOW_SECONDS = 300;
+const REQUIRED_SIGNED_HEADERS = ['content-type', 'host'];
+
+const refuse = (code: string, message: string): Tc3Verdict => ({ ok: false, code, message });
+
+/** Checks a request as TEO's API 3.0 gateway does, answering with its error codes. */
+export function verifyTc3Request(
+  request: ReceivedRequest,
+  secretKeyFor: (secretId: string) => string | undefined,
+  service: string,
+  nowSeconds: number,
+): Tc3Verdict {
+  const authorization = parseTc3Authorization(request.headers.authorization ?? '');
+  if (!authorization)
+    return refuse('AuthFailure.InvalidAuthorization', 'Authorization is not TC3-HMAC-SHA256.');
+  const timestamp = Number(request.headers['x-tc-timestamp']);
+  if (!/^\d{1,12}$/.test(request.headers['x-tc-timestamp'] ?? '')) {
+    return refuse('AuthFailure.InvalidAuthorization', 'X-TC-Timestamp is missing or not decimal seconds.');
+  }
+  if (Math.abs(nowSeconds - timestamp) > TC3_WINDOW_SECONDS) {
+    return refuse(
+      'AuthFailure.SignatureExpire',
+      'The signature has expired: X-TC-Timestamp is over 5 minutes away.',
+    );
+  }
+  const secretKey = secretKeyFor(authorization.secretId);
+  if (secretKey === undefined) return refuse('AuthFailure.SecretIdNotFound', 'The SecretId is not known.');
+  if (authorization.service !== service || authorization.date !== tc3Date(timestamp)) {
+    return refuse(
+      'AuthFailure.SignatureFailure',
+      `The credential scope must be ${tc3Date(timestamp)}/${service}.`,
+    );
+  }
+  if (!REQUIRED_SIGNED_HEADERS.every((name) => authorization.signedHeaders.includes(name))) {
+    return refuse('AuthFailure.SignatureFailure', 'SignedHeaders must include content-type and host.');
+  }
+  // The SDK signs the host name; the Host header also carries a non-default port.
+  const host = (request.headers.host ?? '').replace(/:\d+$/, '');
+  const expected = signTc3(
+    {
+      method: request.method,
+      path: request.path,
+      query: request.query,
+      headers: { ...request.headers, host } as Record<string, string>,
+      signedHeaders: authorization.signedHeaders,
+      body: request.body,
+      timestamp,
+      service,
+    },
+    secretKey,
+  );
+  if (!timingSafeEqual(Buffer.from(expected.signature), Buffer.from(authorization.signature))) {
+    return refuse('AuthFailure.SignatureFailure', 'The signature does not match.');
+  }
+  return { ok: true, secretId: authorization.secretId };
 }

@@ -1,4 +1,5 @@
-// `npm run build`: one self-contained ES module per function, at dist/<function>/index.mjs, exporting `handler`.
+// `npm run build`: one self-contained ES module per function, at dist/<function>/index.mjs, exporting `handler`;
+// and the rotator CLI at dist/cli/rotator.mjs, the package's `bin`.
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { build } from 'esbuild';
@@ -6,8 +7,14 @@ import esbuildOptions from '../esbuild.config.cjs';
 
 export const FUNCTIONS_DIR = 'functions';
 
-export async function buildFunctions(outdir = 'dist') {
+/** The shared options, less the two only serverless-esbuild reads. */
+function sharedOptions() {
   const { outputFileExtension, exclude: _packagingOnly, ...options } = esbuildOptions();
+  return { options, outputFileExtension };
+}
+
+export async function buildFunctions(outdir = 'dist') {
+  const { options, outputFileExtension } = sharedOptions();
   const entryPoints = Object.fromEntries(
     readdirSync(FUNCTIONS_DIR)
       .filter((file) => file.endsWith('.ts'))
@@ -22,8 +29,24 @@ export async function buildFunctions(outdir = 'dist') {
   });
 }
 
+/** Internal tools run the CLI on whatever Node they have, so it targets an older one than the Lambda. */
+export async function buildCli(outdir = 'dist') {
+  const { options, outputFileExtension } = sharedOptions();
+  return build({
+    ...options,
+    entryPoints: { 'cli/rotator': 'cli/rotator.ts' },
+    outdir,
+    outExtension: { '.js': outputFileExtension },
+    target: 'node20',
+    alias: {},
+    banner: { js: `#!/usr/bin/env node\n${options.banner?.js ?? ''}` },
+    metafile: true,
+  });
+}
+
 if (import.meta.main) {
-  const { metafile } = await buildFunctions();
-  for (const [file, { bytes }] of Object.entries(metafile?.outputs ?? {}))
-    console.log(`${file}  ${bytes} bytes`);
+  for (const { metafile } of [await buildFunctions(), await buildCli()]) {
+    for (const [file, { bytes }] of Object.entries(metafile?.outputs ?? {}))
+      console.log(`${file}  ${bytes} bytes`);
+  }
 }

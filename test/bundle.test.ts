@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFunctions } from '../scripts/build.ts';
+import { buildCli, buildFunctions } from '../scripts/build.ts';
 import { KEY, OPS_TOKEN, testEnvironment, ZONE } from './support/fake-config.ts';
 import { startTeoStandIn, type TeoStandIn } from './support/teo-stand-in.ts';
 
@@ -17,7 +17,7 @@ let teo: TeoStandIn;
 
 beforeAll(async () => {
   teo = await startTeoStandIn();
-  await buildFunctions(outdir);
+  await Promise.all([buildFunctions(outdir), buildCli(outdir)]);
 });
 afterAll(async () => {
   await teo.close();
@@ -69,5 +69,16 @@ describe('dist/rotate/index.mjs', () => {
     expect(JSON.parse(result.body)).toEqual({ RequestId: 'req-1' });
     expect(JSON.parse(teo.requests[0]?.body ?? '')).toEqual({ ZoneId: ZONE, SecretKey: KEY });
     expect(stdout).toContain('"outcome":"rotated"');
+  });
+});
+
+describe('dist/cli/rotator.mjs, the package bin', () => {
+  it('runs on its own, with a shebang', async () => {
+    const cli = join(outdir, 'cli', 'rotator.mjs');
+
+    const { stdout } = await run(process.execPath, [cli, 'new-webhook-secret'], { cwd: tmpdir() });
+
+    expect(readFileSync(cli, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(stdout).toMatch(/^whsec_[A-Za-z0-9+/]{43}=\n$/);
   });
 });

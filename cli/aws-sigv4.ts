@@ -1,0 +1,33 @@
+// SigV4 for callers with AWS IAM auth: credentials from the standard AWS chain (environment, profile, SSO,
+// container or instance role), service and region from the URL when it is an AWS one.
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+export function signingScope(url: URL, fallbackRegion: string): { service: string; region: string } {
+  const functionUrl = /\.lambda-url\.([a-z0-9-]+)\.on\.aws$/.exec(url.hostname);
+  if (functionUrl) return { service: 'lambda', region: functionUrl[1] ?? fallbackRegion };
+  const httpApi = /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(url.hostname);
+  if (httpApi) return { service: 'execute-api', region: httpApi[1] ?? fallbackRegion };
+  return { service: 'lambda', region: fallbackRegion };
+}
+
+/** The headers to add to a POST of `body` to `url`. */
+export async function sigV4Headers(url: URL, body: string, headers: Record<string, string>, region: string) {
+  const signer = new SignatureV4({
+    credentials: defaultProvider(),
+    sha256: Sha256,
+    ...signingScope(url, region),
+  });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    ...(url.port && { port: Number(url.port) }),
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers: { ...headers, host: url.host },
+    body,
+  });
+  return signed.headers as Record<string, string>;
+}

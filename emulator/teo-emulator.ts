@@ -1,0 +1,199 @@
+// A loopback stand-in for TEO's API 3.0 gateway (version 2022-09-01): ModifyMultiPathGatewaySecretKey and
+// DescribeMultiPathGatewaySecretKey, signature checks, parameter rules, the 20 requests/s limit, and faults.
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { verifyTc3Request } from './tc3-signature.ts';
+
+export const API_VERSION = '2022-09-01';
+export const RATE_LIMIT_PER_SECOND = 20;
+
+/** What the next matching request meets instead of a normal answer. */
+export type Fault = (
+  | { kind: 'latency' }
+  | { kind: 'error'; code: string }
+  | { kind: 'http-status'; status: number }
+  | { kind: 'non-json' }
+  | { kind: 'drop' }
+) & {
+  /** Wait this long before answering (or dropping). */
+  delayMs?: number;
+  /** A Modify takes effect even though the caller sees the fault; for latency, before the delay rather than after. */
+  applied?: boolean;
+};
+
+export interface EmulatorOptions {
+  /** SecretId → SecretKey of the accounts the emulator knows. */
+  credentials: Readonly<Record<string, string>>;
+  /** The zones that exist, with their current key (base64). */
+  zones: Readonly<Record<string, string>>;
+  port?: number;
+  rateLimitPerSecond?: number;
+}
+
+export interface EmulatedCall {
+  readonly action: string;
+  readonly zoneId: string | undefined;
+  readonly answer: string;
+}
+
+export interface TeoEmulator {
+  readonly url: string;
+  /** Every signed call that reached an action, in order, with what it was answered. */
+  readonly calls: EmulatedCall[];
+  zoneKey(zoneId: string): string | undefined;
+  /** Faults for the next requests that pass signature checks, in order. */
+  inject(...faults: Fault[]): void;
+  close(): Promise<void>;
+}
+
+type Answer = { status: number; body: string } | { drop: true };
+
+const teoAnswer = (response: Record<string, unknown>): Answer => ({
+  status: 200,
+  body: JSON.stringify({ Response: { ...response, RequestId: randomUUID() } }),
+});
+const teoError = (code: string, message: string) => teoAnswer({ Error: { Code: code, Message: message } });
+
+/** TEO's documented rule: base64 that decodes to 32 to 48 bytes. */
+const isValidKey = (key: unknown): key is string =>
+  typeof key === 'string' &&
+  /^[A-Za-z0-9+/]+={0,2}$/.test(key) &&
+  key.length % 4 === 0 &&
+  Buffer.byteLength(key, 'base64') >= 32 &&
+  Buffer.byteLength(key, 'base64') <= 48;
+
+export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmulator> {
+  const zones = new Map(Object.entries(options.zones));
+  const faults: Fault[] = [];
+  const calls: EmulatedCall[] = [];
+  const recent: number[] = [];
+  const limit = options.rateLimitPerSecond ?? RATE_LIMIT_PER_SECOND;
+
+  const throttled = () => {
+    const now = Date.now();
+    while (recent.length > 0 && (recent[0] ?? 0) <= now - 1000) recent.shift();
+    recent.push(now);
+    return recent.length > limit;
+  };
+
+  async function serve(request: http.IncomingMessage, body: Buffer): Promise<Answer> {
+    const url = new URL(request.url ?? '/', 'http://emulator');
+    if (request.method !== 'POST' || url.pathname !== '/')
+      return teoError('InvalidParameter', 'POST / only.');
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([name, value]) => [name, String(value)]),
+    );
+    const verdict = verifyTc3Request(
+      { method: 'POST', path: url.pathname, query: url.search.slice(1), headers, body },
+      (secretId) => options.credentials[secretId],
+      'teo',
+      Math.floor(Date.now() / 1000),
+    );
+    if (!verdict.ok) return teoError(verdict.code, verdict.message);
+    if (headers['x-tc-version'] !== API_VERSION)
+      return teoError('NoSuchVersion', `Version must be ${API_VERSION}.`);
+    const action = headers['x-tc-action'] ?? '';
+    if (action !== 'ModifyMultiPathGatewaySecretKey' && action !== 'DescribeMultiPathGatewaySecretKey') {
+      return teoError('InvalidAction', `The action ${action} is not emulated.`);
+    }
+    let params: Record<string, unknown>;
+    try {
+      params = JSON.parse(body.toString('utf8'));
+    } catch {
+      return teoError('InvalidParameter', 'The body is not JSON.');
+    }
+    const zoneId = typeof params.ZoneId === 'string' ? params.ZoneId : undefined;
+    const record = (answer: Answer) => {
+      calls.push({ action, zoneId, answer: describeAnswer(answer) });
+      return answer;
+    };
+    const fault = faults.shift();
+    const apply = () => {
+      if (
+        action === 'ModifyMultiPathGatewaySecretKey' &&
+        zoneId &&
+        zones.has(zoneId) &&
+        isValidKey(params.SecretKey)
+      ) {
+        zones.set(zoneId, params.SecretKey);
+      }
+    };
+    if (fault) return record(await faulted(fault, apply, () => perform(action, params, zoneId)));
+    if (throttled())
+      return record(teoError('RequestLimitExceeded', `More than ${limit} requests in a second.`));
+    return record(perform(action, params, zoneId));
+  }
+
+  function perform(action: string, params: Record<string, unknown>, zoneId: string | undefined): Answer {
+    if (params.ZoneId === undefined) return teoError('MissingParameter', 'ZoneId is required.');
+    if (zoneId === undefined) return teoError('InvalidParameterValue', 'ZoneId must be a string.');
+    if (!zones.has(zoneId)) return teoError('ResourceNotFound', `The zone ${zoneId} does not exist.`);
+    if (action === 'DescribeMultiPathGatewaySecretKey') return teoAnswer({ SecretKey: zones.get(zoneId) });
+    if (params.SecretKey === undefined) return teoError('MissingParameter', 'SecretKey is required.');
+    if (!isValidKey(params.SecretKey)) {
+      return teoError('InvalidParameterValue', 'SecretKey must be base64 that decodes to 32 to 48 bytes.');
+    }
+    zones.set(zoneId, params.SecretKey);
+    return teoAnswer({});
+  }
+
+  const server = http.createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const answer = await serve(request, Buffer.concat(chunks));
+    if ('drop' in answer) request.socket.destroy();
+    else response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+  });
+  server.listen(options.port ?? 0, '127.0.0.1');
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([error]) => Promise.reject(error)),
+  ]);
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    zoneKey: (zoneId) => zones.get(zoneId),
+    inject: (...added) => void faults.push(...added),
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+/** 'ok', TEO's error code, 'HTTP <status>', 'non-JSON' or 'dropped'. */
+function describeAnswer(answer: Answer): string {
+  if ('drop' in answer) return 'dropped';
+  if (answer.status !== 200) return `HTTP ${answer.status}`;
+  try {
+    return JSON.parse(answer.body).Response.Error?.Code ?? 'ok';
+  } catch {
+    return 'non-JSON';
+  }
+}
+
+async function faulted(fault: Fault, apply: () => void, normally: () => Answer): Promise<Answer> {
+  const delay = () => new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 0));
+  if (fault.kind === 'latency') {
+    if (fault.applied) apply();
+    await delay();
+    return normally();
+  }
+  if (fault.applied) apply();
+  await delay();
+  switch (fault.kind) {
+    case 'error':
+      return teoError(fault.code, `Injected ${fault.code}.`);
+    case 'http-status':
+      return { status: fault.status, body: JSON.stringify({ message: `Injected HTTP ${fault.status}.` }) };
+    case 'non-json':
+      return { status: 200, body: '<html><body>Injected non-JSON answer.</body></html>' };
+    case 'drop':
+      return { drop: true };
+  }
+}

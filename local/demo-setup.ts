@@ -1,0 +1,30 @@
+// The local demo: emulator account, zones and callers. Obviously not secrets; never valid anywhere else.
+import { createHash } from 'node:crypto';
+import type { LocalAccessKey } from './sigv4-verifier.ts';
+
+export const DEMO_TENCENT = {
+  secretId: 'AKIDLOCALEMULATOREXAMPLE00000000',
+  secretKey: 'LocalEmulatorSecretKeyNotSecret0',
+};
+export const DEMO_ZONES = ['zone-27q0p0bal192', 'zone-3fk9x0qa81mz'];
+
+export const LOCAL_TOKEN = 'local-dev-token';
+export const LOCAL_WEBHOOK_SECRET = `whsec_${Buffer.from('local-dev-webhook-secret-not-secret').toString('base64')}`;
+export const LOCAL_ACCESS_KEYS: Record<string, LocalAccessKey> = {
+  AKIALOCALDEVEXAMPLE0: {
+    secretAccessKey: 'LocalDevSecretAccessKeyNotSecret0000000',
+    arn: 'arn:aws:sts::000000000000:assumed-role/local-dev/rotator-cli',
+  },
+};
+
+/** ROTATOR_CLIENTS for local mode: one caller of each kind, allowed every zone. */
+export const localClients = () =>
+  JSON.stringify([
+    {
+      name: 'local-dev',
+      zones: ['*'],
+      tokenSha256: [createHash('sha256').update(LOCAL_TOKEN).digest('hex')],
+    },
+    { name: 'local-webhook', zones: ['*'], webhookSecrets: [LOCAL_WEBHOOK_SECRET] },
+    { name: 'local-iam', zones: ['*'], iamPrincipals: ['arn:aws:iam::000000000000:role/local-dev'] },
+  ]);

@@ -1,0 +1,90 @@
+// Serves a Lambda handler over real HTTP on loopback, as API Gateway's HTTP API (and AWS_IAM auth) would.
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Context } from 'aws-lambda';
+import type { RotateHandler } from '#lib/rotate-handler.ts';
+import { httpApiEvent } from './http-api-event.ts';
+import { type LocalAccessKey, verifySigV4 } from './sigv4-verifier.ts';
+
+export interface LocalServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** As configured in serverless.yml. */
+const LAMBDA_TIMEOUT_MS = 20_000;
+
+const contextFor = (requestId: string): Context => {
+  const deadline = Date.now() + LAMBDA_TIMEOUT_MS;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'teo-key-rotator-local-rotate',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:teo-key-rotator-local-rotate',
+    memoryLimitInMB: '256',
+    awsRequestId: requestId,
+    logGroupName: '/aws/lambda/teo-key-rotator-local-rotate',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+};
+
+/**
+ * A request signed with SigV4 is verified as AWS_IAM auth would be (refused with 403 before the function runs,
+ * or passed on with the caller's ARN); any other request passes as through the HTTP API route.
+ */
+export async function startLocalServer(
+  handler: RotateHandler,
+  { port, accessKeys }: { port: number; accessKeys: Readonly<Record<string, LocalAccessKey>> },
+): Promise<LocalServer> {
+  const server = http.createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    let iamPrincipal: string | undefined;
+    if (/^AWS4-/.test(request.headers.authorization ?? '')) {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      const headers = Object.fromEntries(
+        Object.entries(request.headers).map(([name, value]) => [name, String(value)]),
+      );
+      const verdict = verifySigV4(
+        { method: request.method ?? 'GET', path: url.pathname, query: url.search.slice(1), headers, body },
+        accessKeys,
+        Date.now(),
+      );
+      if ('refused' in verdict) {
+        response.writeHead(403, { 'content-type': 'application/json' }).end('{"Message":"Forbidden"}');
+        return;
+      }
+      iamPrincipal = verdict.arn;
+    }
+    const event = httpApiEvent(request, body, iamPrincipal);
+    try {
+      const result = await handler(event, contextFor(event.requestContext.requestId));
+      response.writeHead(result.statusCode, result.headers).end(result.body);
+    } catch {
+      // What API Gateway answers when the function itself fails.
+      response
+        .writeHead(500, { 'content-type': 'application/json' })
+        .end('{"message":"Internal Server Error"}');
+    }
+  });
+  server.listen(port, '127.0.0.1');
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([error]) => Promise.reject(error)),
+  ]);
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}

@@ -1,0 +1,287 @@
+// The local stack over real loopback HTTP: rotator CLI → local server (HTTP API + AWS_IAM) → handler → emulator.
+import { execFile, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '#lib/config.ts';
+import { createRotateHandler } from '#lib/rotate-handler.ts';
+import { type Fault, startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
+import {
+  DEMO_TENCENT,
+  DEMO_ZONES,
+  LOCAL_ACCESS_KEYS,
+  LOCAL_TOKEN,
+  LOCAL_WEBHOOK_SECRET,
+  localClients,
+} from '../local/demo-setup.ts';
+import { type LocalServer, startLocalServer } from '../local/server.ts';
+import { captureOutput } from './support/captured-output.ts';
+
+const ZONE = DEMO_ZONES[0] ?? '';
+const [ACCESS_KEY_ID, ACCESS_KEY] = Object.entries(LOCAL_ACCESS_KEYS)[0] ?? [];
+const run = promisify(execFile);
+
+let emulator: TeoEmulator;
+let server: LocalServer;
+const output = captureOutput();
+
+beforeAll(async () => {
+  emulator = await startTeoEmulator({
+    credentials: { [DEMO_TENCENT.secretId]: DEMO_TENCENT.secretKey },
+    zones: Object.fromEntries(DEMO_ZONES.map((zone) => [zone, Buffer.alloc(32).toString('base64')])),
+  });
+  const env = {
+    TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
+    TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+    TEO_ENDPOINT: emulator.url,
+    TEO_TIMEOUT_MS: '500',
+    ROTATOR_CLIENTS: localClients(),
+  };
+  server = await startLocalServer(createRotateHandler(loadConfig(env)), {
+    port: 0,
+    accessKeys: LOCAL_ACCESS_KEYS,
+  });
+});
+afterAll(async () => {
+  output.restore();
+  await server.close();
+  await emulator.close();
+});
+afterEach(() => {
+  emulator.calls.length = 0;
+});
+
+/** The CLI from source, as `npm run rotator` runs it, with only the environment a test gives it. */
+async function rotator(args: string[], env: Record<string, string> = {}, stdin?: string) {
+  const child = execFile(process.execPath, ['cli/rotator.ts', ...args], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      ...env,
+    },
+  });
+  child.stdin?.end(stdin ?? '');
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const [code] = await once(child, 'exit');
+  return { code: code as number, stdout, stderr };
+}
+
+const rotate = (extra: string[], env: Record<string, string>, stdin?: string) =>
+  rotator(['rotate', '--url', server.url, '--zone', ZONE, ...extra], env, stdin);
+const BEARER = { ROTATOR_TOKEN: LOCAL_TOKEN };
+
+describe('rotator rotate, against the local server and the emulator', () => {
+  it.each([
+    ['a bearer token', [], BEARER],
+    ['a signed webhook', [], { ROTATOR_WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET }],
+    [
+      'AWS SigV4',
+      ['--aws-iam'],
+      {
+        AWS_ACCESS_KEY_ID: ACCESS_KEY_ID ?? '',
+        AWS_SECRET_ACCESS_KEY: ACCESS_KEY?.secretAccessKey ?? '',
+        AWS_REGION: 'eu-west-1',
+      },
+    ],
+  ])('rotates with %s and prints the new key once, which is then live in TEO', async (_, extra, env) => {
+    const { code, stdout } = await rotate(['--generate', '--json', ...extra], env);
+
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.RequestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Buffer.from(result.SecretKey, 'base64')).toHaveLength(32);
+    expect(emulator.zoneKey(ZONE)).toBe(result.SecretKey);
+    expect(result.KeyFingerprint).toBe(
+      createHash('sha256').update(Buffer.from(result.SecretKey, 'base64')).digest('hex').slice(0, 16),
+    );
+    expect(stdout.split(result.SecretKey)).toHaveLength(2);
+  });
+
+  it('reads the key from stdin with --key -, and prints it nowhere', async () => {
+    const key = randomBytes(40).toString('base64');
+
+    const { code, stdout, stderr } = await rotate(['--key', '-'], BEARER, `${key}\n`);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^RequestId: [0-9a-f-]{36}\nKeyFingerprint: [0-9a-f]{16}\n$/);
+    expect(stderr).toBe('');
+    expect(emulator.zoneKey(ZONE)).toBe(key);
+  });
+
+  it('warns when the key is given on the command line', async () => {
+    const { code, stderr } = await rotate(['--key', randomBytes(32).toString('base64')], BEARER);
+
+    expect(code).toBe(0);
+    expect(stderr).toContain('visible to other processes');
+  });
+
+  it.each([
+    ['a key that is too short', ['--key', '-'], BEARER, 'InvalidParameterValue'],
+    ['an unknown token', ['--generate'], { ROTATOR_TOKEN: 'not-the-token' }, 'AuthFailure'],
+    [
+      'a wrong webhook secret',
+      ['--generate'],
+      { ROTATOR_WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}` },
+      'AuthFailure',
+    ],
+    [
+      'a wrong AWS secret key',
+      ['--generate', '--aws-iam'],
+      { AWS_ACCESS_KEY_ID: ACCESS_KEY_ID ?? '', AWS_SECRET_ACCESS_KEY: 'wrong' },
+      '403',
+    ],
+  ])(
+    'fails with a non-zero exit and the error code for %s, leaving the key as it was',
+    async (_, extra, env, code) => {
+      const before = emulator.zoneKey(ZONE);
+
+      const result = await rotate(extra, env, randomBytes(16).toString('base64'));
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`error: ${code}`);
+      expect(emulator.zoneKey(ZONE)).toBe(before);
+    },
+  );
+
+  it('reports a zone TEO does not know with its code', async () => {
+    const result = await rotator(
+      ['rotate', '--url', server.url, '--zone', 'zone-unknown1', '--generate', '--json'],
+      BEARER,
+    );
+
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).Error.Code).toBe('ResourceNotFound');
+  });
+
+  it.each([
+    [{ kind: 'error', code: 'InternalError' }, 'InternalError'],
+    [{ kind: 'error', code: 'RequestLimitExceeded' }, 'RequestLimitExceeded'],
+    [{ kind: 'error', code: 'OperationDenied' }, 'OperationDenied'],
+    [{ kind: 'http-status', status: 503 }, 'InternalError'],
+    [{ kind: 'non-json' }, 'InternalError'],
+    [{ kind: 'drop' }, 'InternalError'],
+    [{ kind: 'latency', delayMs: 1500 }, 'RequestTimeout'],
+  ] as [Fault, string][])('answers the injected fault %j with its status and code', async (fault, code) => {
+    emulator.inject(fault);
+
+    const result = await rotate(['--generate', '--json'], BEARER);
+
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).Error.Code).toBe(code);
+    // A late answer is recorded when it is finally written, after the caller gave up.
+    await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 0));
+    expect(emulator.calls.map((call) => call.action)).toEqual(['ModifyMultiPathGatewaySecretKey']);
+  });
+
+  it.each([
+    ['no credential', {}],
+    ['two kinds of credential', { ROTATOR_TOKEN: LOCAL_TOKEN, ROTATOR_WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET }],
+  ])('refuses to run with %s (exit 2)', async (_, env) => {
+    const result = await rotate(['--generate'], env);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('set exactly one of ROTATOR_TOKEN, ROTATOR_WEBHOOK_SECRET or --aws-iam');
+  });
+});
+
+describe('rotator helpers', () => {
+  it('hash-token prints the digest to configure, reading the token from stdin', async () => {
+    const { code, stdout } = await rotator(['hash-token'], {}, 'my-token\n');
+
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(createHash('sha256').update('my-token').digest('hex'));
+  });
+
+  it('new-webhook-secret prints a whsec_ secret of 32 random bytes', async () => {
+    const { stdout } = await rotator(['new-webhook-secret']);
+
+    expect(stdout).toMatch(/^whsec_[A-Za-z0-9+/]{43}=\n$/);
+  });
+});
+
+describe('the local server', () => {
+  const request = (
+    path: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ) => fetch(new URL(path, server.url), { method: 'POST', ...init });
+
+  it('delivers a non-text body base64-encoded, as the HTTP API does', async () => {
+    const response = await request('/rotate', {
+      headers: { authorization: `Bearer ${LOCAL_TOKEN}`, 'content-type': 'application/octet-stream' },
+      body: 'x',
+    });
+
+    expect(response.status).toBe(415);
+  });
+
+  it('leaves unknown paths to the function, as a catch-all route would', async () => {
+    const response = await request('/status', { method: 'GET' });
+
+    expect(response.status).toBe(404);
+  });
+});
+
+describe('npm start', () => {
+  it('serves the bundled handler against the emulator, then stops on Ctrl-C', async () => {
+    const child = spawn(process.execPath, ['local/start.ts'], {
+      env: { PATH: process.env.PATH ?? '', PORT: '0' },
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', () => {
+        const match = /Rotator listening on (http:\/\/127\.0\.0\.1:\d+)\/rotate/.exec(stdout);
+        if (match?.[1]) resolve(match[1]);
+      });
+      child.once('exit', () => reject(new Error(`exited early:\n${stdout}`)));
+    });
+
+    const response = await fetch(`${url}/rotate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${LOCAL_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ZoneId: ZONE, SecretKey: randomBytes(32).toString('base64') }),
+    });
+    child.kill('SIGINT');
+    const [code] = await once(child, 'exit');
+
+    expect(response.status).toBe(200);
+    expect(stdout).toContain('no Tencent account needed');
+    expect(stdout).toContain(`-H 'authorization: Bearer ${LOCAL_TOKEN}'`);
+    expect(stdout).toContain('npm run rotator -- rotate');
+    expect(stdout).toContain('"outcome":"rotated"');
+    expect(stdout).toContain('Stopped.');
+    expect(code).toBe(0);
+  });
+
+  it('says clearly when its port is in use', async () => {
+    const taken = http.createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const result = await run(process.execPath, ['local/start.ts'], {
+        env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+      }).catch((error) => error);
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `Port ${port} is in use. Choose another one: PORT=${port + 1} npm start`,
+      );
+    } finally {
+      taken.close();
+    }
+  });
+});
