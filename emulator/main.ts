@@ -1,14 +1,8 @@
 // `npm run emulator`: the TEO emulator on its own, for pointing a deployed or local function at.
-import { DEMO_TENCENT, DEMO_ZONES } from '../local/demo-setup.ts';
-import { startTeoEmulator } from './teo-emulator.ts';
+import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup.ts';
 
 const port = Number(process.env.PORT ?? 9000);
-const zones = Object.fromEntries(DEMO_ZONES.map((zone) => [zone, Buffer.alloc(32).toString('base64')]));
-const emulator = await startTeoEmulator({
-  credentials: { [DEMO_TENCENT.secretId]: DEMO_TENCENT.secretKey },
-  zones,
-  port,
-}).catch((error) => {
+const emulator = await startDemoEmulator(port).catch((error) => {
   console.error(
     error.code === 'EADDRINUSE' ? `Port ${port} is in use: PORT=${port + 1} npm run emulator` : error.message,
   );

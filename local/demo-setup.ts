@@ -1,5 +1,6 @@
 // The local demo: emulator account, zones and callers. Obviously not secrets; never valid anywhere else.
 import { createHash } from 'node:crypto';
+import { startTeoEmulator } from '../emulator/teo-emulator.ts';
 import type { LocalAccessKey } from './sigv4-verifier.ts';
 
 export const DEMO_TENCENT = {
@@ -28,3 +29,11 @@ export const localClients = () =>
     { name: 'local-webhook', zones: ['*'], webhookSecrets: [LOCAL_WEBHOOK_SECRET] },
     { name: 'local-iam', zones: ['*'], iamPrincipals: ['arn:aws:iam::000000000000:role/local-dev'] },
   ]);
+
+/** The emulator with the demo account and zones (each zone's key starts as 32 zero bytes). */
+export const startDemoEmulator = (port = 0) =>
+  startTeoEmulator({
+    credentials: { [DEMO_TENCENT.secretId]: DEMO_TENCENT.secretKey },
+    zones: Object.fromEntries(DEMO_ZONES.map((zone) => [zone, Buffer.alloc(32).toString('base64')])),
+    port,
+  });

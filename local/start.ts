@@ -1,7 +1,7 @@
 // `npm start`: builds the function, starts the TEO emulator, and serves the real bundled handler on loopback.
 import { pathToFileURL } from 'node:url';
 import type { RotateHandler } from '#lib/rotate-handler.ts';
-import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
+import type { TeoEmulator } from '../emulator/teo-emulator.ts';
 import { buildFunctions } from '../scripts/build.ts';
 import {
   DEMO_TENCENT,
@@ -10,6 +10,7 @@ import {
   LOCAL_TOKEN,
   LOCAL_WEBHOOK_SECRET,
   localClients,
+  startDemoEmulator,
 } from './demo-setup.ts';
 import { startLocalServer } from './server.ts';
 
@@ -24,11 +25,7 @@ let emulator: TeoEmulator | undefined;
 if (realTeo) {
   console.log(`Talking to the real TEO at ${process.env.TEO_ENDPOINT} with your TENCENTCLOUD_* credentials.`);
 } else {
-  const zones = Object.fromEntries(DEMO_ZONES.map((zone) => [zone, Buffer.alloc(32).toString('base64')]));
-  emulator = await startTeoEmulator({
-    credentials: { [DEMO_TENCENT.secretId]: DEMO_TENCENT.secretKey },
-    zones,
-  });
+  emulator = await startDemoEmulator();
   Object.assign(process.env, {
     TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
     TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,

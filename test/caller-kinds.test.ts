@@ -1,9 +1,8 @@
 // SPEC §4's webhook and IAM callers through the handler, with real event shapes: who gets in, and who does not.
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config.ts';
 import { createRotateHandler } from '#lib/rotate-handler.ts';
-import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import {
   type EventChanges,
   type EventSource,
@@ -13,22 +12,10 @@ import {
   SOURCES,
 } from './support/events.ts';
 import { KEY, OPS_TOKEN, OTHER_ZONE, testEnvironment, ZONE } from './support/fake-config.ts';
-import { startTeoStandIn, type TeoStandIn } from './support/teo-stand-in.ts';
+import { useTeoStandIn } from './support/stand-in-harness.ts';
 import { webhookHeaders, webhookVector } from './support/webhooks.ts';
 
-let teo: TeoStandIn;
-let output: CapturedOutput;
-beforeAll(async () => {
-  teo = await startTeoStandIn();
-});
-afterAll(() => teo.close());
-beforeEach(() => {
-  output = captureOutput();
-});
-afterEach(() => {
-  output.restore();
-  teo.requests.length = 0;
-});
+const harness = useTeoStandIn();
 
 const SECRET = webhookVector.secret;
 const ROLE_SESSION = 'arn:aws:sts::123456789012:assumed-role/rotator-ci/ci-session';
@@ -36,12 +23,12 @@ const now = () => Math.floor(Date.now() / 1000);
 const bodyFor = (zoneId: string, secretKey = KEY) => JSON.stringify({ ZoneId: zoneId, SecretKey: secretKey });
 
 async function send(source: EventSource, changes: EventChanges, env?: Record<string, string>) {
-  const handler = createRotateHandler(loadConfig(testEnvironment(teo.url, env)));
+  const handler = createRotateHandler(loadConfig(testEnvironment(harness.teo.url, env)));
   const response = await handler(rotateEvent(source, changes), lambdaContext());
   return { ...response, json: JSON.parse(response.body) };
 }
 
-const auditLine = () => output.lines().find((line) => line.message === 'rotation request');
+const auditLine = () => harness.output.lines().find((line) => line.message === 'rotation request');
 
 const signed = (body: string, id = 'msg_2Kp9rotation0001', timestamp = now()) => ({
   body,
@@ -53,7 +40,7 @@ describe.each(SOURCES)('a signed webhook through a %s event', (source) => {
     const response = await send(source, signed(bodyFor(ZONE)));
 
     expect(response.statusCode).toBe(200);
-    expect(teo.requests).toHaveLength(1);
+    expect(harness.teo.requests).toHaveLength(1);
     expect(auditLine()).toMatchObject({ caller: 'secrets-hook', authKind: 'webhook', zone: ZONE });
   });
 
@@ -108,7 +95,7 @@ describe.each(SOURCES)('a signed webhook through a %s event', (source) => {
     const response = await send(source, { body: request.body, headers });
 
     expect(response.statusCode).toBe(401);
-    expect(teo.requests).toHaveLength(0);
+    expect(harness.teo.requests).toHaveLength(0);
   });
 
   it('answers 401 to a webhook that also carries a bearer token', async () => {
@@ -128,12 +115,12 @@ describe('a repeated header delivered in multiValueHeaders (REST API)', () => {
     const request = signed(bodyFor(ZONE));
     const event = rotateEvent('rest-api-v1', request) as { multiValueHeaders: Record<string, string[]> };
     event.multiValueHeaders['webhook-id'] = ['msg_first', request.headers['webhook-id']];
-    const handler = createRotateHandler(loadConfig(testEnvironment(teo.url)));
+    const handler = createRotateHandler(loadConfig(testEnvironment(harness.teo.url)));
 
     const response = await handler(event as never, lambdaContext());
 
     expect(response.statusCode).toBe(401);
-    expect(teo.requests).toHaveLength(0);
+    expect(harness.teo.requests).toHaveLength(0);
   });
 });
 
@@ -142,7 +129,7 @@ describe('an AWS IAM caller', () => {
     const response = await send(IAM_FUNCTION_URL, {});
 
     expect(response.statusCode).toBe(200);
-    expect(JSON.parse(teo.requests[0]?.body ?? '').ZoneId).toBe(OTHER_ZONE);
+    expect(JSON.parse(harness.teo.requests[0]?.body ?? '').ZoneId).toBe(OTHER_ZONE);
     expect(auditLine()).toMatchObject({ caller: 'ci-role', authKind: 'iam', zone: OTHER_ZONE });
   });
 
@@ -157,7 +144,7 @@ describe('an AWS IAM caller', () => {
 
     expect(response.statusCode).toBe(403);
     expect(response.json.Error.Code).toBe('UnauthorizedOperation');
-    expect(teo.requests).toHaveLength(0);
+    expect(harness.teo.requests).toHaveLength(0);
   });
 
   it.each([
@@ -168,7 +155,7 @@ describe('an AWS IAM caller', () => {
     const response = await send(IAM_FUNCTION_URL, { iamPrincipal: arn });
 
     expect(response.statusCode).toBe(403);
-    expect(teo.requests).toHaveLength(0);
+    expect(harness.teo.requests).toHaveLength(0);
   });
 
   it('gets 401 when it also presents webhook headers', async () => {
@@ -218,7 +205,7 @@ describe('webhook properties', () => {
           });
 
           expect(response.statusCode).toBe(401);
-          expect(teo.requests).toHaveLength(0);
+          expect(harness.teo.requests).toHaveLength(0);
         },
       ),
       { numRuns: 300 },
@@ -242,7 +229,7 @@ describe('webhook properties', () => {
             ]),
           };
           const body = bodyFor(zoneId, Buffer.from(newKey).toString('base64'));
-          teo.requests.length = 0;
+          harness.teo.requests.length = 0;
 
           const response = await send(
             source(),
@@ -251,7 +238,7 @@ describe('webhook properties', () => {
           );
 
           expect(response.statusCode).toBe(200);
-          expect(teo.requests.map((sent) => JSON.parse(sent.body))).toEqual([JSON.parse(body)]);
+          expect(harness.teo.requests.map((sent) => JSON.parse(sent.body))).toEqual([JSON.parse(body)]);
         },
       ),
       { numRuns: 60 },

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config.ts';
 import { createRotateHandler } from '#lib/rotate-handler.ts';
-import { type Fault, startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
+import type { Fault, TeoEmulator } from '../emulator/teo-emulator.ts';
 import {
   DEMO_TENCENT,
   DEMO_ZONES,
@@ -16,6 +16,7 @@ import {
   LOCAL_TOKEN,
   LOCAL_WEBHOOK_SECRET,
   localClients,
+  startDemoEmulator,
 } from '../local/demo-setup.ts';
 import { type LocalServer, startLocalServer } from '../local/server.ts';
 import { captureOutput } from './support/captured-output.ts';
@@ -29,10 +30,7 @@ let server: LocalServer;
 const output = captureOutput();
 
 beforeAll(async () => {
-  emulator = await startTeoEmulator({
-    credentials: { [DEMO_TENCENT.secretId]: DEMO_TENCENT.secretKey },
-    zones: Object.fromEntries(DEMO_ZONES.map((zone) => [zone, Buffer.alloc(32).toString('base64')])),
-  });
+  emulator = await startDemoEmulator();
   const env = {
     TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
     TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,

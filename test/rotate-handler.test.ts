@@ -1,10 +1,9 @@
 // SPEC §2 through the handler, for each event source AWS delivers: status, body, headers, and what reached TEO.
 import { createHash } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config.ts';
 import { createRotateHandler } from '#lib/rotate-handler.ts';
 import { parseTc3Authorization, signTc3 } from '../emulator/tc3-signature.ts';
-import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import {
   type EventChanges,
   type EventSource,
@@ -22,21 +21,10 @@ import {
   testEnvironment,
   ZONE,
 } from './support/fake-config.ts';
-import { type ScriptedAnswer, startTeoStandIn, type TeoStandIn, teoError } from './support/teo-stand-in.ts';
+import { useTeoStandIn } from './support/stand-in-harness.ts';
+import { type ScriptedAnswer, teoError } from './support/teo-stand-in.ts';
 
-let teo: TeoStandIn;
-let output: CapturedOutput;
-beforeAll(async () => {
-  teo = await startTeoStandIn();
-});
-afterAll(() => teo.close());
-beforeEach(() => {
-  output = captureOutput();
-});
-afterEach(() => {
-  output.restore();
-  teo.requests.length = 0;
-});
+const harness = useTeoStandIn();
 
 const body = (fields: Record<string, unknown>) => JSON.stringify(fields);
 const VALID = body({ ZoneId: ZONE, SecretKey: KEY });
@@ -48,7 +36,7 @@ interface Call extends EventChanges {
 }
 
 async function call(source: EventSource, { token = OPS_TOKEN, env, headers, ...changes }: Call = {}) {
-  const handler = createRotateHandler(loadConfig(testEnvironment(teo.url, env)));
+  const handler = createRotateHandler(loadConfig(testEnvironment(harness.teo.url, env)));
   const authorization = token === null ? {} : { Authorization: `Bearer ${token}` };
   const response = await handler(
     rotateEvent(source, { ...changes, headers: { ...authorization, ...headers } }),
@@ -65,8 +53,8 @@ describe.each(SOURCES)('through a %s event', (source) => {
       expect(response.statusCode).toBe(200);
       expect(response.json).toEqual({ RequestId: 'req-1' });
       expect(response.headers['cache-control']).toBe('no-store');
-      expect(teo.requests).toHaveLength(1);
-      const [sent] = teo.requests;
+      expect(harness.teo.requests).toHaveLength(1);
+      const [sent] = harness.teo.requests;
       expect(JSON.parse(sent?.body ?? '')).toEqual({ ZoneId: ZONE, SecretKey: KEY });
       expect(sent?.headers['x-tc-action']).toBe('ModifyMultiPathGatewaySecretKey');
       expect(sent?.headers['x-tc-version']).toBe('2022-09-01');
@@ -95,7 +83,7 @@ describe.each(SOURCES)('through a %s event', (source) => {
       const response = await call(source, { base64: true });
 
       expect(response.statusCode).toBe(200);
-      expect(JSON.parse(teo.requests[0]?.body ?? '')).toEqual({ ZoneId: ZONE, SecretKey: KEY });
+      expect(JSON.parse(harness.teo.requests[0]?.body ?? '')).toEqual({ ZoneId: ZONE, SecretKey: KEY });
     });
 
     it('accepts a charset parameter on the media type', async () => {
@@ -117,7 +105,7 @@ describe.each(SOURCES)('through a %s event', (source) => {
       });
 
       expect(response.statusCode).toBe(200);
-      expect(JSON.parse(teo.requests[0]?.body ?? '').ZoneId).toBe(OTHER_ZONE);
+      expect(JSON.parse(harness.teo.requests[0]?.body ?? '').ZoneId).toBe(OTHER_ZONE);
     });
   });
 
@@ -206,7 +194,7 @@ describe.each(SOURCES)('through a %s event', (source) => {
       expect(response.json.Error.Code).toBe(code);
       expect(response.json.Error.Message).toEqual(expect.any(String));
       expect(response.json.RequestId).toBeUndefined();
-      expect(teo.requests).toHaveLength(0);
+      expect(harness.teo.requests).toHaveLength(0);
     });
 
     it('names the field and the rule in the message', async () => {
@@ -253,7 +241,7 @@ describe.each(SOURCES)('through a %s event', (source) => {
         Error: { Code: 'AuthFailure', Message: 'The request could not be authenticated.' },
       });
       expect(response.headers['www-authenticate']).toBe('Bearer realm="teo-key-rotator"');
-      expect(teo.requests).toHaveLength(0);
+      expect(harness.teo.requests).toHaveLength(0);
     });
   });
 
@@ -279,18 +267,18 @@ describe.each(SOURCES)('through a %s event', (source) => {
     ];
 
     it.each(answers)('maps the case where TEO %s, keeping its RequestId', async (_, answer, status, code) => {
-      teo.script(answer);
+      harness.teo.script(answer);
 
       const response = await call(source);
 
       expect(response.statusCode).toBe(status);
       expect(response.json.Error.Code).toBe(code);
       expect(response.json.RequestId).toBe(`req-error-${code}`);
-      expect(teo.requests).toHaveLength(1);
+      expect(harness.teo.requests).toHaveLength(1);
     });
 
     it("never passes TEO's own message on", async () => {
-      teo.script(teoError('InvalidParameterValue', 'internal detail from TEO'));
+      harness.teo.script(teoError('InvalidParameterValue', 'internal detail from TEO'));
 
       const response = await call(source);
 
@@ -298,7 +286,7 @@ describe.each(SOURCES)('through a %s event', (source) => {
     });
 
     it('sets Retry-After when TEO throttles', async () => {
-      teo.script(teoError('RequestLimitExceeded.UinLimitExceeded'));
+      harness.teo.script(teoError('RequestLimitExceeded.UinLimitExceeded'));
 
       const response = await call(source);
 
@@ -326,7 +314,7 @@ describe.each(SOURCES)('through a %s event', (source) => {
     ];
 
     it.each(failures)('answers %s as TEO failing, without a RequestId', async (_, answer, status, code) => {
-      teo.script(answer);
+      harness.teo.script(answer);
 
       const response = await call(source, { env: { TEO_TIMEOUT_MS: '200' } });
 
@@ -350,7 +338,7 @@ describe.each(SOURCES)('through a %s event', (source) => {
     expect(response.json).toEqual({
       Error: { Code: 'InternalError', Message: 'The function is misconfigured; its log says how.' },
     });
-    expect(teo.requests).toHaveLength(0);
+    expect(harness.teo.requests).toHaveLength(0);
   });
 });
 
@@ -358,7 +346,7 @@ describe('the audit line', () => {
   it('records who rotated which zone, the outcome, TEO’s RequestId and the key’s fingerprint', async () => {
     await call('http-api-v2');
 
-    const [line, ...others] = output.lines();
+    const [line, ...others] = harness.output.lines();
     expect(others).toEqual([]);
     expect(line).toMatchObject({
       level: 'INFO',
@@ -380,7 +368,7 @@ describe('the audit line', () => {
   it('is written for a refused request too, with the reason for operators', async () => {
     await call('rest-api-v1', { token: 'test-token-nobody-0000000000000000' });
 
-    expect(output.lines()).toEqual([
+    expect(harness.output.lines()).toEqual([
       expect.objectContaining({
         outcome: 'refused',
         status: 401,
@@ -393,7 +381,7 @@ describe('the audit line', () => {
   it('lists every configuration problem when the function fails closed', async () => {
     await call('function-url', { env: { TENCENTCLOUD_SECRET_KEY: undefined, TEO_TIMEOUT_MS: 'soon' } });
 
-    expect(output.lines()).toEqual([
+    expect(harness.output.lines()).toEqual([
       expect.objectContaining({
         level: 'ERROR',
         outcome: 'failed',
