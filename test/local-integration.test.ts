@@ -231,22 +231,29 @@ describe('the local server', () => {
   });
 });
 
+/** `npm start` in a child process, once it says where it listens; `output()` is all it printed so far. */
+async function npmStart(env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['local/start.ts'], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', () => {
+      const match = /Rotator listening on (http:\/\/127\.0\.0\.1:\d+)\/rotate/.exec(stdout);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', () => reject(new Error(`exited early:\n${stdout}`)));
+  });
+  return { child, url, output: () => stdout };
+}
+
 describe('npm start', () => {
   it('serves the bundled handler against the emulator, then stops on Ctrl-C', async () => {
-    const child = spawn(process.execPath, ['local/start.ts'], {
-      env: { PATH: process.env.PATH ?? '', PORT: '0' },
-    });
-    let stdout = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', () => {
-        const match = /Rotator listening on (http:\/\/127\.0\.0\.1:\d+)\/rotate/.exec(stdout);
-        if (match?.[1]) resolve(match[1]);
-      });
-      child.once('exit', () => reject(new Error(`exited early:\n${stdout}`)));
-    });
+    const started = await npmStart();
+    const { child, url } = started;
 
     const response = await fetch(`${url}/rotate`, {
       method: 'POST',
@@ -257,12 +264,37 @@ describe('npm start', () => {
     const [code] = await once(child, 'exit');
 
     expect(response.status).toBe(200);
-    expect(stdout).toContain('no Tencent account needed');
-    expect(stdout).toContain(`-H 'authorization: Bearer ${LOCAL_TOKEN}'`);
-    expect(stdout).toContain('npm run rotator -- rotate');
-    expect(stdout).toContain('"outcome":"rotated"');
-    expect(stdout).toContain('Stopped.');
+    expect(started.output()).toContain('no Tencent account needed');
+    expect(started.output()).toContain(`-H 'authorization: Bearer ${LOCAL_TOKEN}'`);
+    expect(started.output()).toContain('npm run rotator -- rotate');
+    expect(started.output()).toContain('"outcome":"rotated"');
+    expect(started.output()).toContain('Stopped.');
     expect(code).toBe(0);
+  });
+
+  it('uses your TENCENTCLOUD_* credentials and TEO_ENDPOINT when they are set, and says so', async () => {
+    const started = await npmStart({
+      TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
+      TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+      TEO_ENDPOINT: emulator.url,
+    });
+    const { child, url } = started;
+    const key = randomBytes(32).toString('base64');
+
+    const response = await fetch(`${url}/rotate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${LOCAL_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ZoneId: ZONE, SecretKey: key }),
+    });
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+
+    expect(started.output()).toContain(
+      `Talking to the real TEO at ${emulator.url} with your TENCENTCLOUD_* credentials.`,
+    );
+    expect(started.output()).not.toContain('TEO emulator at');
+    expect(response.status).toBe(200);
+    expect(emulator.zoneKey(ZONE)).toBe(key);
   });
 
   it('says clearly when its port is in use', async () => {
