@@ -45,6 +45,8 @@ export interface TeoEmulator {
   zoneKey(zoneId: string): string | undefined;
   /** Faults for the next requests that pass signature checks, in order. */
   inject(...faults: Fault[]): void;
+  /** Drops the faults not yet met. */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -158,6 +160,7 @@ export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmu
     calls,
     zoneKey: (zoneId) => zones.get(zoneId),
     inject: (...added) => void faults.push(...added),
+    clearFaults: () => void faults.splice(0),
     close: async () => {
       server.closeAllConnections();
       server.close();

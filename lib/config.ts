@@ -17,6 +17,8 @@ export interface TeoSettings {
 export interface RotatorConfig {
   readonly teo: TeoSettings;
   readonly callers: readonly Caller[];
+  /** The DynamoDB table of the rotation ledger; unset, the ledger is in memory (one instance's view only). */
+  readonly table: string | undefined;
 }
 
 export type LoadedConfig = { ok: true; config: RotatorConfig } | { ok: false; problems: readonly string[] };
@@ -47,7 +49,11 @@ export function loadConfig(env: Environment): LoadedConfig {
   }
   const callers = parseCallers(env.ROTATOR_CLIENTS);
   if (!callers.ok) problems.push(...callers.problems);
+  const table = env.ROTATOR_TABLE || undefined;
+  if (table !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(table)) {
+    problems.push('ROTATOR_TABLE must be a DynamoDB table name: 3 to 255 letters, digits, _ . or -');
+  }
 
   if (problems.length > 0 || typeof endpoint === 'string' || !callers.ok) return { ok: false, problems };
-  return { ok: true, config: { teo: { endpoint, timeoutMs, credentials }, callers: callers.callers } };
+  return { ok: true, config: { teo: { endpoint, timeoutMs, credentials }, callers: callers.callers, table } };
 }

@@ -38,6 +38,16 @@ export class CallerNotAuthorized extends Error {
   override name = 'CallerNotAuthorized';
 }
 
+/** SPEC §5: another rotation of the zone, or this very request, is in flight; or a redelivery changed its body. */
+export class RotationConflict extends Error {
+  override name = 'RotationConflict';
+  readonly code: 'ResourceInUse' | 'IdempotentParameterMismatch';
+  constructor(code: 'ResourceInUse' | 'IdempotentParameterMismatch', message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
 /** The deployment's own configuration is invalid; `problems` go to the log, never to the caller. */
 export class ConfigurationInvalid extends Error {
   override name = 'ConfigurationInvalid';

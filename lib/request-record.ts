@@ -2,7 +2,7 @@
 import type { Context } from 'aws-lambda';
 import type { AuthenticatedCaller } from '#lib/auth/authenticate-caller.ts';
 import type { HttpRequest } from '#lib/http/request.ts';
-import type { Refusal } from '#lib/http/responses.ts';
+import type { HttpResponse, Refusal } from '#lib/http/responses.ts';
 import type { RotationRequest } from '#lib/rotation-request.ts';
 
 export interface RequestRecord {
@@ -11,7 +11,14 @@ export interface RequestRecord {
   authenticated?: AuthenticatedCaller;
   rotation?: RotationRequest;
   teoRequestId?: string;
+  /** How many times ModifyMultiPathGatewaySecretKey was sent, and each TEO call's latency. */
   teoAttempts: number;
+  teoLatenciesMs: number[];
+  settledBy?: string;
+  /** The ledger key of a request id this invocation claimed, to finish when it answers. */
+  claimedRequest?: string;
+  /** The first answer to a redelivered request, given again. */
+  replay?: HttpResponse;
   refusal?: Refusal;
 }
 

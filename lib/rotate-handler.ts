@@ -1,17 +1,23 @@
 // The rotate function, assembled: what runs for each request, in order.
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { LoadedConfig } from '#lib/config.ts';
 import { DeadlineExceeded } from '#lib/errors.ts';
 import type { RotateEvent } from '#lib/http/request.ts';
 import { type HttpResponse, rotatedResponse } from '#lib/http/responses.ts';
+import { configuredLedger } from '#lib/ledger/configured-ledger.ts';
+import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
 import { logger } from '#lib/logger.ts';
+import { metrics } from '#lib/metrics.ts';
 import { admitRotation } from '#lib/middleware/admit-rotation.ts';
 import { auditTrail } from '#lib/middleware/audit-trail.ts';
 import { errorResponses } from '#lib/middleware/error-responses.ts';
 import { failClosed } from '#lib/middleware/fail-closed.ts';
+import { redelivery } from '#lib/middleware/redelivery.ts';
 import type { RotateContext } from '#lib/request-record.ts';
+import { DEFAULT_RETRY, type RetryPolicy, rotateZone } from '#lib/rotation/rotate-zone.ts';
 import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
 
 /** Time kept back from the Lambda's limit to answer, log and flush. */
@@ -20,8 +26,19 @@ const ANSWER_MARGIN_MS = 500;
 /** As Lambda calls it: with a plain Context, to which the audit trail adds the request's record first of all. */
 export type RotateHandler = (event: RotateEvent, context: Context) => Promise<HttpResponse>;
 
-export function createRotateHandler(loaded: LoadedConfig): RotateHandler {
-  const teo = loaded.ok ? createTencentCloudGateway(loaded.config.teo) : undefined;
+export interface HandlerOptions {
+  /** Defaults to the configured one: DynamoDB with ROTATOR_TABLE, else in memory. */
+  readonly ledger?: RotationLedger;
+  readonly retry?: RetryPolicy;
+}
+
+export function createRotateHandler(loaded: LoadedConfig, options: HandlerOptions = {}): RotateHandler {
+  const setup = loaded.ok && {
+    teo: createTencentCloudGateway(loaded.config.teo),
+    ledger: options.ledger ?? configuredLedger(loaded.config.table),
+    callers: loaded.config.callers,
+  };
+  const retry = options.retry ?? DEFAULT_RETRY;
   const handler = middy<RotateEvent, HttpResponse, Error, RotateContext>({
     timeoutEarlyInMillis: ANSWER_MARGIN_MS,
     timeoutEarlyResponse: () => {
@@ -29,17 +46,33 @@ export function createRotateHandler(loaded: LoadedConfig): RotateHandler {
     },
   })
     .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
     .use(auditTrail())
     .use(errorResponses())
-    .use(loaded.ok ? admitRotation(loaded.config.callers) : failClosed(loaded.problems))
+    .use(
+      setup
+        ? [admitRotation(setup.callers), redelivery(setup.ledger)]
+        : [failClosed(loaded.ok ? [] : loaded.problems)],
+    )
     .handler(async (_event, context, { signal }) => {
-      const { rotation } = context.rotator;
-      if (rotation === undefined || teo === undefined)
+      const record = context.rotator;
+      if (record.replay) return record.replay;
+      if (record.rotation === undefined || !setup)
         throw new Error('reached the handler without an admitted rotation');
-      context.rotator.teoAttempts += 1;
-      const requestId = await teo.modifySecretKey(rotation, signal);
-      context.rotator.teoRequestId = requestId;
-      return rotatedResponse(requestId);
+      const end = Date.now() + context.getRemainingTimeInMillis();
+      const outcome = await rotateZone(record.rotation, setup.teo, setup.ledger, retry, {
+        deadline: end - ANSWER_MARGIN_MS,
+        leaseUntil: end,
+        owner: context.awsRequestId,
+        signal,
+        onTeoCall: (action, latencyMs) => {
+          if (action === 'Modify') record.teoAttempts += 1;
+          record.teoLatenciesMs.push(Math.round(latencyMs));
+        },
+      });
+      record.teoRequestId = outcome.requestId;
+      if (outcome.settledBy) record.settledBy = outcome.settledBy;
+      return rotatedResponse(outcome);
     });
   return handler as unknown as RotateHandler;
 }

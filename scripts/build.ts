@@ -39,6 +39,8 @@ export async function buildCli(outdir = 'dist') {
     outExtension: { '.js': outputFileExtension },
     target: 'node20',
     alias: {},
+    // Self-contained, the AWS SDK's credential chain included: it runs wherever it is copied.
+    external: [],
     banner: { js: `#!/usr/bin/env node\n${options.banner?.js ?? ''}` },
     metafile: true,
   });

@@ -5,9 +5,11 @@ import {
   ConfigurationInvalid,
   DeadlineExceeded,
   InvalidRequest,
+  RotationConflict,
   RouteNotFound,
 } from '#lib/errors.ts';
-import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
+import type { RotationOutcome } from '#lib/rotation/rotate-zone.ts';
+import { type KeyState, TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 
 export interface HttpResponse {
   readonly statusCode: number;
@@ -34,7 +36,9 @@ const json = (
   body: JSON.stringify(body),
 });
 
-export const rotatedResponse = (requestId: string) => json(200, { RequestId: requestId });
+/** TEO's RequestId; and when a lost answer was settled by reading the key back, which call confirmed it. */
+export const rotatedResponse = ({ requestId, settledBy }: RotationOutcome) =>
+  json(200, { RequestId: requestId, ...(settledBy && { SettledBy: settledBy }) });
 
 export const refusalResponse = ({ status, code, message, requestId, headers }: Refusal) =>
   json(
@@ -44,6 +48,13 @@ export const refusalResponse = ({ status, code, message, requestId, headers }: R
   );
 
 const RETRY_AFTER_SECONDS = '1';
+
+/** A rotation is a hard cutover: every failure says what is known of the zone's key. */
+const KEY_STATE: Record<KeyState, string> = {
+  unchanged: 'DescribeMultiPathGatewaySecretKey shows the previous key still live.',
+  unknown:
+    'Whether the requested key is live is unknown: send the same request again (rotating to the same key twice is harmless).',
+};
 
 export function refusalFor(error: unknown): Refusal {
   if (error instanceof InvalidRequest)
@@ -64,11 +75,20 @@ export function refusalFor(error: unknown): Refusal {
   if (error instanceof CallerNotAuthorized) {
     return { status: 403, code: 'UnauthorizedOperation', message: error.message };
   }
+  if (error instanceof RotationConflict) return { status: 409, code: error.code, message: error.message };
   if (error instanceof TeoRefused) return teoRefusal(error);
   if (error instanceof TeoUnreachable) {
     return error.reason === 'timeout'
-      ? { status: 504, code: 'RequestTimeout', message: 'TEO did not answer within the deadline.' }
-      : { status: 502, code: 'InternalError', message: `TEO failed (${error.reason}).` };
+      ? {
+          status: 504,
+          code: 'RequestTimeout',
+          message: `TEO did not answer within the deadline. ${KEY_STATE[error.keyState]}`,
+        }
+      : {
+          status: 502,
+          code: 'InternalError',
+          message: `TEO failed (${error.reason}). ${KEY_STATE[error.keyState]}`,
+        };
   }
   if (error instanceof DeadlineExceeded) {
     return {

@@ -1,10 +1,14 @@
-// SPEC §6: exactly one structured line per request, refused ones included, that never holds a secret.
+// SPEC §6: exactly one structured line per request, refused ones included, that never holds a secret; and the
+// request's metrics: rotations by outcome, TEO latency, retries.
+
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj, Request } from '@middy/core';
 import { AuthenticationFailed, ConfigurationInvalid } from '#lib/errors.ts';
 import type { RotateEvent } from '#lib/http/request.ts';
 import type { HttpResponse } from '#lib/http/responses.ts';
 import { keyFingerprint } from '#lib/key-fingerprint.ts';
 import { logger } from '#lib/logger.ts';
+import { metrics } from '#lib/metrics.ts';
 import type { RotateContext } from '#lib/request-record.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 
@@ -12,7 +16,7 @@ type RotateRequest = Request<RotateEvent, HttpResponse, Error, RotateContext>;
 
 export const auditTrail = (): MiddlewareObj<RotateEvent, HttpResponse, Error, RotateContext> => ({
   before: ({ context }) => {
-    context.rotator = { startedAt: performance.now(), teoAttempts: 0 };
+    context.rotator = { startedAt: performance.now(), teoAttempts: 0, teoLatenciesMs: [] };
   },
   after: writeAuditLine,
   onError: writeAuditLine,
@@ -30,6 +34,8 @@ function writeAuditLine({ context, response, error }: RotateRequest) {
     keyFingerprint: record.rotation && keyFingerprint(record.rotation.secretKey),
     teoRequestId: record.teoRequestId ?? record.refusal?.requestId,
     teoAttempts: record.teoAttempts,
+    settledBy: record.settledBy,
+    replayed: record.replay !== undefined || undefined,
     durationMs: Math.round(performance.now() - record.startedAt),
     method: record.http?.method,
     path: record.http?.path,
@@ -38,6 +44,11 @@ function writeAuditLine({ context, response, error }: RotateRequest) {
   };
   if (status >= 500) logger.error('rotation request', line);
   else logger.info('rotation request', line);
+  metrics.addDimension('Outcome', line.outcome);
+  metrics.addMetric('Rotations', MetricUnit.Count, 1);
+  for (const latency of record.teoLatenciesMs)
+    metrics.addMetric('TeoLatency', MetricUnit.Milliseconds, latency);
+  if (record.teoAttempts > 0) metrics.addMetric('TeoRetries', MetricUnit.Count, record.teoAttempts - 1);
 }
 
 /** For operators: why, in words that were written to hold no secret. */

@@ -14,12 +14,20 @@ export class TeoRefused extends Error {
 
 export type UnreachableReason = 'timeout' | 'transport' | 'http-status' | 'malformed-answer';
 
-/** No usable answer from TEO: whether the key changed is unknown. */
+/**
+ * What is known of the zone's key after an attempt without a usable answer: DescribeMultiPathGatewaySecretKey
+ * showed the old key still live ('unchanged'), or could not tell ('unknown').
+ */
+export type KeyState = 'unknown' | 'unchanged';
+
+/** No usable answer from TEO. */
 export class TeoUnreachable extends Error {
   override name = 'TeoUnreachable';
   readonly reason: UnreachableReason;
-  constructor(reason: UnreachableReason, message: string) {
+  readonly keyState: KeyState;
+  constructor(reason: UnreachableReason, message: string, keyState: KeyState = 'unknown') {
     super(message);
     this.reason = reason;
+    this.keyState = keyState;
   }
 }

@@ -1,7 +1,6 @@
 // TeoGateway over the Tencent Cloud SDK's CommonClient, which signs (TC3-HMAC-SHA256) and sends each request.
 import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
 import type { TeoSettings } from '#lib/config.ts';
-import type { RotationRequest } from '#lib/rotation-request.ts';
 import { agentFor } from '#lib/teo/endpoint.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
@@ -21,35 +20,49 @@ export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: 
     },
   });
 
+  /** One attempt of one action, within the caller's signal and TEO_TIMEOUT_MS; every failure classified. */
+  async function call(
+    action: string,
+    params: Record<string, string>,
+    signal: AbortSignal,
+    scrub: string[],
+  ): Promise<Record<string, unknown> & { RequestId: string }> {
+    const attempt = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+    try {
+      const answer: Record<string, unknown> = await client.request(action, params, { signal: attempt });
+      if (typeof answer.RequestId !== 'string') {
+        throw new TeoUnreachable('malformed-answer', 'TEO answered without a RequestId');
+      }
+      return { ...answer, RequestId: answer.RequestId };
+    } catch (error) {
+      throw classify(error, attempt, scrub);
+    }
+  }
+
   return {
     async modifySecretKey(rotation, signal) {
-      const attempt = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
-      try {
-        const answer: { RequestId?: unknown } = await client.request(
-          'ModifyMultiPathGatewaySecretKey',
-          { ZoneId: rotation.zoneId, SecretKey: rotation.secretKey },
-          { signal: attempt },
-        );
-        if (typeof answer.RequestId !== 'string') {
-          throw new TeoUnreachable('malformed-answer', 'TEO answered without a RequestId');
-        }
-        return answer.RequestId;
-      } catch (error) {
-        throw classify(error, attempt, rotation);
+      const params = { ZoneId: rotation.zoneId, SecretKey: rotation.secretKey };
+      return (await call('ModifyMultiPathGatewaySecretKey', params, signal, [rotation.secretKey])).RequestId;
+    },
+    async describeSecretKey(zoneId, signal) {
+      const answer = await call('DescribeMultiPathGatewaySecretKey', { ZoneId: zoneId }, signal, []);
+      if (typeof answer.SecretKey !== 'string') {
+        throw new TeoUnreachable('malformed-answer', 'TEO described the zone without a SecretKey');
       }
+      return { secretKey: answer.SecretKey, requestId: answer.RequestId };
     },
   };
 }
 
 /** What the SDK throws, told apart: TEO's own error, an HTTP status, an unusable answer, a timeout, the network. */
-function classify(error: unknown, attempt: AbortSignal, rotation: RotationRequest): Error {
+function classify(error: unknown, attempt: AbortSignal, scrub: readonly string[]): Error {
   if (error instanceof TeoUnreachable) return error;
   if (attempt.aborted) return new TeoUnreachable('timeout', 'TEO did not answer in time');
   const { code, httpCode, requestId, message } = (error ?? {}) as Record<string, unknown>;
   const text = typeof message === 'string' ? message : String(error);
   if (typeof code === 'string') {
     // TEO's message may quote the parameters; the key must not reach a log through it.
-    const scrubbed = text.replaceAll(rotation.secretKey, '[SecretKey]');
+    const scrubbed = scrub.reduce((message, secret) => message.replaceAll(secret, '[SecretKey]'), text);
     return new TeoRefused(
       code,
       scrubbed,

@@ -30,3 +30,6 @@ export const testEnvironment = (teoEndpoint: string, overrides: Record<string, s
   ROTATOR_CLIENTS: JSON.stringify(CALLERS),
   ...overrides,
 });
+
+/** SPEC §5's three attempts, with backoff short enough for tests. */
+export const FAST_RETRY = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 };

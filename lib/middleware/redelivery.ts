@@ -1,0 +1,75 @@
+// SPEC §5: a redelivered request (same webhook-id, or same Idempotency-Key, from the same caller) gets the first
+// answer again without calling TEO twice; with another body, 409. The ledger keeps a digest of the body, never it.
+import { createHash } from 'node:crypto';
+import type { MiddlewareObj, Request } from '@middy/core';
+import { InvalidRequest, RotationConflict } from '#lib/errors.ts';
+import type { RotateEvent } from '#lib/http/request.ts';
+import type { HttpResponse } from '#lib/http/responses.ts';
+import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import type { RotateContext } from '#lib/request-record.ts';
+
+/** How long an answer is kept for redeliveries; Standard Webhooks senders retry for up to a few days. */
+export const KEEP_ANSWERS_MS = 3 * 24 * 60 * 60 * 1000;
+
+const IDEMPOTENCY_KEY = /^[\x21-\x2b\x2d-\x7e]{1,255}$/;
+
+type RotateRequest = Request<RotateEvent, HttpResponse, Error, RotateContext>;
+
+/**
+ * Answers worth giving again: a success, and TEO's own refusal of this request. Throttling, timeouts and
+ * failures are forgotten, so that a redelivery tries again (repeating a rotation to the same key is harmless).
+ */
+const isFinal = (statusCode: number) => statusCode === 200 || statusCode === 422;
+
+export const redelivery = (
+  ledger: RotationLedger,
+): MiddlewareObj<RotateEvent, HttpResponse, Error, RotateContext> => ({
+  before: async ({ context }) => {
+    const record = context.rotator;
+    const id = requestId(record);
+    if (id === undefined || record.authenticated === undefined || record.http === undefined) return;
+    const key = `${record.authenticated.caller.name}#${id}`;
+    const digest = createHash('sha256').update(record.http.body).digest('hex');
+    const claim = await ledger.claimRequest(key, digest, Date.now() + context.getRemainingTimeInMillis());
+    if (claim.kind === 'mismatch') {
+      throw new RotationConflict(
+        'IdempotentParameterMismatch',
+        'This request id was used before with another body.',
+      );
+    }
+    if (claim.kind === 'in-flight') {
+      throw new RotationConflict(
+        'ResourceInUse',
+        'This request is already being processed; retry when it is done.',
+      );
+    }
+    if (claim.kind === 'replay') record.replay = claim.answer;
+    else record.claimedRequest = key;
+  },
+  after: finish(ledger),
+  onError: finish(ledger),
+});
+
+/** The webhook-id of a webhook, else the Idempotency-Key header of any caller. */
+function requestId(record: RotateContext['rotator']): string | undefined {
+  const headers = record.http?.headers;
+  const id =
+    record.authenticated?.kind === 'webhook' ? headers?.get('webhook-id') : headers?.get('idempotency-key');
+  if (id !== undefined && !IDEMPOTENCY_KEY.test(id)) {
+    throw new InvalidRequest(
+      400,
+      'InvalidParameter',
+      'Idempotency-Key must be 1 to 255 visible ASCII characters, without commas.',
+    );
+  }
+  return id;
+}
+
+const finish =
+  (ledger: RotationLedger) =>
+  async ({ context, response }: RotateRequest) => {
+    const key = context.rotator.claimedRequest;
+    if (key === undefined) return;
+    const final = response !== undefined && response !== null && isFinal(response.statusCode);
+    await ledger.finishRequest(key, final ? response : undefined, Date.now() + KEEP_ANSWERS_MS);
+  };

@@ -1,0 +1,120 @@
+// SPEC §5: one rotation of one zone at a time, retried only where repeating it is harmless, and never left
+// unsettled when TEO can still say which key is live.
+import { timingSafeEqual } from 'node:crypto';
+import { RotationConflict } from '#lib/errors.ts';
+import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import type { RotationRequest } from '#lib/rotation-request.ts';
+import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
+import type { TeoGateway } from '#lib/teo/gateway.ts';
+
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 2000 };
+
+/** No attempt starts with less time than this before the deadline. */
+const MIN_ATTEMPT_MS = 250;
+
+export interface RotationOutcome {
+  readonly requestId: string;
+  /** Set when an attempt's outcome was unknown and DescribeMultiPathGatewaySecretKey showed the key live. */
+  readonly settledBy?: 'DescribeMultiPathGatewaySecretKey';
+}
+
+export interface RotationRun {
+  /** Epoch ms by which TEO must have answered: the Lambda's end, less the time kept to answer. */
+  readonly deadline: number;
+  /** Epoch ms the zone's lease lasts: the Lambda's end, so a crashed invocation frees it then. */
+  readonly leaseUntil: number;
+  readonly owner: string;
+  readonly signal: AbortSignal;
+  /** Told of every TEO call, for the audit line and the metrics. */
+  readonly onTeoCall: (action: 'Modify' | 'Describe', latencyMs: number) => void;
+}
+
+export async function rotateZone(
+  rotation: RotationRequest,
+  teo: TeoGateway,
+  ledger: RotationLedger,
+  retry: RetryPolicy,
+  run: RotationRun,
+): Promise<RotationOutcome> {
+  if (!(await ledger.acquireZone(rotation.zoneId, run.owner, run.leaseUntil))) {
+    throw new RotationConflict(
+      'ResourceInUse',
+      'Another rotation of this zone is in flight; retry when it is done.',
+    );
+  }
+  try {
+    return await withRetries(rotation, teo, retry, run);
+  } finally {
+    await ledger.releaseZone(rotation.zoneId, run.owner);
+  }
+}
+
+const isRetryable = (error: unknown) =>
+  error instanceof TeoUnreachable ||
+  (error instanceof TeoRefused && /^(?:InternalError|RequestLimitExceeded)/.test(error.code));
+
+async function withRetries(rotation: RotationRequest, teo: TeoGateway, retry: RetryPolicy, run: RotationRun) {
+  let failure: unknown;
+  for (let attempt = 1; attempt <= retry.maxAttempts; attempt += 1) {
+    if (attempt > 1) {
+      // Full jitter: concurrent callers that failed together do not retry together.
+      const delay = Math.random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 2));
+      if (Date.now() + delay + MIN_ATTEMPT_MS > run.deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+    try {
+      const requestId = await timed(run, 'Modify', (signal) => teo.modifySecretKey(rotation, signal));
+      return { requestId };
+    } catch (error) {
+      if (!isRetryable(error)) throw error;
+      failure = error;
+    }
+    if (failure instanceof TeoUnreachable) {
+      const settled = await settle(rotation, teo, run);
+      if (settled.live)
+        return { requestId: settled.requestId, settledBy: 'DescribeMultiPathGatewaySecretKey' } as const;
+      failure = new TeoUnreachable(failure.reason, failure.message, settled.keyState);
+    }
+  }
+  throw failure;
+}
+
+/** Whether the requested key is now the zone's key; 'unknown' when TEO cannot say in the time left. */
+async function settle(
+  rotation: RotationRequest,
+  teo: TeoGateway,
+  run: RotationRun,
+): Promise<{ live: true; requestId: string } | { live: false; keyState: 'unchanged' | 'unknown' }> {
+  if (Date.now() + MIN_ATTEMPT_MS > run.deadline) return { live: false, keyState: 'unknown' };
+  try {
+    const current = await timed(run, 'Describe', (signal) => teo.describeSecretKey(rotation.zoneId, signal));
+    const live =
+      current.secretKey.length === rotation.secretKey.length &&
+      timingSafeEqual(Buffer.from(current.secretKey), Buffer.from(rotation.secretKey));
+    return live ? { live, requestId: current.requestId } : { live, keyState: 'unchanged' };
+  } catch {
+    return { live: false, keyState: 'unknown' };
+  }
+}
+
+/** A TEO call bounded by the deadline, its latency reported whatever the outcome. */
+async function timed<T>(
+  run: RotationRun,
+  action: 'Modify' | 'Describe',
+  call: (signal: AbortSignal) => Promise<T>,
+) {
+  const started = performance.now();
+  try {
+    return await call(
+      AbortSignal.any([run.signal, AbortSignal.timeout(Math.max(0, run.deadline - Date.now()))]),
+    );
+  } finally {
+    run.onTeoCall(action, performance.now() - started);
+  }
+}
