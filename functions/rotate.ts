@@ -6,5 +6,10 @@ import { createRotateHandler } from '#lib/rotate-handler.ts';
 const loaded = loadConfig(process.env);
 if (!loaded.ok)
   logger.error('invalid configuration: every request will be refused', { problems: loaded.problems });
+else if (loaded.config.table === undefined && process.env.AWS_LAMBDA_FUNCTION_NAME) {
+  logger.warn(
+    'ROTATOR_TABLE is not set: zone leases and redelivery records live in this instance only, so concurrent instances do not see each other',
+  );
+}
 
 export const handler = createRotateHandler(loaded);

@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { LoadedConfig } from '#lib/config.ts';
+import type { LoadedConfig, RotatorConfig } from '#lib/config.ts';
 import { DeadlineExceeded } from '#lib/errors.ts';
 import type { RotateEvent } from '#lib/http/request.ts';
 import { type HttpResponse, rotatedResponse } from '#lib/http/responses.ts';
@@ -32,12 +32,16 @@ export interface HandlerOptions {
   readonly retry?: RetryPolicy;
 }
 
+/** What a valid configuration sets up, once per cold start. */
+const admitted = (config: RotatorConfig, ledger: RotationLedger) => ({
+  teo: createTencentCloudGateway(config.teo),
+  ledger,
+  callers: config.callers,
+  ...redelivery(ledger),
+});
+
 export function createRotateHandler(loaded: LoadedConfig, options: HandlerOptions = {}): RotateHandler {
-  const setup = loaded.ok && {
-    teo: createTencentCloudGateway(loaded.config.teo),
-    ledger: options.ledger ?? configuredLedger(loaded.config.table),
-    callers: loaded.config.callers,
-  };
+  const setup = loaded.ok && admitted(loaded.config, options.ledger ?? configuredLedger(loaded.config.table));
   const retry = options.retry ?? DEFAULT_RETRY;
   const handler = middy<RotateEvent, HttpResponse, Error, RotateContext>({
     timeoutEarlyInMillis: ANSWER_MARGIN_MS,
@@ -48,12 +52,9 @@ export function createRotateHandler(loaded: LoadedConfig, options: HandlerOption
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(auditTrail())
+    .use(setup ? [setup.keepAnswer] : [])
     .use(errorResponses())
-    .use(
-      setup
-        ? [admitRotation(setup.callers), redelivery(setup.ledger)]
-        : [failClosed(loaded.ok ? [] : loaded.problems)],
-    )
+    .use(setup ? [admitRotation(setup.callers), setup.claim] : [failClosed(loaded.ok ? [] : loaded.problems)])
     .handler(async (_event, context, { signal }) => {
       const record = context.rotator;
       if (record.replay) return record.replay;

@@ -14,6 +14,9 @@ interface Resource {
     AuthType?: string;
     RouteKey?: string;
     RetentionInDays?: number;
+    BillingMode?: string;
+    TimeToLiveSpecification?: { AttributeName?: string; Enabled?: boolean };
+    Policies?: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[];
   };
 }
 const resources: Record<string, Resource> = template.Resources;
@@ -44,6 +47,26 @@ check(
   ofType('AWS::ApiGatewayV2::Route').some(({ Properties }) => Properties.RouteKey === 'POST /rotate'),
   'an HTTP API route POST /rotate',
 );
+const [table] = ofType('AWS::DynamoDB::Table').map(({ Properties }) => Properties);
+check(table?.BillingMode === 'PAY_PER_REQUEST', 'a DynamoDB ledger table with on-demand billing');
+check(table?.TimeToLiveSpecification?.AttributeName === 'expiresAt', 'TTL on the ledger table (expiresAt)');
+check(
+  JSON.stringify(environment.ROTATOR_TABLE) === '{"Ref":"RotationLedger"}',
+  'ROTATOR_TABLE names the ledger table',
+);
+const dynamoActions = ofType('AWS::IAM::Role')
+  .flatMap(({ Properties }) => Properties.Policies ?? [])
+  .flatMap(({ PolicyDocument }) => PolicyDocument.Statement)
+  .filter(({ Action }) => [Action].flat().some((action) => action.startsWith('dynamodb:')));
+check(
+  dynamoActions.length > 0 &&
+    dynamoActions.every(
+      ({ Action, Resource }) =>
+        [Action].flat().every((action) => /^dynamodb:(Get|Put|Update|Delete)Item$/.test(action)) &&
+        JSON.stringify(Resource).includes('RotationLedger'),
+    ),
+  'DynamoDB permissions limited to item reads and writes on the ledger table',
+);
 check(
   ofType('AWS::Logs::LogGroup').every(({ Properties }) => Number.isInteger(Properties.RetentionInDays)),
   'every log group has a retention period',
@@ -55,4 +78,6 @@ if (failures.length > 0) {
   );
   process.exit(1);
 }
-console.log('The packaged template has the runtime, the route, the Function URL and no secret values.');
+console.log(
+  'The packaged template has the runtime, the route, the Function URL, the ledger table with least privilege, and no secret values.',
+);

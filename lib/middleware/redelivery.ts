@@ -6,13 +6,14 @@ import { InvalidRequest, RotationConflict } from '#lib/errors.ts';
 import type { RotateEvent } from '#lib/http/request.ts';
 import type { HttpResponse } from '#lib/http/responses.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
-import type { RotateContext } from '#lib/request-record.ts';
+import type { RequestRecord, RotateContext } from '#lib/request-record.ts';
 
 /** How long an answer is kept for redeliveries; Standard Webhooks senders retry for up to a few days. */
 export const KEEP_ANSWERS_MS = 3 * 24 * 60 * 60 * 1000;
 
 const IDEMPOTENCY_KEY = /^[\x21-\x2b\x2d-\x7e]{1,255}$/;
 
+type RotateMiddleware = MiddlewareObj<RotateEvent, HttpResponse, Error, RotateContext>;
 type RotateRequest = Request<RotateEvent, HttpResponse, Error, RotateContext>;
 
 /**
@@ -21,37 +22,52 @@ type RotateRequest = Request<RotateEvent, HttpResponse, Error, RotateContext>;
  */
 const isFinal = (statusCode: number) => statusCode === 200 || statusCode === 422;
 
-export const redelivery = (
-  ledger: RotationLedger,
-): MiddlewareObj<RotateEvent, HttpResponse, Error, RotateContext> => ({
-  before: async ({ context }) => {
-    const record = context.rotator;
-    const id = requestId(record);
-    if (id === undefined || record.authenticated === undefined || record.http === undefined) return;
-    const key = `${record.authenticated.caller.name}#${id}`;
-    const digest = createHash('sha256').update(record.http.body).digest('hex');
-    const claim = await ledger.claimRequest(key, digest, Date.now() + context.getRemainingTimeInMillis());
-    if (claim.kind === 'mismatch') {
-      throw new RotationConflict(
-        'IdempotentParameterMismatch',
-        'This request id was used before with another body.',
-      );
-    }
-    if (claim.kind === 'in-flight') {
-      throw new RotationConflict(
-        'ResourceInUse',
-        'This request is already being processed; retry when it is done.',
-      );
-    }
-    if (claim.kind === 'replay') record.replay = claim.answer;
-    else record.claimedRequest = key;
-  },
-  after: finish(ledger),
-  onError: finish(ledger),
-});
+/**
+ * Two hooks, because they sit at two places in the chain: `claim` after admission (the caller and the body are
+ * known), `keepAnswer` outside errorResponses (middy runs onError hooks in reverse order of use, and the answer
+ * to keep is the one errorResponses makes).
+ */
+export function redelivery(ledger: RotationLedger): {
+  claim: RotateMiddleware;
+  keepAnswer: RotateMiddleware;
+} {
+  const finish = async ({ context, response }: RotateRequest) => {
+    const key = context.rotator.claimedRequest;
+    if (key === undefined) return;
+    const final = response !== undefined && response !== null && isFinal(response.statusCode);
+    await ledger.finishRequest(key, final ? response : undefined, Date.now() + KEEP_ANSWERS_MS);
+  };
+  return {
+    claim: {
+      before: async ({ context }) => {
+        const record = context.rotator;
+        const id = requestId(record);
+        if (id === undefined || record.authenticated === undefined || record.http === undefined) return;
+        const key = `${record.authenticated.caller.name}#${id}`;
+        const digest = createHash('sha256').update(record.http.body).digest('hex');
+        const claim = await ledger.claimRequest(key, digest, Date.now() + context.getRemainingTimeInMillis());
+        if (claim.kind === 'mismatch') {
+          throw new RotationConflict(
+            'IdempotentParameterMismatch',
+            'This request id was used before with another body.',
+          );
+        }
+        if (claim.kind === 'in-flight') {
+          throw new RotationConflict(
+            'ResourceInUse',
+            'This request is already being processed; retry when it is done.',
+          );
+        }
+        if (claim.kind === 'replay') record.replay = claim.answer;
+        else record.claimedRequest = key;
+      },
+    },
+    keepAnswer: { after: finish, onError: finish },
+  };
+}
 
 /** The webhook-id of a webhook, else the Idempotency-Key header of any caller. */
-function requestId(record: RotateContext['rotator']): string | undefined {
+function requestId(record: RequestRecord): string | undefined {
   const headers = record.http?.headers;
   const id =
     record.authenticated?.kind === 'webhook' ? headers?.get('webhook-id') : headers?.get('idempotency-key');
@@ -64,12 +80,3 @@ function requestId(record: RotateContext['rotator']): string | undefined {
   }
   return id;
 }
-
-const finish =
-  (ledger: RotationLedger) =>
-  async ({ context, response }: RotateRequest) => {
-    const key = context.rotator.claimedRequest;
-    if (key === undefined) return;
-    const final = response !== undefined && response !== null && isFinal(response.statusCode);
-    await ledger.finishRequest(key, final ? response : undefined, Date.now() + KEEP_ANSWERS_MS);
-  };

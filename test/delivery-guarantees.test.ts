@@ -1,0 +1,414 @@
+// SPEC §5 and §6 through the handler against the stateful TEO emulator: retries, settled outcomes, one rotation
+// per zone at a time, redelivery, and the audit line and metrics that record them.
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '#lib/config.ts';
+import { createDynamoDbLedger } from '#lib/ledger/dynamodb-ledger.ts';
+import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
+import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import { createRotateHandler } from '#lib/rotate-handler.ts';
+import type { Fault, TeoEmulator } from '../emulator/teo-emulator.ts';
+import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup.ts';
+import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
+import { type LocalDynamoDb, startDynalite } from './support/dynalite.ts';
+import { lambdaContext, rotateEvent } from './support/events.ts';
+import { FAST_RETRY, sha256Hex } from './support/fake-config.ts';
+import { webhookHeaders } from './support/webhooks.ts';
+
+const [ZONE = '', OTHER_ZONE = ''] = DEMO_ZONES;
+const TOKEN = 'test-token-delivery-0123456789';
+const OTHER_TOKEN = 'test-token-delivery-other-98765';
+const HOOK_SECRET = `whsec_${Buffer.from('delivery-test-webhook-secret-1').toString('base64')}`;
+const OTHER_HOOK_SECRET = `whsec_${Buffer.from('delivery-test-webhook-secret-2').toString('base64')}`;
+const MODIFY = 'ModifyMultiPathGatewaySecretKey';
+const DESCRIBE = 'DescribeMultiPathGatewaySecretKey';
+const TIMEOUT_MS = 300;
+
+let emulator: TeoEmulator;
+let dynamo: LocalDynamoDb;
+let output: CapturedOutput;
+beforeAll(async () => {
+  [emulator, dynamo] = await Promise.all([startDemoEmulator(), startDynalite()]);
+});
+afterAll(async () => {
+  await Promise.all([emulator.close(), dynamo.close()]);
+});
+beforeEach(() => {
+  output = captureOutput();
+});
+afterEach(async () => {
+  output.restore();
+  emulator.clearFaults();
+  // Late answers to timed-out calls land after a test; let them, then start the next one clean.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  emulator.calls.length = 0;
+});
+
+const env = {
+  TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
+  TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+  TEO_TIMEOUT_MS: String(TIMEOUT_MS),
+  ROTATOR_CLIENTS: JSON.stringify([
+    { name: 'ops', zones: ['*'], tokenSha256: [sha256Hex(TOKEN)] },
+    { name: 'other-ops', zones: ['*'], tokenSha256: [sha256Hex(OTHER_TOKEN)] },
+    { name: 'hook', zones: ['*'], webhookSecrets: [HOOK_SECRET] },
+    { name: 'other-hook', zones: ['*'], webhookSecrets: [OTHER_HOOK_SECRET] },
+  ]),
+};
+
+const handlerWith = (ledger: RotationLedger = createInMemoryLedger()) =>
+  createRotateHandler(loadConfig({ ...env, TEO_ENDPOINT: emulator.url }), { ledger, retry: FAST_RETRY });
+
+const newKey = () => randomBytes(32).toString('base64');
+const bodyFor = (secretKey: string, zoneId = ZONE) =>
+  JSON.stringify({ ZoneId: zoneId, SecretKey: secretKey });
+
+interface Send {
+  readonly handler?: ReturnType<typeof handlerWith>;
+  readonly body: string;
+  readonly headers?: Record<string, string>;
+  readonly remainingMs?: number;
+}
+
+async function send({
+  handler = handlerWith(),
+  body,
+  headers = { authorization: `Bearer ${TOKEN}` },
+  remainingMs,
+}: Send) {
+  const response = await handler(rotateEvent('http-api-v2', { body, headers }), lambdaContext(remainingMs));
+  return { ...response, json: JSON.parse(response.body) };
+}
+
+const actions = () => emulator.calls.map((call) => call.action);
+const count = (action: string) => actions().filter((name) => name === action).length;
+const waitFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const auditLines = () => output.lines().filter((line) => line.message === 'rotation request');
+
+describe('retries and settled outcomes', () => {
+  it('retries a transient InternalError and succeeds', async () => {
+    const key = newKey();
+    emulator.inject({ kind: 'error', code: 'InternalError' });
+
+    const response = await send({ body: bodyFor(key) });
+
+    expect(response.statusCode).toBe(200);
+    expect(emulator.calls.map((call) => call.answer)).toEqual(['InternalError', 'ok']);
+    expect(emulator.zoneKey(ZONE)).toBe(key);
+    expect(auditLines()[0]).toMatchObject({ outcome: 'rotated', teoAttempts: 2 });
+  });
+
+  it('gives up after three InternalErrors, with the previous key still live', async () => {
+    const before = emulator.zoneKey(ZONE);
+    emulator.inject(...Array<Fault>(3).fill({ kind: 'error', code: 'InternalError' }));
+
+    const response = await send({ body: bodyFor(newKey()) });
+
+    expect(response.statusCode).toBe(502);
+    expect(response.json.Error.Code).toBe('InternalError');
+    expect(actions()).toEqual([MODIFY, MODIFY, MODIFY]);
+    expect(emulator.zoneKey(ZONE)).toBe(before);
+  });
+
+  it('retries throttling, and answers 429 with Retry-After when it persists', async () => {
+    const key = newKey();
+    emulator.inject({ kind: 'error', code: 'RequestLimitExceeded' });
+    expect((await send({ body: bodyFor(key) })).statusCode).toBe(200);
+    expect(emulator.zoneKey(ZONE)).toBe(key);
+    emulator.calls.length = 0;
+
+    emulator.inject(
+      ...Array<Fault>(3).fill({ kind: 'error', code: 'RequestLimitExceeded.UinLimitExceeded' }),
+    );
+    const response = await send({ body: bodyFor(newKey()) });
+
+    expect(response.statusCode).toBe(429);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(count(MODIFY)).toBe(3);
+    expect(emulator.zoneKey(ZONE)).toBe(key);
+  });
+
+  it('never retries what TEO refused', async () => {
+    emulator.inject({ kind: 'error', code: 'OperationDenied' });
+
+    const response = await send({ body: bodyFor(newKey()) });
+
+    expect(response.statusCode).toBe(422);
+    expect(actions()).toEqual([MODIFY]);
+  });
+
+  it('settles a timeout after TEO applied the key by reading it back: success, sent once', async () => {
+    const key = newKey();
+    emulator.inject({ kind: 'latency', delayMs: TIMEOUT_MS + 400, applied: true });
+
+    const response = await send({ body: bodyFor(key) });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toEqual({ RequestId: expect.any(String), SettledBy: DESCRIBE });
+    await waitFor(500);
+    expect(count(MODIFY)).toBe(1);
+    expect(count(DESCRIBE)).toBe(1);
+    expect(emulator.zoneKey(ZONE)).toBe(key);
+    expect(auditLines()[0]).toMatchObject({ outcome: 'rotated', settledBy: DESCRIBE, teoAttempts: 1 });
+  });
+
+  it('retries a timeout before TEO applied the key, once reading it back shows the old key', async () => {
+    const key = newKey();
+    emulator.inject({ kind: 'drop', delayMs: TIMEOUT_MS + 200 });
+
+    const response = await send({ body: bodyFor(key) });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json.SettledBy).toBeUndefined();
+    await waitFor(300);
+    expect(count(MODIFY)).toBe(2);
+    expect(count(DESCRIBE)).toBe(1);
+    expect(emulator.zoneKey(ZONE)).toBe(key);
+  });
+
+  it.each([
+    ['an HTTP 5xx', { kind: 'http-status', status: 502, applied: true }],
+    ['a body that is not JSON', { kind: 'non-json', applied: true }],
+    ['a dropped connection', { kind: 'drop', applied: true }],
+  ] as [string, Fault][])('settles %s after TEO applied the key: success', async (_, fault) => {
+    const key = newKey();
+    emulator.inject(fault);
+
+    const response = await send({ body: bodyFor(key) });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json.SettledBy).toBe(DESCRIBE);
+    expect(actions()).toEqual([MODIFY, DESCRIBE]);
+    expect(emulator.zoneKey(ZONE)).toBe(key);
+  });
+
+  it('says the previous key is still live when every attempt failed and reading it back shows so', async () => {
+    const before = emulator.zoneKey(ZONE);
+    emulator.inject(
+      { kind: 'http-status', status: 503 },
+      { kind: 'latency' },
+      { kind: 'http-status', status: 503 },
+      { kind: 'latency' },
+      { kind: 'http-status', status: 503 },
+    );
+
+    const response = await send({ body: bodyFor(newKey()) });
+
+    expect(response.statusCode).toBe(502);
+    expect(response.json.Error.Message).toContain(
+      'DescribeMultiPathGatewaySecretKey shows the previous key still live',
+    );
+    expect(actions()).toEqual([MODIFY, DESCRIBE, MODIFY, DESCRIBE, MODIFY, DESCRIBE]);
+    expect(emulator.zoneKey(ZONE)).toBe(before);
+  });
+
+  it('stops retrying in time to answer before the Lambda ends', async () => {
+    emulator.inject(...Array<Fault>(6).fill({ kind: 'latency', delayMs: 1500 }));
+    const started = Date.now();
+
+    const response = await send({ body: bodyFor(newKey()), remainingMs: 1500 });
+
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(response.statusCode).toBe(504);
+    expect(response.json.Error.Message).toContain('unknown');
+    await waitFor(1600);
+    expect(count(MODIFY)).toBeLessThan(3);
+  });
+});
+
+describe('one rotation per zone at a time', () => {
+  const concurrently = async (handlers: ReturnType<typeof handlerWith>[], zoneIds: string[]) => {
+    emulator.inject({ kind: 'latency', delayMs: 100 });
+    return Promise.all(
+      zoneIds.map((zoneId, i) =>
+        send({ handler: handlers[i % handlers.length] ?? handlerWith(), body: bodyFor(newKey(), zoneId) }),
+      ),
+    );
+  };
+
+  it('lets exactly one of many simultaneous rotations of a zone reach TEO; the others get 409 at once', async () => {
+    const handler = handlerWith();
+
+    const responses = await concurrently([handler], Array(8).fill(ZONE));
+
+    expect(responses.filter((response) => response.statusCode === 200)).toHaveLength(1);
+    const refused = responses.filter((response) => response.statusCode === 409);
+    expect(refused).toHaveLength(7);
+    expect(refused.every((response) => response.json.Error.Code === 'ResourceInUse')).toBe(true);
+    expect(count(MODIFY)).toBe(1);
+
+    const next = newKey();
+    expect((await send({ handler, body: bodyFor(next) })).statusCode).toBe(200);
+    expect(emulator.zoneKey(ZONE)).toBe(next);
+  });
+
+  it('holds across Lambda instances that share the DynamoDB ledger', async () => {
+    const ledgers = await Promise.all(
+      [1, 2].map(() => createDynamoDbLedger(dynamo.table, { client: dynamo.client })),
+    );
+    const instances = ledgers.map((ledger) => handlerWith(ledger));
+
+    const responses = await concurrently(instances, Array(8).fill(ZONE));
+
+    expect(responses.map((response) => response.statusCode).sort()).toEqual([200, ...Array(7).fill(409)]);
+    expect(count(MODIFY)).toBe(1);
+    expect((await send({ handler: instances[1] ?? handlerWith(), body: bodyFor(newKey()) })).statusCode).toBe(
+      200,
+    );
+  });
+
+  it('lets rotations of different zones run side by side', async () => {
+    const responses = await concurrently([handlerWith()], [ZONE, OTHER_ZONE]);
+
+    expect(responses.map((response) => response.statusCode)).toEqual([200, 200]);
+  });
+});
+
+const ledgers: [string, () => Promise<RotationLedger>][] = [
+  ['in memory', async () => createInMemoryLedger()],
+  ['DynamoDB (dynalite)', () => createDynamoDbLedger(dynamo.table, { client: dynamo.client })],
+];
+
+describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
+  let handler: ReturnType<typeof handlerWith>;
+  let id: string;
+  beforeEach(async () => {
+    handler = handlerWith(await createLedger());
+    id = `msg_${randomBytes(8).toString('hex')}`;
+  });
+
+  const hook = (body: string, secret = HOOK_SECRET) => ({
+    body,
+    headers: webhookHeaders(secret, id, Math.floor(Date.now() / 1000), body),
+  });
+  const keyed = (body: string, token = TOKEN) => ({
+    body,
+    headers: { authorization: `Bearer ${token}`, 'idempotency-key': id },
+  });
+
+  it('gives a redelivered webhook the first answer again without calling TEO twice', async () => {
+    const body = bodyFor(newKey());
+
+    const first = await send({ handler, ...hook(body) });
+    const again = await send({ handler, ...hook(body) });
+
+    expect(first.statusCode).toBe(200);
+    expect(again.body).toBe(first.body);
+    expect(count(MODIFY)).toBe(1);
+    expect(auditLines().map((line) => line.replayed)).toEqual([undefined, true]);
+  });
+
+  it('answers 409 to a redelivery with another body, and changes nothing', async () => {
+    const key = newKey();
+    await send({ handler, ...hook(bodyFor(key)) });
+
+    const response = await send({ handler, ...hook(bodyFor(newKey())) });
+
+    expect(response.statusCode).toBe(409);
+    expect(response.json.Error.Code).toBe('IdempotentParameterMismatch');
+    expect(count(MODIFY)).toBe(1);
+    expect(emulator.zoneKey(ZONE)).toBe(key);
+  });
+
+  it('keeps the ids of different callers apart', async () => {
+    await send({ handler, ...hook(bodyFor(newKey())) });
+    const other = await send({ handler, ...hook(bodyFor(newKey()), OTHER_HOOK_SECRET) });
+
+    expect(other.statusCode).toBe(200);
+    expect(count(MODIFY)).toBe(2);
+  });
+
+  it('does the same for an Idempotency-Key header from a bearer caller', async () => {
+    const body = bodyFor(newKey());
+
+    const first = await send({ handler, ...keyed(body) });
+    const again = await send({ handler, ...keyed(body) });
+    const otherCaller = await send({ handler, ...keyed(body, OTHER_TOKEN) });
+    const otherBody = await send({ handler, ...keyed(bodyFor(newKey())) });
+
+    expect(again.body).toBe(first.body);
+    expect(otherCaller.statusCode).toBe(200);
+    expect(otherBody.statusCode).toBe(409);
+    expect(count(MODIFY)).toBe(2);
+  });
+
+  it('answers 409 to a redelivery while the first is still in flight', async () => {
+    const body = bodyFor(newKey());
+    emulator.inject({ kind: 'latency', delayMs: 150 });
+
+    const [first, again] = await Promise.all([
+      send({ handler, ...keyed(body) }),
+      waitFor(30).then(() => send({ handler, ...keyed(body) })),
+    ]);
+
+    expect(first.statusCode).toBe(200);
+    expect(again.statusCode).toBe(409);
+    expect(again.json.Error.Code).toBe('ResourceInUse');
+    expect(count(MODIFY)).toBe(1);
+  });
+
+  it('lets a redelivery try again after a failure', async () => {
+    const key = newKey();
+    emulator.inject(...Array<Fault>(3).fill({ kind: 'error', code: 'InternalError' }));
+    expect((await send({ handler, ...keyed(bodyFor(key)) })).statusCode).toBe(502);
+
+    const again = await send({ handler, ...keyed(bodyFor(key)) });
+
+    expect(again.statusCode).toBe(200);
+    expect(count(MODIFY)).toBe(4);
+    expect(emulator.zoneKey(ZONE)).toBe(key);
+  });
+
+  it("gives TEO's refusal again without asking TEO twice", async () => {
+    emulator.inject({ kind: 'error', code: 'OperationDenied' });
+    const body = bodyFor(newKey());
+
+    const first = await send({ handler, ...keyed(body) });
+    const again = await send({ handler, ...keyed(body) });
+
+    expect(first.statusCode).toBe(422);
+    expect(again.body).toBe(first.body);
+    expect(count(MODIFY)).toBe(1);
+  });
+
+  it.each(['a,b', 'x'.repeat(256), 'with space'])('refuses the Idempotency-Key %j', async (value) => {
+    const response = await send({
+      handler,
+      body: bodyFor(newKey()),
+      headers: { authorization: `Bearer ${TOKEN}`, 'idempotency-key': value },
+    });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json.Error.Code).toBe('InvalidParameter');
+    expect(count(MODIFY)).toBe(0);
+  });
+});
+
+describe('metrics', () => {
+  it('records rotations by outcome, TEO latency and retries in Embedded Metric Format', async () => {
+    emulator.inject({ kind: 'error', code: 'InternalError' });
+
+    await send({ body: bodyFor(newKey()) });
+
+    const emf = output.lines().find((line) => '_aws' in line);
+    expect(emf).toMatchObject({
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Namespace: 'TeoKeyRotator',
+            Dimensions: [expect.arrayContaining(['service', 'Outcome'])],
+            Metrics: expect.arrayContaining([
+              { Name: 'Rotations', Unit: 'Count' },
+              { Name: 'TeoLatency', Unit: 'Milliseconds' },
+              { Name: 'TeoRetries', Unit: 'Count' },
+            ]),
+          },
+        ],
+      },
+      Outcome: 'rotated',
+      Rotations: 1,
+      TeoRetries: 1,
+    });
+    expect(emf?.TeoLatency).toEqual([expect.any(Number), expect.any(Number)]);
+  });
+});
