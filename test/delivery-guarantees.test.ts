@@ -150,6 +150,9 @@ describe('retries and settled outcomes', () => {
     expect(count(DESCRIBE)).toBe(1);
     expect(emulator.zoneKey(ZONE)).toBe(key);
     expect(auditLines()[0]).toMatchObject({ outcome: 'rotated', settledBy: DESCRIBE, teoAttempts: 1 });
+    // Describe answered with the live key: it went no further than the comparison.
+    expect(output.text()).not.toContain(key);
+    expect(response.body).not.toContain(key);
   });
 
   it('retries a timeout before TEO applied the key, once reading it back shows the old key', async () => {
