@@ -12,6 +12,8 @@ export default defineConfig({
         replacement: local('./node_modules/tencentcloud-sdk-nodejs-common/es/index.js'),
       },
       { find: /^node-fetch$/, replacement: local('./lib/teo/http-transport.ts') },
+      { find: /^(?:form-data|https-proxy-agent)$/, replacement: local('./lib/teo/unused-sdk-feature.ts') },
+      { find: /^json-bigint$/, replacement: local('./lib/teo/native-json.ts') },
     ],
   },
   test: {

@@ -2,7 +2,7 @@
 import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup.ts';
 
 const port = Number(process.env.PORT ?? 9000);
-const emulator = await startDemoEmulator(port).catch((error) => {
+const emulator = await startDemoEmulator({ port }).catch((error) => {
   console.error(
     error.code === 'EADDRINUSE' ? `Port ${port} is in use: PORT=${port + 1} npm run emulator` : error.message,
   );

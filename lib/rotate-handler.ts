@@ -1,6 +1,4 @@
 // The rotate function, assembled: what runs for each request, in order.
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { LoadedConfig, RotatorConfig } from '#lib/config.ts';
@@ -9,8 +7,6 @@ import type { RotateEvent } from '#lib/http/request.ts';
 import { type HttpResponse, rotatedResponse } from '#lib/http/responses.ts';
 import { configuredLedger } from '#lib/ledger/configured-ledger.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
-import { logger } from '#lib/logger.ts';
-import { metrics } from '#lib/metrics.ts';
 import { admitRotation } from '#lib/middleware/admit-rotation.ts';
 import { auditTrail } from '#lib/middleware/audit-trail.ts';
 import { errorResponses } from '#lib/middleware/error-responses.ts';
@@ -49,8 +45,6 @@ export function createRotateHandler(loaded: LoadedConfig, options: HandlerOption
       throw new DeadlineExceeded('The Lambda is about to time out.');
     },
   })
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics))
     .use(auditTrail())
     .use(setup ? [setup.keepAnswer] : [])
     .use(errorResponses())

@@ -31,9 +31,9 @@ export const localClients = () =>
   ]);
 
 /** The emulator with the demo account and zones (each zone's key starts as 32 zero bytes). */
-export const startDemoEmulator = (port = 0) =>
+export const startDemoEmulator = (options: { port?: number; rateLimitPerSecond?: number } = {}) =>
   startTeoEmulator({
     credentials: { [DEMO_TENCENT.secretId]: DEMO_TENCENT.secretKey },
     zones: Object.fromEntries(DEMO_ZONES.map((zone) => [zone, Buffer.alloc(32).toString('base64')])),
-    port,
+    ...options,
   });

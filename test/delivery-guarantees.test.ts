@@ -388,13 +388,17 @@ describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
 });
 
 describe('metrics', () => {
-  it('records rotations by outcome, TEO latency and retries in Embedded Metric Format', async () => {
+  it('records rotations by outcome, TEO latency and retries in Embedded Metric Format, on the audit line', async () => {
     emulator.inject({ kind: 'error', code: 'InternalError' });
 
     await send({ body: bodyFor(newKey()) });
 
-    const emf = output.lines().find((line) => '_aws' in line);
+    // One line per request: the audit line carries the metrics.
+    const [emf, ...others] = output.lines();
+    expect(others).toEqual([]);
     expect(emf).toMatchObject({
+      message: 'rotation request',
+      service: 'teo-key-rotator',
       _aws: {
         CloudWatchMetrics: [
           {

@@ -57,11 +57,13 @@ type HeaderValues = Readonly<Record<string, string | readonly string[] | undefin
 /** Two spellings of one name ("Authorization", "authorization") are two deliveries of the same header. */
 function joinHeaders(source: HeaderValues): Map<string, string> {
   const joined = new Map<string, string>();
-  for (const [name, value] of Object.entries(source)) {
+  for (const name in source) {
+    const value = source[name];
     if (value === undefined || value === null) continue;
     const key = name.toLowerCase();
+    const text = typeof value === 'string' ? value : value.join(',');
     const previous = joined.get(key);
-    joined.set(key, [...(previous === undefined ? [] : [previous]), ...[value].flat()].join(','));
+    joined.set(key, previous === undefined ? text : `${previous},${text}`);
   }
   return joined;
 }

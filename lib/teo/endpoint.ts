@@ -1,7 +1,7 @@
 // Where TEO requests go, which host they are signed for, and how that host is dialled.
-import http from 'node:http';
-import https from 'node:https';
+import type { Agent } from 'node:http';
 import type { LookupFunction } from 'node:net';
+import { http, https } from '#lib/teo/node-http.ts';
 
 /** The host an emulator stands in for: requests to a loopback endpoint are signed exactly as for this one. */
 export const TEO_SIGNING_HOST = 'teo.intl.tencentcloudapi.com';
@@ -47,7 +47,7 @@ export function parseTeoEndpoint(raw: string): TeoEndpoint | string {
 }
 
 /** Keep-alive saves a TLS handshake on warm invocations; a loopback endpoint is dialled at its own address. */
-export function agentFor(endpoint: TeoEndpoint): http.Agent {
+export function agentFor(endpoint: TeoEndpoint): Agent {
   if (endpoint.dialAddress === undefined) return new https.Agent({ keepAlive: true });
   return new http.Agent({ keepAlive: true, lookup: dialling(endpoint.dialAddress) });
 }

@@ -1,15 +1,16 @@
 // The Tencent SDK's HTTP layer: bundles and tests alias `node-fetch` to this file. It does the one thing the SDK
 // asks of node-fetch (one request, a status, headers and a JSON body) with node:http, which Node 24 already has
 // loaded, instead of node-fetch's URL and MIME tables; and it honours the `agent` that dials the emulator.
-import http from 'node:http';
-import https from 'node:https';
+
+import type { Agent, IncomingMessage } from 'node:http';
 import { TeoUnreachable } from '#lib/teo/errors.ts';
+import { http, https } from '#lib/teo/node-http.ts';
 
 interface TransportInit {
   method?: string;
   headers?: Record<string, string | number | undefined>;
   body?: string | Buffer;
-  agent?: http.Agent;
+  agent?: Agent;
   /** The deadline: the gateway always passes one, so node-fetch's `timeout` option is not needed. */
   signal?: AbortSignal;
 }
@@ -59,7 +60,7 @@ export default function fetch(url: string, init: TransportInit = {}): Promise<Tr
   });
 }
 
-function answer(response: http.IncomingMessage, text: string): TransportResponse {
+function answer(response: IncomingMessage, text: string): TransportResponse {
   const status = response.statusCode ?? 0;
   return {
     status,

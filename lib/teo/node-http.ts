@@ -1,0 +1,9 @@
+// node:http and node:https, loaded with require(). On Node 24 an ES module import of node:http costs about 20 ms
+// at cold start: the import reads every export, and three of them (WebSocket, CloseEvent, MessageEvent) are
+// getters that load undici. require() leaves them unread (about 3 ms). Measured in BENCHMARKS.md.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+export const http: typeof import('node:http') = require('node:http');
+export const https: typeof import('node:https') = require('node:https');
