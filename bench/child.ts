@@ -1,4 +1,4 @@
-// One measurement in a fresh process, as Lambda starts one. Prints `RESULT <json>` as its last line.
+// One measurement in a fresh process, as Lambda starts one, written as JSON to the file BENCH_RESULT names.
 // Modes: import-rotator | import-sdk | cold-rotator | cold-sdk | warm-rotator | warm-sdk.
 // Nothing is imported before the timed import, so no built-in module is loaded ahead of the bundle.
 
@@ -8,7 +8,8 @@ const module = await import(`file://${bundle}`);
 const imported = performance.now() - started;
 
 const { randomBytes } = await import('node:crypto');
-const report = (result: unknown) => process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+const { writeFileSync } = await import('node:fs');
+const report = (result: unknown) => writeFileSync(process.env.BENCH_RESULT ?? '', JSON.stringify(result));
 const rotation = () => ({ ZoneId: 'zone-27q0p0bal192', SecretKey: randomBytes(32).toString('base64') });
 
 /** A CommonClient of the SDK bundle, addressed to the emulator but signed for TEO, as the function's is. */

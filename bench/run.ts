@@ -1,10 +1,9 @@
 // `npm run bench`: the rotate function's bundle size, cold start and warm overhead, each against the Tencent SDK
 // alone, measured in the same run on loopback against the TEO emulator. Prints a table, writes bench/results.json.
-import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { DEMO_TENCENT, LOCAL_TOKEN, localClients, startDemoEmulator } from '../local/demo-setup.ts';
@@ -15,7 +14,12 @@ const WARM_CALLS = 2000;
 const WARM_ROUNDS = 4;
 const ROTATOR = resolve('dist/rotate/index.mjs');
 const SDK_ONLY = resolve('bench/.build/sdk-only.mjs');
-const run = promisify(execFile);
+const run = (command: string, args: string[], options: Parameters<typeof spawn>[2]) =>
+  new Promise<void>((done, fail) => {
+    const started = spawn(command, args, options);
+    started.once('error', fail);
+    started.once('exit', (code) => (code === 0 ? done() : fail(new Error(`${args[1]} exited with ${code}`))));
+  });
 
 const median = (values: number[]) => percentile(values, 50);
 function percentile(values: number[], p: number) {
@@ -52,14 +56,17 @@ const tencent = {
 const deployed = { PATH: process.env.PATH ?? '', ...tencent, ROTATOR_CLIENTS: localClients() };
 const local = { ...deployed, TEO_ENDPOINT: emulator.url, BENCH_TOKEN: LOCAL_TOKEN };
 
+/**
+ * A child's output goes to /dev/null, as a Lambda's goes to a pipe another process drains: were it read here, the
+ * rotator's log lines would load the process that runs the emulator, and slow its own answers.
+ */
 async function child(mode: string, bundle: string, env: Record<string, string>) {
-  const { stdout } = await run(process.execPath, ['bench/child.ts', mode, bundle, emulator.url], {
-    env,
-    maxBuffer: 256 * 1024 * 1024,
+  const result = join(mkdtempSync(join(tmpdir(), 'bench-')), 'result.json');
+  await run(process.execPath, ['bench/child.ts', mode, bundle, emulator.url], {
+    env: { ...env, BENCH_RESULT: result },
+    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const line = stdout.split('\n').findLast((text) => text.startsWith('RESULT '));
-  if (!line) throw new Error(`${mode} reported nothing`);
-  return JSON.parse(line.slice(7));
+  return JSON.parse(readFileSync(result, 'utf8'));
 }
 
 /** Alternates the two, each in a fresh process, so that drift on a shared machine hits both alike. */

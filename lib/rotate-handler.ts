@@ -49,7 +49,7 @@ export function createRotateHandler(loaded: LoadedConfig, options: HandlerOption
     .use(setup ? [setup.keepAnswer] : [])
     .use(errorResponses())
     .use(setup ? [admitRotation(setup.callers), setup.claim] : [failClosed(loaded.ok ? [] : loaded.problems)])
-    .handler(async (_event, context, { signal }) => {
+    .handler(async (_event, context) => {
       const record = context.rotator;
       if (record.replay) return record.replay;
       if (record.rotation === undefined || !setup)
@@ -59,7 +59,6 @@ export function createRotateHandler(loaded: LoadedConfig, options: HandlerOption
         deadline: end - ANSWER_MARGIN_MS,
         leaseUntil: end,
         owner: context.awsRequestId,
-        signal,
         onTeoCall: (action, latencyMs) => {
           if (action === 'Modify') record.teoAttempts += 1;
           record.teoLatenciesMs.push(Math.round(latencyMs));

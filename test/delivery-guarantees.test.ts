@@ -418,4 +418,16 @@ describe('metrics', () => {
     });
     expect(emf?.TeoLatency).toEqual([expect.any(Number), expect.any(Number)]);
   });
+
+  it('counts a refused request, declaring no TEO metric it did not measure', async () => {
+    await send({ body: bodyFor(newKey()), headers: { authorization: 'Bearer not-a-listed-token' } });
+
+    const [line] = output.lines();
+    expect(line).toMatchObject({ Outcome: 'refused', Rotations: 1 });
+    expect(line?._aws).toMatchObject({
+      CloudWatchMetrics: [{ Metrics: [{ Name: 'Rotations', Unit: 'Count' }] }],
+    });
+    expect(line).not.toHaveProperty('TeoLatency');
+    expect(line).not.toHaveProperty('TeoRetries');
+  });
 });

@@ -1,14 +1,13 @@
 // SPEC §6: exactly one structured line per request, refused ones included, that never holds a secret, and that
 // carries the request's metrics: rotations by outcome, TEO latency, retries.
 
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj, Request } from '@middy/core';
 import { writeAuditLine } from '#lib/audit-log.ts';
 import { AuthenticationFailed, ConfigurationInvalid } from '#lib/errors.ts';
 import type { RotateEvent } from '#lib/http/request.ts';
 import type { HttpResponse } from '#lib/http/responses.ts';
 import { keyFingerprint } from '#lib/key-fingerprint.ts';
-import { metrics } from '#lib/metrics.ts';
+import { embeddedMetrics } from '#lib/metrics.ts';
 import type { RotateContext } from '#lib/request-record.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 
@@ -42,18 +41,13 @@ function audit({ context, response, error }: RotateRequest) {
     errorCode: record.refusal?.code,
     errorDetail: error ? explain(error) : undefined,
   };
-  // The metrics ride on the audit line (Embedded Metric Format reads any log line with an `_aws` block): one
-  // write per request instead of two. Measured in BENCHMARKS.md.
-  metrics.addDimension('Outcome', line.outcome);
-  metrics.addMetric('Rotations', MetricUnit.Count, 1);
-  for (const latency of record.teoLatenciesMs)
-    metrics.addMetric('TeoLatency', MetricUnit.Milliseconds, latency);
-  if (record.teoAttempts > 0) metrics.addMetric('TeoRetries', MetricUnit.Count, record.teoAttempts - 1);
-  // The line has `service` already, with the value the metrics' service dimension has.
-  const { service: _alreadyOnTheLine, ...emf } = metrics.serializeMetrics();
-  const withMetrics = { ...line, ...emf };
-  metrics.clearMetrics();
-  metrics.clearDimensions();
+  // The metrics ride on the audit line: one write per request instead of two. Measured in BENCHMARKS.md.
+  const metrics = {
+    outcome: line.outcome,
+    teoLatenciesMs: record.teoLatenciesMs,
+    teoAttempts: record.teoAttempts,
+  };
+  const withMetrics = { ...line, ...embeddedMetrics(metrics) };
   writeAuditLine(status >= 500 ? 'ERROR' : 'INFO', context, withMetrics);
 }
 

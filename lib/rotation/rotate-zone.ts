@@ -30,7 +30,6 @@ export interface RotationRun {
   /** Epoch ms the zone's lease lasts: the Lambda's end, so a crashed invocation frees it then. */
   readonly leaseUntil: number;
   readonly owner: string;
-  readonly signal: AbortSignal;
   /** Told of every TEO call, for the audit line and the metrics. */
   readonly onTeoCall: (action: 'Modify' | 'Describe', latencyMs: number) => void;
 }
@@ -69,7 +68,7 @@ async function withRetries(rotation: RotationRequest, teo: TeoGateway, retry: Re
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
     try {
-      const requestId = await timed(run, 'Modify', (signal) => teo.modifySecretKey(rotation, signal));
+      const requestId = await timed(run, 'Modify', (deadline) => teo.modifySecretKey(rotation, deadline));
       return { requestId };
     } catch (error) {
       if (!isRetryable(error)) throw error;
@@ -93,7 +92,9 @@ async function settle(
 ): Promise<{ live: true; requestId: string } | { live: false; keyState: 'unchanged' | 'unknown' }> {
   if (Date.now() + MIN_ATTEMPT_MS > run.deadline) return { live: false, keyState: 'unknown' };
   try {
-    const current = await timed(run, 'Describe', (signal) => teo.describeSecretKey(rotation.zoneId, signal));
+    const current = await timed(run, 'Describe', (deadline) =>
+      teo.describeSecretKey(rotation.zoneId, deadline),
+    );
     const live =
       current.secretKey.length === rotation.secretKey.length &&
       timingSafeEqual(Buffer.from(current.secretKey), Buffer.from(rotation.secretKey));
@@ -107,13 +108,11 @@ async function settle(
 async function timed<T>(
   run: RotationRun,
   action: 'Modify' | 'Describe',
-  call: (signal: AbortSignal) => Promise<T>,
+  call: (deadline: number) => Promise<T>,
 ) {
   const started = performance.now();
   try {
-    return await call(
-      AbortSignal.any([run.signal, AbortSignal.timeout(Math.max(0, run.deadline - Date.now()))]),
-    );
+    return await call(run.deadline);
   } finally {
     run.onTeoCall(action, performance.now() - started);
   }

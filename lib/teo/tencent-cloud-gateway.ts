@@ -20,14 +20,14 @@ export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: 
     },
   });
 
-  /** One attempt of one action, within the caller's signal and TEO_TIMEOUT_MS; every failure classified. */
+  /** One attempt of one action, within TEO_TIMEOUT_MS and the caller's deadline; every failure classified. */
   async function call(
     action: string,
     params: Record<string, string>,
-    signal: AbortSignal,
+    deadline: number,
     scrub: string[],
   ): Promise<Record<string, unknown> & { RequestId: string }> {
-    const attempt = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+    const attempt = AbortSignal.timeout(Math.max(0, Math.min(timeoutMs, deadline - Date.now())));
     try {
       const answer: Record<string, unknown> = await client.request(action, params, { signal: attempt });
       if (typeof answer.RequestId !== 'string') {
@@ -40,12 +40,13 @@ export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: 
   }
 
   return {
-    async modifySecretKey(rotation, signal) {
+    async modifySecretKey(rotation, deadline) {
       const params = { ZoneId: rotation.zoneId, SecretKey: rotation.secretKey };
-      return (await call('ModifyMultiPathGatewaySecretKey', params, signal, [rotation.secretKey])).RequestId;
+      return (await call('ModifyMultiPathGatewaySecretKey', params, deadline, [rotation.secretKey]))
+        .RequestId;
     },
-    async describeSecretKey(zoneId, signal) {
-      const answer = await call('DescribeMultiPathGatewaySecretKey', { ZoneId: zoneId }, signal, []);
+    async describeSecretKey(zoneId, deadline) {
+      const answer = await call('DescribeMultiPathGatewaySecretKey', { ZoneId: zoneId }, deadline, []);
       if (typeof answer.SecretKey !== 'string') {
         throw new TeoUnreachable('malformed-answer', 'TEO described the zone without a SecretKey');
       }
