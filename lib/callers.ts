@@ -11,14 +11,25 @@ export type CallerCredential =
 
 export type AuthKind = CallerCredential['kind'];
 
+/** The zones one may rotate; `'*'` grants every zone. */
+export type ZoneGrant = '*' | ReadonlySet<string>;
+
 export interface Caller {
   readonly name: string;
-  /** `'*'` grants every zone. */
-  readonly zones: '*' | ReadonlySet<string>;
+  readonly zones: ZoneGrant;
   readonly credential: CallerCredential;
 }
 
-export const mayRotate = (caller: Caller, zoneId: string) => caller.zones === '*' || caller.zones.has(zoneId);
+export const isGranted = (grant: ZoneGrant, zoneId: string) => grant === '*' || grant.has(zoneId);
+
+export const mayRotate = (caller: Caller, zoneId: string) => isGranted(caller.zones, zoneId);
+
+/** `*`, or zone ids separated by commas (ROTATOR_SM_ZONES); undefined when it is neither. */
+export function parseZoneGrant(raw: string): ZoneGrant | undefined {
+  if (raw.trim() === '*') return '*';
+  const zones = raw.split(',').map((zone) => zone.trim());
+  return zones.every((zone) => ZONE_ID_PATTERN.test(zone)) ? new Set(zones) : undefined;
+}
 
 /** Valibot's default messages quote the received value: every rule here carries its own. */
 const nonEmptyList = <T extends v.GenericSchema<unknown, string>>(item: T, field: string) =>

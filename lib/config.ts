@@ -1,5 +1,5 @@
 // SPEC §3: the environment, read and validated once per cold start. Problems name the variable, never a value.
-import { type Caller, parseCallers } from '#lib/callers.ts';
+import { type Caller, parseCallers, parseZoneGrant, type ZoneGrant } from '#lib/callers.ts';
 import { parseTeoEndpoint, type TeoEndpoint } from '#lib/teo/endpoint.ts';
 
 export interface TencentCredentials {
@@ -14,14 +14,25 @@ export interface TeoSettings {
   readonly credentials: TencentCredentials;
 }
 
-export interface RotatorConfig {
+/** What both functions need: access to TEO, and the ledger's table. */
+export interface TeoAccess {
   readonly teo: TeoSettings;
-  readonly callers: readonly Caller[];
   /** The DynamoDB table of the rotation ledger; unset, the ledger is in memory (one instance's view only). */
   readonly table: string | undefined;
 }
 
-export type LoadedConfig = { ok: true; config: RotatorConfig } | { ok: false; problems: readonly string[] };
+/** The rotate function's: and its callers. */
+export interface RotatorConfig extends TeoAccess {
+  readonly callers: readonly Caller[];
+}
+
+/** The Secrets Manager rotation function's: and the zones it may rotate (ROTATOR_SM_ZONES). */
+export interface SecretsManagerConfig extends TeoAccess {
+  readonly zones: ZoneGrant;
+}
+
+export type Loaded<T> = { ok: true; config: T } | { ok: false; problems: readonly string[] };
+export type LoadedConfig = Loaded<RotatorConfig>;
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -31,6 +42,28 @@ const MAX_TIMEOUT_MS = 60_000;
 
 export function loadConfig(env: Environment): LoadedConfig {
   const problems: string[] = [];
+  const access = readTeoAccess(env, problems);
+  const callers = parseCallers(env.ROTATOR_CLIENTS);
+  if (!callers.ok) problems.push(...callers.problems);
+  if (access === undefined || !callers.ok || problems.length > 0) return { ok: false, problems };
+  return { ok: true, config: { ...access, callers: callers.callers } };
+}
+
+export function loadSecretsManagerConfig(env: Environment): Loaded<SecretsManagerConfig> {
+  const problems: string[] = [];
+  const access = readTeoAccess(env, problems);
+  const zones = parseZoneGrant(env.ROTATOR_SM_ZONES ?? '');
+  if (zones === undefined) {
+    problems.push(
+      'ROTATOR_SM_ZONES must be * or a comma-separated list of zone ids (zone- and 1 to 64 lower-case letters or digits)',
+    );
+  }
+  if (access === undefined || zones === undefined || problems.length > 0) return { ok: false, problems };
+  return { ok: true, config: { ...access, zones } };
+}
+
+/** The variables both functions read; each problem goes to `problems`, naming the variable, never a value. */
+function readTeoAccess(env: Environment, problems: string[]): TeoAccess | undefined {
   const required = (name: string) => {
     const value = env[name];
     if (value === undefined || value === '') problems.push(`${name} is not set`);
@@ -47,13 +80,10 @@ export function loadConfig(env: Environment): LoadedConfig {
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
     problems.push(`TEO_TIMEOUT_MS must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS}`);
   }
-  const callers = parseCallers(env.ROTATOR_CLIENTS);
-  if (!callers.ok) problems.push(...callers.problems);
   const table = env.ROTATOR_TABLE || undefined;
   if (table !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(table)) {
     problems.push('ROTATOR_TABLE must be a DynamoDB table name: 3 to 255 letters, digits, _ . or -');
   }
-
-  if (problems.length > 0 || typeof endpoint === 'string' || !callers.ok) return { ok: false, problems };
-  return { ok: true, config: { teo: { endpoint, timeoutMs, credentials }, callers: callers.callers, table } };
+  if (typeof endpoint === 'string') return undefined;
+  return { teo: { endpoint, timeoutMs, credentials }, table };
 }

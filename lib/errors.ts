@@ -48,6 +48,11 @@ export class RotationConflict extends Error {
   }
 }
 
+/** A Secrets Manager rotation step that must not proceed; nothing was changed. */
+export class SecretRotationRefused extends Error {
+  override name = 'SecretRotationRefused';
+}
+
 /** The deployment's own configuration is invalid; `problems` go to the log, never to the caller. */
 export class ConfigurationInvalid extends Error {
   override name = 'ConfigurationInvalid';

@@ -7,4 +7,5 @@ import { createRequire } from 'node:module';
 const crypto: typeof import('node:crypto') = createRequire(import.meta.url)('node:crypto');
 
 export default crypto;
-export const { createHash, createHmac, randomFillSync, randomInt, randomUUID, timingSafeEqual } = crypto;
+export const { createHash, createHmac, randomBytes, randomFillSync, randomInt, randomUUID, timingSafeEqual } =
+  crypto;

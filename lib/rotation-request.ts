@@ -23,7 +23,8 @@ const decodedLengthInRange = (text: string) => {
   return bytes >= MIN_KEY_BYTES && bytes <= MAX_KEY_BYTES;
 };
 
-const RotationBody = v.strictObject({
+/** The two fields' rules, wherever a rotation comes from: an HTTP body, or a secret in Secrets Manager. */
+export const ROTATION_FIELDS = {
   ZoneId: v.pipe(v.string('ZoneId must be a string.'), v.regex(ZONE_ID_PATTERN, `ZoneId ${ZONE_ID_RULE}.`)),
   SecretKey: v.pipe(
     v.string('SecretKey must be a string.'),
@@ -33,7 +34,9 @@ const RotationBody = v.strictObject({
     ),
     v.check(decodedLengthInRange, `SecretKey must decode to ${MIN_KEY_BYTES} to ${MAX_KEY_BYTES} bytes.`),
   ),
-});
+};
+
+const RotationBody = v.strictObject(ROTATION_FIELDS);
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 const utf8 = new TextDecoder('utf-8', { fatal: true });

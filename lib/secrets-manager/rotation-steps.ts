@@ -1,0 +1,173 @@
+// The four steps of a Secrets Manager rotation, as AWS's rotation templates do them: each checks the version's
+// stages first, and each is idempotent for a repeated invocation with the same ClientRequestToken.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  type SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import * as v from 'valibot';
+import { isGranted, type ZoneGrant } from '#lib/callers.ts';
+import { SecretRotationRefused } from '#lib/errors.ts';
+import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import {
+  type RetryPolicy,
+  type RotationOutcome,
+  type RotationRun,
+  rotateZone,
+} from '#lib/rotation/rotate-zone.ts';
+import { ROTATION_FIELDS, type RotationRequest } from '#lib/rotation-request.ts';
+import type { TeoGateway } from '#lib/teo/gateway.ts';
+
+export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+const CURRENT = 'AWSCURRENT';
+const PENDING = 'AWSPENDING';
+
+export interface SecretRotationDeps {
+  readonly secrets: SecretsManagerClient;
+  readonly teo: TeoGateway;
+  readonly ledger: RotationLedger;
+  readonly retry: RetryPolicy;
+  readonly zones: ZoneGrant;
+}
+
+export interface StepTarget {
+  readonly step: RotationStep;
+  readonly secretId: string;
+  readonly token: string;
+}
+
+/** What a step did, for the audit line. */
+export interface StepResult {
+  readonly rotation?: RotationRequest;
+  readonly outcome?: RotationOutcome;
+  /** The version was already AWSCURRENT: the rotation had finished, and the step did nothing. */
+  readonly alreadyCurrent?: true;
+}
+
+export async function runRotationStep(
+  { step, secretId, token }: StepTarget,
+  deps: SecretRotationDeps,
+  run: RotationRun,
+): Promise<StepResult> {
+  if ((await versionState(deps.secrets, secretId, token)) === 'current') return { alreadyCurrent: true };
+  switch (step) {
+    case 'createSecret':
+      return createSecret(deps, secretId, token);
+    case 'setSecret': {
+      const rotation = await pendingRotation(deps, secretId, token);
+      return { rotation, outcome: await rotateZone(rotation, deps.teo, deps.ledger, deps.retry, run) };
+    }
+    case 'testSecret':
+      return testSecret(deps, secretId, token, run);
+    case 'finishSecret':
+      return finishSecret(deps.secrets, secretId, token);
+  }
+}
+
+async function versionState(secrets: SecretsManagerClient, secretId: string, token: string) {
+  const secret = await secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
+  if (!secret.RotationEnabled) throw new SecretRotationRefused('Rotation is not enabled for this secret.');
+  const stages = secret.VersionIdsToStages?.[token];
+  if (stages === undefined)
+    throw new SecretRotationRefused('The ClientRequestToken is not a version of this secret.');
+  if (stages.includes(CURRENT)) return 'current';
+  if (!stages.includes(PENDING))
+    throw new SecretRotationRefused('The version to rotate to is not staged as AWSPENDING.');
+  return 'pending';
+}
+
+/** A pending version for the token, unless there is one: the current secret with a fresh 32-byte key. */
+async function createSecret(
+  { secrets, zones }: SecretRotationDeps,
+  secretId: string,
+  token: string,
+): Promise<StepResult> {
+  const current = await readSecret(secrets, { SecretId: secretId, VersionStage: CURRENT });
+  const zone = v.safeParse(v.object({ ZoneId: ROTATION_FIELDS.ZoneId }, 'ZoneId is required.'), current);
+  if (!zone.success) throw new SecretRotationRefused(`The current secret's ${zone.issues[0].message}`);
+  checkGrant(zones, zone.output.ZoneId);
+  try {
+    await secrets.send(
+      new GetSecretValueCommand({ SecretId: secretId, VersionId: token, VersionStage: PENDING }),
+    );
+    return {};
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
+  }
+  const SecretString = JSON.stringify({ ...current, SecretKey: randomBytes(32).toString('base64') });
+  await secrets.send(
+    new PutSecretValueCommand({
+      SecretId: secretId,
+      ClientRequestToken: token,
+      SecretString,
+      VersionStages: [PENDING],
+    }),
+  );
+  return {};
+}
+
+async function testSecret(deps: SecretRotationDeps, secretId: string, token: string, run: RotationRun) {
+  const rotation = await pendingRotation(deps, secretId, token);
+  const live = await deps.teo.describeSecretKey(rotation.zoneId, run.deadline);
+  const same =
+    live.secretKey.length === rotation.secretKey.length &&
+    timingSafeEqual(Buffer.from(live.secretKey), Buffer.from(rotation.secretKey));
+  if (!same)
+    throw new Error("TEO's key for the zone is not the pending one: setSecret has not taken effect.");
+  return { rotation };
+}
+
+async function finishSecret(
+  secrets: SecretsManagerClient,
+  secretId: string,
+  token: string,
+): Promise<StepResult> {
+  const secret = await secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
+  const [current] =
+    Object.entries(secret.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes(CURRENT)) ?? [];
+  await secrets.send(
+    new UpdateSecretVersionStageCommand({
+      SecretId: secretId,
+      VersionStage: CURRENT,
+      MoveToVersionId: token,
+      ...(current && { RemoveFromVersionId: current }),
+    }),
+  );
+  return {};
+}
+
+async function pendingRotation({ secrets, zones }: SecretRotationDeps, secretId: string, token: string) {
+  const pending = await readSecret(secrets, { SecretId: secretId, VersionId: token, VersionStage: PENDING });
+  const fields = v.safeParse(v.object(ROTATION_FIELDS, 'ZoneId and SecretKey are required.'), pending);
+  if (!fields.success) throw new SecretRotationRefused(`The pending secret's ${fields.issues[0].message}`);
+  checkGrant(zones, fields.output.ZoneId);
+  return { zoneId: fields.output.ZoneId, secretKey: fields.output.SecretKey };
+}
+
+function checkGrant(zones: ZoneGrant, zoneId: string) {
+  if (!isGranted(zones, zoneId)) {
+    throw new SecretRotationRefused(`The zone ${zoneId} is not in this function's ROTATOR_SM_ZONES.`);
+  }
+}
+
+/** The secret's JSON object; its values are never quoted in an error. */
+async function readSecret(
+  secrets: SecretsManagerClient,
+  version: ConstructorParameters<typeof GetSecretValueCommand>[0],
+) {
+  const { SecretString } = await secrets.send(new GetSecretValueCommand(version));
+  try {
+    const document: unknown = JSON.parse(SecretString ?? '');
+    if (typeof document === 'object' && document !== null && !Array.isArray(document)) {
+      return document as Record<string, unknown>;
+    }
+  } catch {
+    // The parser's message would quote the secret.
+  }
+  throw new SecretRotationRefused('The secret is not a JSON object with ZoneId (and SecretKey).');
+}
