@@ -17,6 +17,10 @@ interface Resource {
     BillingMode?: string;
     TimeToLiveSpecification?: { AttributeName?: string; Enabled?: boolean };
     Policies?: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[];
+    Role?: unknown;
+    Principal?: string;
+    SourceAccount?: unknown;
+    RotationLambdaARN?: unknown;
   };
 }
 const resources: Record<string, Resource> = template.Resources;
@@ -27,7 +31,7 @@ const check = (ok: boolean, what: string) => {
   if (!ok) failures.push(what);
 };
 
-const [rotate] = ofType('AWS::Lambda::Function').map(({ Properties }) => Properties);
+const rotate = resources.RotateLambdaFunction?.Properties;
 check(rotate?.Runtime === 'nodejs24.x', 'the function runs on nodejs24.x');
 check(rotate?.Architectures?.[0] === 'arm64', 'the function runs on arm64');
 check(Number.isInteger(rotate?.ReservedConcurrentExecutions), 'the function has reserved concurrency');
@@ -72,6 +76,45 @@ check(
   'every log group has a retention period',
 );
 
+const smRotation = resources.SecretsManagerRotationLambdaFunction?.Properties;
+check(smRotation?.Runtime === 'nodejs24.x', 'the Secrets Manager rotation function runs on nodejs24.x');
+check(
+  JSON.stringify(smRotation?.Role) === '{"Fn::GetAtt":["SecretsManagerRotationRole","Arn"]}',
+  'the Secrets Manager rotation function has a role of its own',
+);
+check(
+  smRotation?.Environment?.Variables?.ROTATOR_CLIENTS === undefined &&
+    'ROTATOR_SM_ZONES' in (smRotation?.Environment?.Variables ?? {}),
+  "the Secrets Manager rotation function gets ROTATOR_SM_ZONES, and never the callers' credentials",
+);
+const smStatements =
+  resources.SecretsManagerRotationRole?.Properties.Policies?.flatMap(
+    ({ PolicyDocument }) => PolicyDocument.Statement,
+  ) ?? [];
+check(
+  smStatements.some(
+    ({ Action, Resource }) =>
+      [Action].flat().join() ===
+        'secretsmanager:DescribeSecret,secretsmanager:GetSecretValue,secretsmanager:PutSecretValue,secretsmanager:UpdateSecretVersionStage' &&
+      JSON.stringify(Resource).includes(':secret:teo-key-rotator/zones/*'),
+  ),
+  'the rotation role reaches only the rotation actions on secrets under the prefix',
+);
+check(
+  ofType('AWS::Lambda::Permission').some(
+    ({ Properties }) =>
+      Properties.Principal === 'secretsmanager.amazonaws.com' &&
+      JSON.stringify(Properties.SourceAccount) === '{"Ref":"AWS::AccountId"}',
+  ),
+  "an invoke permission for Secrets Manager, limited to this account's secrets",
+);
+check(
+  ofType('AWS::SecretsManager::RotationSchedule').some(({ Properties }) =>
+    JSON.stringify(Properties.RotationLambdaARN).includes('SecretsManagerRotationLambdaFunction'),
+  ),
+  'an example secret rotated on a schedule by the function',
+);
+
 if (failures.length > 0) {
   console.error(
     `The packaged template is missing:\n${failures.map((failure) => `  - ${failure}`).join('\n')}`,
@@ -79,5 +122,5 @@ if (failures.length > 0) {
   process.exit(1);
 }
 console.log(
-  'The packaged template has the runtime, the route, the Function URL, the ledger table with least privilege, and no secret values.',
+  'The packaged template has both functions, the route, the Function URL, the ledger table and the Secrets Manager rotation, with least privilege and no secret values.',
 );

@@ -74,6 +74,20 @@ describe('dist/rotate/index.mjs', () => {
   });
 });
 
+describe('dist/secrets-manager-rotation/index.mjs', () => {
+  it('imports Node built-ins and, from the runtime, only the Secrets Manager client', () => {
+    const code = readFileSync(join(outdir, 'secrets-manager-rotation', 'index.mjs'), 'utf8');
+    const imports = [...code.matchAll(/(?:from|import)\s*["']([^"']+)["']/g)].map(
+      ([, specifier]) => specifier ?? '',
+    );
+
+    expect(new Set(imports.filter((specifier) => !isBuiltin(specifier)))).toEqual(
+      new Set(['@aws-sdk/client-secrets-manager']),
+    );
+    expect(code).toMatch(/export\s*\{[^}]*\bhandler\b/);
+  });
+});
+
 describe('dist/cli/rotator.mjs, the package bin', () => {
   it('runs on its own, with a shebang', async () => {
     const cli = join(outdir, 'cli', 'rotator.mjs');
