@@ -2,9 +2,9 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Context } from 'aws-lambda';
 import type { RotateHandler } from '#lib/rotate-handler.ts';
 import { httpApiEvent } from './http-api-event.ts';
+import { lambdaContextFor } from './lambda-context.ts';
 import { type LocalAccessKey, verifySigV4 } from './sigv4-verifier.ts';
 
 export interface LocalServer {
@@ -14,24 +14,6 @@ export interface LocalServer {
 
 /** As configured in serverless.yml. */
 const LAMBDA_TIMEOUT_MS = 20_000;
-
-const contextFor = (requestId: string): Context => {
-  const deadline = Date.now() + LAMBDA_TIMEOUT_MS;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'teo-key-rotator-local-rotate',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:teo-key-rotator-local-rotate',
-    memoryLimitInMB: '256',
-    awsRequestId: requestId,
-    logGroupName: '/aws/lambda/teo-key-rotator-local-rotate',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-};
 
 /**
  * A request signed with SigV4 is verified as AWS_IAM auth would be (refused with 403 before the function runs,
@@ -64,7 +46,10 @@ export async function startLocalServer(
     }
     const event = httpApiEvent(request, body, iamPrincipal);
     try {
-      const result = await handler(event, contextFor(event.requestContext.requestId));
+      const result = await handler(
+        event,
+        lambdaContextFor({ requestId: event.requestContext.requestId, remainingMs: LAMBDA_TIMEOUT_MS }),
+      );
       response.writeHead(result.statusCode, result.headers).end(result.body);
     } catch {
       // What API Gateway answers when the function itself fails.

@@ -1,7 +1,7 @@
 // Real AWS event shapes (test/fixtures/events), cloned per test and changed only where a test says so.
 import { readFileSync } from 'node:fs';
-import type { Context } from 'aws-lambda';
 import type { RotateEvent } from '#lib/http/request.ts';
+import { lambdaContextFor } from '../../local/lambda-context.ts';
 
 export const SOURCES = ['http-api-v2', 'function-url', 'rest-api-v1'] as const;
 /** A Function URL with AWS_IAM auth: AWS verified the SigV4 signature and names the caller. */
@@ -95,20 +95,6 @@ function route(source: EventSource, event: FixtureEvent, { method, path }: Event
   event.requestContext.routeKey = '$default';
 }
 
-export const lambdaContext = (remainingMs = 30_000): Context => {
-  const deadline = Date.now() + remainingMs;
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: 'teo-key-rotator-test-rotate',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:teo-key-rotator-test-rotate',
-    memoryLimitInMB: '256',
-    awsRequestId: 'c0ffee00-0000-4000-8000-000000000001',
-    logGroupName: '/aws/lambda/teo-key-rotator-test-rotate',
-    logStreamName: '2026/11/27/[$LATEST]0123456789abcdef',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-};
+/** The invocation every handler test runs as; its request id is the one audit lines are checked for. */
+export const lambdaContext = (remainingMs = 30_000) =>
+  lambdaContextFor({ requestId: 'c0ffee00-0000-4000-8000-000000000001', remainingMs });
