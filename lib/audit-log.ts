@@ -2,7 +2,9 @@
 // through a replacer), which was most of the function's own time on a warm rotation; one JSON.stringify and one
 // write cost about 15 µs. It writes the fields Powertools' Lambda context injection would. Measured in BENCHMARKS.md.
 import type { Context } from 'aws-lambda';
+import { AuthenticationFailed, ConfigurationInvalid } from '#lib/errors.ts';
 import { SERVICE_NAME } from '#lib/logger.ts';
+import { TeoRefused } from '#lib/teo/errors.ts';
 
 let coldStart = true;
 
@@ -20,4 +22,12 @@ export function writeAuditLine(level: 'INFO' | 'ERROR', context: Context, fields
   };
   coldStart = false;
   process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+/** Why a request or step failed, for operators, in words that were written to hold no secret. */
+export function explainFailure(error: unknown): string | readonly string[] {
+  if (error instanceof AuthenticationFailed) return error.reason;
+  if (error instanceof ConfigurationInvalid) return error.problems;
+  if (error instanceof TeoRefused) return `TEO ${error.code}: ${error.message}`;
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

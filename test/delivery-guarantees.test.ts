@@ -298,7 +298,10 @@ describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
     expect(first.statusCode).toBe(200);
     expect(again.body).toBe(first.body);
     expect(count(MODIFY)).toBe(1);
-    expect(auditLines().map((line) => line.replayed)).toEqual([undefined, true]);
+    expect(auditLines().map((line) => [line.outcome, line.replayed])).toEqual([
+      ['rotated', undefined],
+      ['replayed', true],
+    ]);
   });
 
   it('answers 409 to a redelivery with another body, and changes nothing', async () => {

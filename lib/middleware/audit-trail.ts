@@ -2,14 +2,12 @@
 // carries the request's metrics: rotations by outcome, TEO latency, retries.
 
 import type { MiddlewareObj, Request } from '@middy/core';
-import { writeAuditLine } from '#lib/audit-log.ts';
-import { AuthenticationFailed, ConfigurationInvalid } from '#lib/errors.ts';
+import { explainFailure, writeAuditLine } from '#lib/audit-log.ts';
 import type { RotateEvent } from '#lib/http/request.ts';
 import type { HttpResponse } from '#lib/http/responses.ts';
 import { keyFingerprint } from '#lib/key-fingerprint.ts';
 import { embeddedMetrics } from '#lib/metrics.ts';
 import type { RotateContext } from '#lib/request-record.ts';
-import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 
 type RotateRequest = Request<RotateEvent, HttpResponse, Error, RotateContext>;
 
@@ -25,7 +23,8 @@ function audit({ context, response, error }: RotateRequest) {
   const record = context.rotator;
   const status = response?.statusCode ?? 500;
   const line = {
-    outcome: status < 300 ? 'rotated' : status < 500 ? 'refused' : 'failed',
+    // A replayed answer is not another rotation: the metrics must not count it as one.
+    outcome: record.replay ? 'replayed' : status < 300 ? 'rotated' : status < 500 ? 'refused' : 'failed',
     status,
     caller: record.authenticated?.caller.name,
     authKind: record.authenticated?.kind,
@@ -39,7 +38,7 @@ function audit({ context, response, error }: RotateRequest) {
     method: record.http?.method,
     path: record.http?.path,
     errorCode: record.refusal?.code,
-    errorDetail: error ? explain(error) : undefined,
+    errorDetail: error ? explainFailure(error) : undefined,
   };
   // The metrics ride on the audit line: one write per request instead of two. Measured in BENCHMARKS.md.
   const metrics = {
@@ -49,13 +48,4 @@ function audit({ context, response, error }: RotateRequest) {
   };
   const withMetrics = { ...line, ...embeddedMetrics(metrics) };
   writeAuditLine(status >= 500 ? 'ERROR' : 'INFO', context, withMetrics);
-}
-
-/** For operators: why, in words that were written to hold no secret. */
-function explain(error: Error): string | readonly string[] {
-  if (error instanceof AuthenticationFailed) return error.reason;
-  if (error instanceof ConfigurationInvalid) return error.problems;
-  if (error instanceof TeoRefused) return `TEO ${error.code}: ${error.message}`;
-  if (error instanceof TeoUnreachable) return error.message;
-  return `${error.name}: ${error.message}`;
 }

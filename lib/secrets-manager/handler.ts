@@ -1,7 +1,7 @@
 // The Secrets Manager rotation function, assembled: one step per invocation, one audit line per step.
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
-import { writeAuditLine } from '#lib/audit-log.ts';
+import { explainFailure, writeAuditLine } from '#lib/audit-log.ts';
 import type { Loaded, SecretsManagerConfig } from '#lib/config.ts';
 import { ConfigurationInvalid, SecretRotationRefused } from '#lib/errors.ts';
 import { keyFingerprint } from '#lib/key-fingerprint.ts';
@@ -82,7 +82,7 @@ export function createSecretsManagerRotationHandler(
       settledBy: result.outcome?.settledBy,
       alreadyCurrent: result.alreadyCurrent,
       durationMs: Math.round(performance.now() - started),
-      errorDetail: failure === undefined ? undefined : explain(failure),
+      errorDetail: failure === undefined ? undefined : explainFailure(failure),
       ...embeddedMetrics({ outcome, teoLatenciesMs, teoAttempts }),
     });
     // Failing the invocation is how a step tells Secrets Manager it failed: AWSCURRENT stays where it was.
@@ -102,10 +102,4 @@ function target(event: RotationEvent): { step: RotationStep; secretId: string; t
     );
   }
   return { step, secretId: event.SecretId, token: event.ClientRequestToken };
-}
-
-/** In words that hold no secret: every message here was written so. */
-function explain(error: unknown) {
-  if (error instanceof ConfigurationInvalid) return error.problems;
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
