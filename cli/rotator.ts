@@ -2,6 +2,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
+import { keyFingerprint } from '#lib/key-fingerprint.ts';
 import { sigV4Headers } from './aws-sigv4.ts';
 import { webhookHeaders } from './webhook-signature.ts';
 
@@ -73,13 +74,9 @@ async function rotate(args: string[]): Promise<number> {
       );
     return 1;
   }
-  const fingerprint = createHash('sha256')
-    .update(Buffer.from(secretKey, 'base64'))
-    .digest('hex')
-    .slice(0, 16);
   const result = {
     RequestId: answer.RequestId,
-    KeyFingerprint: fingerprint,
+    KeyFingerprint: keyFingerprint(secretKey),
     ...(values.generate && { SecretKey: secretKey }),
   };
   if (values.json) console.log(JSON.stringify(result));

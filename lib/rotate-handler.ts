@@ -13,11 +13,14 @@ import { errorResponses } from '#lib/middleware/error-responses.ts';
 import { failClosed } from '#lib/middleware/fail-closed.ts';
 import { redelivery } from '#lib/middleware/redelivery.ts';
 import type { RotateContext } from '#lib/request-record.ts';
-import { DEFAULT_RETRY, type RetryPolicy, rotateZone } from '#lib/rotation/rotate-zone.ts';
+import {
+  ANSWER_MARGIN_MS,
+  DEFAULT_RETRY,
+  type RetryPolicy,
+  rotateZone,
+  runOf,
+} from '#lib/rotation/rotate-zone.ts';
 import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
-
-/** Time kept back from the Lambda's limit to answer, log and flush. */
-const ANSWER_MARGIN_MS = 500;
 
 /** As Lambda calls it: with a plain Context, to which the audit trail adds the request's record first of all. */
 export type RotateHandler = (event: RotateEvent, context: Context) => Promise<HttpResponse>;
@@ -54,16 +57,13 @@ export function createRotateHandler(loaded: LoadedConfig, options: HandlerOption
       if (record.replay) return record.replay;
       if (record.rotation === undefined || !setup)
         throw new Error('reached the handler without an admitted rotation');
-      const end = Date.now() + context.getRemainingTimeInMillis();
-      const outcome = await rotateZone(record.rotation, setup.teo, setup.ledger, retry, {
-        deadline: end - ANSWER_MARGIN_MS,
-        leaseUntil: end,
-        owner: context.awsRequestId,
-        onTeoCall: (action, latencyMs) => {
-          if (action === 'Modify') record.teoAttempts += 1;
-          record.teoLatenciesMs.push(Math.round(latencyMs));
-        },
-      });
+      const outcome = await rotateZone(
+        record.rotation,
+        setup.teo,
+        setup.ledger,
+        retry,
+        runOf(context, record),
+      );
       record.teoRequestId = outcome.requestId;
       if (outcome.settledBy) record.settledBy = outcome.settledBy;
       return rotatedResponse(outcome);

@@ -7,6 +7,7 @@ import type { RotateEvent } from '#lib/http/request.ts';
 import type { HttpResponse } from '#lib/http/responses.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
 import type { RequestRecord, RotateContext } from '#lib/request-record.ts';
+import { invocationEnd } from '#lib/rotation/rotate-zone.ts';
 
 /** How long an answer is kept for redeliveries; Standard Webhooks senders retry for up to a few days. */
 export const KEEP_ANSWERS_MS = 3 * 24 * 60 * 60 * 1000;
@@ -45,7 +46,7 @@ export function redelivery(ledger: RotationLedger): {
         if (id === undefined || record.authenticated === undefined || record.http === undefined) return;
         const key = `${record.authenticated.caller.name}#${id}`;
         const digest = createHash('sha256').update(record.http.body).digest('hex');
-        const claim = await ledger.claimRequest(key, digest, Date.now() + context.getRemainingTimeInMillis());
+        const claim = await ledger.claimRequest(key, digest, invocationEnd(context));
         if (claim.kind === 'mismatch') {
           throw new RotationConflict(
             'IdempotentParameterMismatch',

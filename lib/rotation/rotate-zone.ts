@@ -1,6 +1,7 @@
 // SPEC §5: one rotation of one zone at a time, retried only where repeating it is harmless, and never left
 // unsettled when TEO can still say which key is live.
 import { timingSafeEqual } from 'node:crypto';
+import type { Context } from 'aws-lambda';
 import { RotationConflict } from '#lib/errors.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
 import type { RotationRequest } from '#lib/rotation-request.ts';
@@ -32,6 +33,32 @@ export interface RotationRun {
   readonly owner: string;
   /** Told of every TEO call, for the audit line and the metrics. */
   readonly onTeoCall: (action: 'Modify' | 'Describe', latencyMs: number) => void;
+}
+
+/** Time kept back from the Lambda's limit to answer, log and flush. */
+export const ANSWER_MARGIN_MS = 500;
+
+/** Epoch ms at which Lambda ends this invocation. */
+export const invocationEnd = (context: Context) => Date.now() + context.getRemainingTimeInMillis();
+
+/** What an invocation's audit line counts of its TEO calls. */
+export interface TeoTally {
+  teoAttempts: number;
+  teoLatenciesMs: number[];
+}
+
+/** The run of one Lambda invocation: its deadline and lease, and its TEO calls counted into `tally`. */
+export function runOf(context: Context, tally: TeoTally): RotationRun {
+  const end = invocationEnd(context);
+  return {
+    deadline: end - ANSWER_MARGIN_MS,
+    leaseUntil: end,
+    owner: context.awsRequestId,
+    onTeoCall: (action, latencyMs) => {
+      if (action === 'Modify') tally.teoAttempts += 1;
+      tally.teoLatenciesMs.push(Math.round(latencyMs));
+    },
+  };
 }
 
 export async function rotateZone(
@@ -92,16 +119,24 @@ async function settle(
 ): Promise<{ live: true; requestId: string } | { live: false; keyState: 'unchanged' | 'unknown' }> {
   if (Date.now() + MIN_ATTEMPT_MS > run.deadline) return { live: false, keyState: 'unknown' };
   try {
-    const current = await timed(run, 'Describe', (deadline) =>
-      teo.describeSecretKey(rotation.zoneId, deadline),
-    );
-    const live =
-      current.secretKey.length === rotation.secretKey.length &&
-      timingSafeEqual(Buffer.from(current.secretKey), Buffer.from(rotation.secretKey));
-    return live ? { live, requestId: current.requestId } : { live, keyState: 'unchanged' };
+    const current = await isRequestedKeyLive(rotation, teo, run);
+    return current.live
+      ? { live: true, requestId: current.requestId }
+      : { live: false, keyState: 'unchanged' };
   } catch {
     return { live: false, keyState: 'unknown' };
   }
+}
+
+/** DescribeMultiPathGatewaySecretKey, compared in constant time with the requested key (which it never shows). */
+export async function isRequestedKeyLive(rotation: RotationRequest, teo: TeoGateway, run: RotationRun) {
+  const current = await timed(run, 'Describe', (deadline) =>
+    teo.describeSecretKey(rotation.zoneId, deadline),
+  );
+  const live =
+    current.secretKey.length === rotation.secretKey.length &&
+    timingSafeEqual(Buffer.from(current.secretKey), Buffer.from(rotation.secretKey));
+  return { live, requestId: current.requestId } as const;
 }
 
 /** A TEO call bounded by the deadline, its latency reported whatever the outcome. */

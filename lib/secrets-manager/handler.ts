@@ -8,7 +8,7 @@ import { keyFingerprint } from '#lib/key-fingerprint.ts';
 import { configuredLedger } from '#lib/ledger/configured-ledger.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
 import { embeddedMetrics } from '#lib/metrics.ts';
-import { DEFAULT_RETRY, type RetryPolicy } from '#lib/rotation/rotate-zone.ts';
+import { DEFAULT_RETRY, type RetryPolicy, runOf, type TeoTally } from '#lib/rotation/rotate-zone.ts';
 import {
   ROTATION_STEPS,
   type RotationStep,
@@ -16,9 +16,6 @@ import {
   type StepResult,
 } from '#lib/secrets-manager/rotation-steps.ts';
 import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
-
-/** Time kept back from the Lambda's limit to answer and log. */
-const ANSWER_MARGIN_MS = 500;
 
 export interface RotationEvent {
   readonly Step: string;
@@ -45,22 +42,12 @@ export function createSecretsManagerRotationHandler(
   };
   return async (event: RotationEvent, context: Context): Promise<void> => {
     const started = performance.now();
-    const teoLatenciesMs: number[] = [];
-    let teoAttempts = 0;
+    const tally: TeoTally = { teoAttempts: 0, teoLatenciesMs: [] };
     let result: StepResult = {};
     let failure: unknown;
     try {
       if (!deps) throw new ConfigurationInvalid(loaded.ok ? [] : loaded.problems);
-      const end = Date.now() + context.getRemainingTimeInMillis();
-      result = await runRotationStep(target(event), deps, {
-        deadline: end - ANSWER_MARGIN_MS,
-        leaseUntil: end,
-        owner: context.awsRequestId,
-        onTeoCall: (action, latencyMs) => {
-          if (action === 'Modify') teoAttempts += 1;
-          teoLatenciesMs.push(Math.round(latencyMs));
-        },
-      });
+      result = await runRotationStep(target(event), deps, runOf(context, tally));
     } catch (error) {
       failure = error;
     }
@@ -78,12 +65,12 @@ export function createSecretsManagerRotationHandler(
       zone: result.rotation?.zoneId,
       keyFingerprint: result.rotation && keyFingerprint(result.rotation.secretKey),
       teoRequestId: result.outcome?.requestId,
-      teoAttempts,
+      teoAttempts: tally.teoAttempts,
       settledBy: result.outcome?.settledBy,
       alreadyCurrent: result.alreadyCurrent,
       durationMs: Math.round(performance.now() - started),
       errorDetail: failure === undefined ? undefined : explainFailure(failure),
-      ...embeddedMetrics({ outcome, teoLatenciesMs, teoAttempts }),
+      ...embeddedMetrics({ outcome, ...tally }),
     });
     // Failing the invocation is how a step tells Secrets Manager it failed: AWSCURRENT stays where it was.
     if (failure) throw failure;

@@ -1,6 +1,6 @@
 // The four steps of a Secrets Manager rotation, as AWS's rotation templates do them: each checks the version's
 // stages first, and each is idempotent for a repeated invocation with the same ClientRequestToken.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
   DescribeSecretCommand,
   GetSecretValueCommand,
@@ -13,6 +13,7 @@ import { isGranted, type ZoneGrant } from '#lib/callers.ts';
 import { SecretRotationRefused } from '#lib/errors.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
 import {
+  isRequestedKeyLive,
   type RetryPolicy,
   type RotationOutcome,
   type RotationRun,
@@ -113,11 +114,8 @@ async function createSecret(
 
 async function testSecret(deps: SecretRotationDeps, secretId: string, token: string, run: RotationRun) {
   const rotation = await pendingRotation(deps, secretId, token);
-  const live = await deps.teo.describeSecretKey(rotation.zoneId, run.deadline);
-  const same =
-    live.secretKey.length === rotation.secretKey.length &&
-    timingSafeEqual(Buffer.from(live.secretKey), Buffer.from(rotation.secretKey));
-  if (!same)
+  const { live } = await isRequestedKeyLive(rotation, deps.teo, run);
+  if (!live)
     throw new Error("TEO's key for the zone is not the pending one: setSecret has not taken effect.");
   return { rotation };
 }
