@@ -63,15 +63,10 @@ async function rotate(args: string[]): Promise<number> {
   const headers = await authenticate(url, body, values['aws-iam']);
 
   const response = await fetch(url, { method: 'POST', headers, body });
-  const answer = await response
-    .json()
-    .catch(() => ({ Error: { Code: `HTTP ${response.status}`, Message: response.statusText } }));
-  if (!response.ok) {
+  const answer = asAnswer(await response.json().catch(() => undefined));
+  if (!response.ok || answer.RequestId === undefined) {
     if (values.json) console.log(JSON.stringify(answer));
-    else
-      console.error(
-        `error: ${answer.Error?.Code ?? response.status}: ${answer.Error?.Message ?? answer.Message ?? ''}`,
-      );
+    else console.error(`error: ${answer.Error?.Code ?? response.status}: ${answer.Error?.Message ?? ''}`);
     return 1;
   }
   const result = {
@@ -82,6 +77,25 @@ async function rotate(args: string[]): Promise<number> {
   if (values.json) console.log(JSON.stringify(result));
   else for (const [name, value] of Object.entries(result)) console.log(`${name}: ${value}`);
   return 0;
+}
+
+interface Answer {
+  readonly RequestId?: string;
+  readonly Error?: { readonly Code?: string; readonly Message?: string };
+}
+
+/** The function's documented answer shapes; anything else is reported as no answer at all. */
+function asAnswer(document: unknown): Answer {
+  if (typeof document !== 'object' || document === null) return {};
+  const { RequestId, Error: error } = document as Record<string, unknown>;
+  const { Code, Message } = (typeof error === 'object' && error !== null ? error : {}) as Record<
+    string,
+    unknown
+  >;
+  return {
+    ...(typeof RequestId === 'string' && { RequestId }),
+    Error: { ...(typeof Code === 'string' && { Code }), ...(typeof Message === 'string' && { Message }) },
+  };
 }
 
 async function authenticate(url: URL, body: string, awsIam: boolean): Promise<Record<string, string>> {

@@ -8,7 +8,7 @@ import { parseTc3Authorization, signTc3 } from '../emulator/tc3-signature.ts';
 import { startTeoStandIn, type TeoStandIn } from './support/teo-stand-in.ts';
 
 const vectors = JSON.parse(
-  readFileSync(new URL('../../shared/vectors/tc3-hmac-sha256.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('./fixtures/vectors/tc3-hmac-sha256.json', import.meta.url), 'utf8'),
 );
 const vector = (prefix: string) => vectors.vectors.find((v: { name: string }) => v.name.startsWith(prefix));
 const cvm = vector('cvm-describe-instances (official');

@@ -5,7 +5,7 @@ import { KEY, ZONE } from './support/fake-config.ts';
 import { post, sendSigned, type TeoAnswer } from './support/signed-request.ts';
 
 const teo = JSON.parse(
-  readFileSync(new URL('../../shared/vectors/tc3-hmac-sha256.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('./fixtures/vectors/tc3-hmac-sha256.json', import.meta.url), 'utf8'),
 ).vectors.find((v: { name: string }) => v.name.startsWith('teo-modify'));
 const SECRET_ID = 'AKIDFAKEEXAMPLE';
 const ORIGINAL_KEY = Buffer.alloc(32, 1).toString('base64');

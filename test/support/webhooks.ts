@@ -4,5 +4,5 @@ import { readFileSync } from 'node:fs';
 export { webhookHeaders, webhookSignature } from '../../cli/webhook-signature.ts';
 
 export const webhookVector = JSON.parse(
-  readFileSync(new URL('../../../shared/vectors/standard-webhooks.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/vectors/standard-webhooks.json', import.meta.url), 'utf8'),
 ).vector as { secret: string; id: string; timestamp: number; body: string; signature: string };
