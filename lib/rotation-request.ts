@@ -41,8 +41,11 @@ const RotationBody = v.strictObject(ROTATION_FIELDS);
 const JSON_MEDIA_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The checks run in SPEC §2's order of blame: size, media type, JSON, then each field. */
-export function parseRotationRequest(body: Buffer, contentType: string | undefined): RotationRequest {
+/**
+ * Runs before authentication: a caller that has not proved who it is must not make the function HMAC megabytes
+ * once per configured webhook secret. Learning that a body is too large tells it nothing else.
+ */
+export function refuseOversizedBody(body: Buffer): void {
   if (body.byteLength > MAX_BODY_BYTES) {
     throw new InvalidRequest(
       413,
@@ -50,6 +53,10 @@ export function parseRotationRequest(body: Buffer, contentType: string | undefin
       `The body is ${body.byteLength} bytes; at most ${MAX_BODY_BYTES} are accepted.`,
     );
   }
+}
+
+/** After authentication, in docs/contract.md §2's order of blame: media type, JSON, then each field. */
+export function parseRotationRequest(body: Buffer, contentType: string | undefined): RotationRequest {
   if (contentType === undefined || !JSON_MEDIA_TYPE.test(contentType.trim())) {
     throw new InvalidRequest(
       415,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidRequest } from '#lib/errors.ts';
-import { parseRotationRequest } from '#lib/rotation-request.ts';
+import { parseRotationRequest, refuseOversizedBody } from '#lib/rotation-request.ts';
 import { KEY, ZONE } from './support/fake-config.ts';
 
 const parse = (fields: Record<string, unknown>, contentType = 'application/json') =>
@@ -115,8 +115,9 @@ describe('parseRotationRequest', () => {
     const valid = JSON.stringify({ ZoneId: ZONE, SecretKey: KEY });
     const padded = (bytes: number) => Buffer.from(valid + ' '.repeat(bytes - valid.length));
 
+    expect(() => refuseOversizedBody(padded(8192))).not.toThrow();
     expect(parseRotationRequest(padded(8192), 'application/json').zoneId).toBe(ZONE);
-    expect(() => parseRotationRequest(padded(8193), 'application/json')).toThrow(
+    expect(() => refuseOversizedBody(padded(8193))).toThrow(
       expect.objectContaining({ status: 413, code: 'RequestSizeLimitExceeded' }),
     );
   });

@@ -17,6 +17,8 @@ const request = (headers: Record<string, string | undefined>, body = vector.body
   ),
   body: Buffer.from(body),
   iamPrincipal: undefined,
+  sourceIp: undefined,
+  userAgent: undefined,
 });
 
 const VALID = {

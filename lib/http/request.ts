@@ -1,9 +1,11 @@
 // Reads the three event shapes AWS delivers (HTTP API payload 2.0, Function URL, REST API payload 1.0) into one.
+// Anything else (a direct invoke with a hand-written event, say) is refused as InvalidEvent, never half-read.
 import type {
   APIGatewayEventRequestContextV2,
   APIGatewayProxyEvent,
   APIGatewayProxyEventV2WithRequestContext,
 } from 'aws-lambda';
+import { InvalidRequest } from '#lib/errors.ts';
 
 type RequestContextV2 = APIGatewayEventRequestContextV2 & {
   authorizer?: { iam?: { userArn?: string | null } };
@@ -20,50 +22,114 @@ export interface HttpRequest {
   readonly headers: ReadonlyMap<string, string>;
   /** The exact bytes the caller sent: signatures are checked over these, never over a re-serialization. */
   readonly body: Buffer;
-  /** The ARN AWS verified with SigV4, when the route or Function URL uses AWS_IAM auth. */
+  /** The ARN AWS verified with SigV4, when the route uses AWS_IAM auth. */
   readonly iamPrincipal: string | undefined;
+  /** For the audit line: as API Gateway saw them, cut to a bounded length. */
+  readonly sourceIp: string | undefined;
+  readonly userAgent: string | undefined;
 }
 
-export function readHttpRequest(event: RotateEvent): HttpRequest {
-  const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+/** How much of the caller-chosen User-Agent an audit line keeps. */
+export const MAX_USER_AGENT_CHARS = 256;
+const MAX_SOURCE_IP_CHARS = 64;
+
+type Fields = Readonly<Record<string, unknown>>;
+
+const isObject = (value: unknown): value is Fields =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const malformed = (what: string) =>
+  new InvalidRequest(
+    400,
+    'InvalidEvent',
+    `The invocation is not an HTTP request from API Gateway or a Function URL: ${what}.`,
+  );
+
+/** A field the shape requires, of the type it requires. */
+function required<T>(fields: Fields, name: string, is: (value: unknown) => value is T, what: string): T {
+  const value = fields[name];
+  if (!is(value)) throw malformed(`${name} ${what}`);
+  return value;
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string';
+const optionalText = (value: unknown, max: number) =>
+  typeof value === 'string' && value !== '' ? value.slice(0, max) : undefined;
+
+export function readHttpRequest(event: unknown): HttpRequest {
+  if (!isObject(event)) throw malformed('the event is not an object');
+  const body = bodyOf(event);
+  const context = required(event, 'requestContext', isObject, 'must be an object');
   if ('httpMethod' in event) {
+    const resource = required(event, 'resource', isString, 'must be a string');
+    const identity = isObject(context.identity) ? context.identity : {};
+    const multiValueHeaders = event.multiValueHeaders ?? {};
     return {
-      method: event.httpMethod,
+      method: required(event, 'httpMethod', isString, 'must be a string'),
       // A greedy proxy resource ({proxy+}) says nothing about the path: use the one requested.
-      path: event.resource.includes('{') ? event.path : event.resource,
+      path: resource.includes('{') ? required(event, 'path', isString, 'must be a string') : resource,
       // multiValueHeaders, when present, holds every value of a repeated header; headers only the last.
       headers: joinHeaders(
-        Object.keys(event.multiValueHeaders ?? {}).length > 0
-          ? event.multiValueHeaders
+        isObject(multiValueHeaders) && Object.keys(multiValueHeaders).length > 0
+          ? multiValueHeaders
           : (event.headers ?? {}),
       ),
       body,
-      iamPrincipal: event.requestContext.identity?.userArn ?? undefined,
+      iamPrincipal: identity.userArn === null ? undefined : optionalArn(identity.userArn),
+      sourceIp: optionalText(identity.sourceIp, MAX_SOURCE_IP_CHARS),
+      userAgent: optionalText(identity.userAgent, MAX_USER_AGENT_CHARS),
     };
   }
+  const routeKey = required(event, 'routeKey', isString, 'must be a string');
+  const http = required(context, 'http', isObject, 'must be an object');
+  const authorizer = isObject(context.authorizer) ? context.authorizer : {};
+  const iam = isObject(authorizer.iam) ? authorizer.iam : {};
   // A named route ("POST /rotate") is what the API matched; "$default" (catch-all, Function URL) leaves the raw path.
-  const [routeMethod, routePath] = event.routeKey === '$default' ? [] : event.routeKey.split(' ');
+  const [routeMethod, routePath] = routeKey === '$default' ? [] : routeKey.split(' ');
   return {
-    method: routeMethod ?? event.requestContext.http.method,
-    path: routePath ?? event.rawPath,
+    method: routeMethod ?? required(http, 'method', isString, 'must be a string'),
+    path: routePath ?? required(event, 'rawPath', isString, 'must be a string'),
     headers: joinHeaders(event.headers ?? {}),
     body,
-    iamPrincipal: event.requestContext.authorizer?.iam?.userArn ?? undefined,
+    iamPrincipal: iam.userArn === null ? undefined : optionalArn(iam.userArn),
+    sourceIp: optionalText(http.sourceIp, MAX_SOURCE_IP_CHARS),
+    userAgent: optionalText(http.userAgent, MAX_USER_AGENT_CHARS),
   };
 }
 
-type HeaderValues = Readonly<Record<string, string | readonly string[] | undefined>>;
+function bodyOf(event: Fields): Buffer {
+  const { body, isBase64Encoded } = event;
+  if (body !== undefined && body !== null && typeof body !== 'string')
+    throw malformed('body must be a string');
+  if (isBase64Encoded !== undefined && typeof isBase64Encoded !== 'boolean') {
+    throw malformed('isBase64Encoded must be a boolean');
+  }
+  return Buffer.from(body ?? '', isBase64Encoded ? 'base64' : 'utf8');
+}
+
+function optionalArn(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw malformed("the caller's ARN must be a string");
+  return value;
+}
 
 /** Two spellings of one name ("Authorization", "authorization") are two deliveries of the same header. */
-function joinHeaders(source: HeaderValues): Map<string, string> {
+function joinHeaders(source: unknown): Map<string, string> {
+  if (!isObject(source)) throw malformed('headers must be an object');
   const joined = new Map<string, string>();
   for (const name in source) {
     const value = source[name];
     if (value === undefined || value === null) continue;
+    const values = typeof value === 'string' ? [value] : value;
+    if (!Array.isArray(values) || !values.every(isString))
+      throw malformed(`the header ${safeName(name)} is not text`);
     const key = name.toLowerCase();
-    const text = typeof value === 'string' ? value : value.join(',');
+    const text = values.join(',');
     const previous = joined.get(key);
     joined.set(key, previous === undefined ? text : `${previous},${text}`);
   }
   return joined;
 }
+
+/** A header name is caller input: quoted only when it is a plain token. */
+const safeName = (name: string) => (/^[A-Za-z0-9-]{1,64}$/.test(name) ? `'${name}'` : 'with an unusual name');

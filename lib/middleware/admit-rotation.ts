@@ -1,5 +1,6 @@
-// Everything decided about a request before TEO is called, in SPEC §2's order: route, authentication (before
-// the body is so much as read), the body, then whether this caller may rotate this zone.
+// Everything decided about a request before TEO is called, in docs/contract.md §2's order: the event's shape,
+// route, body size (before any HMAC), authentication (before the body is parsed), the body, then whether this
+// caller may rotate this zone.
 import type { MiddlewareObj } from '@middy/core';
 import { authenticateCaller } from '#lib/auth/authenticate-caller.ts';
 import { type Caller, mayRotate } from '#lib/callers.ts';
@@ -7,7 +8,7 @@ import { CallerNotAuthorized, RouteNotFound } from '#lib/errors.ts';
 import { type HttpRequest, type RotateEvent, readHttpRequest } from '#lib/http/request.ts';
 import type { HttpResponse } from '#lib/http/responses.ts';
 import type { RotateContext } from '#lib/request-record.ts';
-import { parseRotationRequest } from '#lib/rotation-request.ts';
+import { parseRotationRequest, refuseOversizedBody } from '#lib/rotation-request.ts';
 
 export const ROTATE_PATH = '/rotate';
 
@@ -19,6 +20,7 @@ export const admitRotation = (
     const request = readHttpRequest(event);
     record.http = request;
     checkRoute(request);
+    refuseOversizedBody(request.body);
     const authenticated = authenticateCaller(request, callers, Math.floor(Date.now() / 1000));
     record.authenticated = authenticated;
     const rotation = parseRotationRequest(request.body, request.headers.get('content-type'));

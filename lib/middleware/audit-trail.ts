@@ -37,6 +37,10 @@ function audit({ context, response, error }: RotateRequest) {
     durationMs: Math.round(performance.now() - record.startedAt),
     method: record.http?.method,
     path: record.http?.path,
+    // Who asked, even when refused: the ARN AWS verified (listed or not), and where the request came from.
+    principal: record.http?.iamPrincipal,
+    sourceIp: record.http?.sourceIp,
+    userAgent: record.http?.userAgent,
     errorCode: record.refusal?.code,
     errorDetail: error ? explainFailure(error) : undefined,
   };

@@ -1,0 +1,186 @@
+// What an attacker can send that no API Gateway would: hand-written events from a direct invoke, bodies too large
+// to HMAC, and what the audit line must still record about them.
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '#lib/config.ts';
+import { createRotateHandler } from '#lib/rotate-handler.ts';
+import { type EventChanges, type EventSource, lambdaContext, rotateEvent } from './support/events.ts';
+import { CALLERS, KEY, testEnvironment, ZONE } from './support/fake-config.ts';
+import { useTeoStandIn } from './support/stand-in-harness.ts';
+import { webhookHeaders, webhookVector } from './support/webhooks.ts';
+
+const harness = useTeoStandIn();
+
+const handlerFor = (env?: Record<string, string>) =>
+  createRotateHandler(loadConfig(testEnvironment(harness.teo.url, env))) as (
+    event: unknown,
+    context: ReturnType<typeof lambdaContext>,
+  ) => ReturnType<ReturnType<typeof createRotateHandler>>;
+
+const auditLine = () => harness.output.lines().find((line) => line.message === 'rotation request');
+
+const fixture = (source: EventSource, changes: EventChanges = {}) =>
+  JSON.parse(JSON.stringify(rotateEvent(source, changes))) as Record<string, unknown> & {
+    requestContext: Record<string, unknown>;
+    headers: Record<string, unknown>;
+  };
+
+const without = <T extends Record<string, unknown>>(object: T, ...names: string[]) => {
+  for (const name of names) delete object[name];
+  return object;
+};
+
+/** Shapes a direct `aws lambda invoke` can deliver and no API Gateway or Function URL ever does. */
+const MALFORMED: [string, () => unknown][] = [
+  ['{}', () => ({})],
+  ['null', () => null],
+  ['[]', () => []],
+  ['a string', () => 'POST /rotate'],
+  ['a number', () => 42],
+  [
+    'a v2 body that is an object',
+    () => ({ ...fixture('http-api-v2'), body: { ZoneId: ZONE, SecretKey: KEY } }),
+  ],
+  ['a v2 body that is a number', () => ({ ...fixture('http-api-v2'), body: 1 })],
+  ['a v1 body that is an object', () => ({ ...fixture('rest-api-v1'), body: { ZoneId: ZONE } })],
+  ['isBase64Encoded that is a string', () => ({ ...fixture('http-api-v2'), isBase64Encoded: 'true' })],
+  [
+    'a v2 header whose value is a number',
+    () => {
+      const event = fixture('http-api-v2');
+      event.headers['content-length'] = 92;
+      return event;
+    },
+  ],
+  [
+    'a v1 header whose value is a number',
+    () => {
+      const event = fixture('rest-api-v1');
+      event.headers['Content-Length'] = 92;
+      event.multiValueHeaders = {};
+      return event;
+    },
+  ],
+  [
+    'v1 multiValueHeaders holding a number',
+    () => ({ ...fixture('rest-api-v1'), multiValueHeaders: { A: [1] } }),
+  ],
+  ['v2 headers that are a string', () => ({ ...fixture('http-api-v2'), headers: 'authorization: x' })],
+  ['v2 without requestContext', () => without(fixture('http-api-v2'), 'requestContext')],
+  ['v2 without routeKey', () => without(fixture('http-api-v2'), 'routeKey')],
+  ['a Function URL event without rawPath', () => without(fixture('function-url'), 'rawPath')],
+  [
+    'a Function URL event without requestContext.http',
+    () => {
+      const event = fixture('function-url');
+      delete event.requestContext.http;
+      return event;
+    },
+  ],
+  [
+    'a v2 event whose caller ARN is a number',
+    () => {
+      const event = fixture('function-url-iam');
+      event.requestContext.authorizer = { iam: { userArn: 12 } };
+      return event;
+    },
+  ],
+  ['v1 without resource', () => without(fixture('rest-api-v1'), 'resource')],
+  ['v1 without requestContext', () => without(fixture('rest-api-v1'), 'requestContext')],
+  ['v1 with a requestContext that is a string', () => ({ ...fixture('rest-api-v1'), requestContext: 'x' })],
+  ['v1 with httpMethod that is a number', () => ({ ...fixture('rest-api-v1'), httpMethod: 1 })],
+  [
+    'v1 with a greedy resource and no path',
+    () => without({ ...fixture('rest-api-v1'), resource: '/{proxy+}' }, 'path'),
+  ],
+  [
+    'v1 whose caller ARN is an object',
+    () => {
+      const event = fixture('rest-api-v1');
+      event.requestContext.identity = { userArn: { arn: 'x' } };
+      return event;
+    },
+  ],
+  ['routeKey that is a number', () => ({ ...fixture('http-api-v2'), routeKey: 7 })],
+];
+
+describe('an event that no API Gateway or Function URL sends', () => {
+  it.each(MALFORMED)(
+    '%s gets 400 InvalidEvent, no TEO call, no ERROR line and no failed metric',
+    async (_, make) => {
+      const response = await handlerFor()(make(), lambdaContext());
+
+      expect(response.statusCode).toBe(400);
+      expect(JSON.parse(response.body).Error.Code).toBe('InvalidEvent');
+      expect(JSON.parse(response.body).Error.Message).toMatch(/^The invocation is not an HTTP request/);
+      expect(harness.teo.requests).toHaveLength(0);
+      const lines = harness.output.lines();
+      expect(lines.filter((line) => line.level === 'ERROR')).toEqual([]);
+      expect(auditLine()).toMatchObject({
+        level: 'INFO',
+        outcome: 'refused',
+        status: 400,
+        errorCode: 'InvalidEvent',
+      });
+    },
+  );
+});
+
+describe('a webhook body larger than 8 KiB', () => {
+  const many = Array.from({ length: 40 }, (_, i) => ({
+    name: `hook-${i}`,
+    zones: ['*'],
+    webhookSecrets: [`whsec_${Buffer.alloc(32, i + 1).toString('base64')}`],
+  }));
+
+  it('is refused with 413 before any signature is computed, even when its signature is wrong', async () => {
+    const body = JSON.stringify({ ZoneId: ZONE, SecretKey: KEY, pad: 'x'.repeat(9000) });
+    const headers = webhookHeaders(
+      webhookVector.secret,
+      'msg_big',
+      Math.floor(Date.now() / 1000),
+      `${body}x`,
+    );
+    const handler = handlerFor({ ROTATOR_CLIENTS: JSON.stringify([...CALLERS, ...many]) });
+
+    const response = await handler(rotateEvent('http-api-v2', { body, headers }), lambdaContext());
+
+    // Authentication would have answered 401 to the wrong signature: 413 shows the size was checked first.
+    expect(response.statusCode).toBe(413);
+    expect(JSON.parse(response.body).Error.Code).toBe('RequestSizeLimitExceeded');
+    expect(harness.teo.requests).toHaveLength(0);
+  });
+});
+
+describe('the audit line of a refused request', () => {
+  it('names the AWS-verified principal that no caller lists, with the source IP and user agent', async () => {
+    const stranger = 'arn:aws:sts::123456789012:assumed-role/intruder/session-1';
+
+    const response = await handlerFor()(
+      rotateEvent('function-url-iam', { iamPrincipal: stranger }),
+      lambdaContext(),
+    );
+
+    expect(response.statusCode).toBe(403);
+    expect(auditLine()).toMatchObject({
+      outcome: 'refused',
+      principal: stranger,
+      sourceIp: '203.0.113.10',
+      userAgent: 'curl/8.5.0',
+    });
+  });
+
+  it('records a REST API caller’s source IP and user agent', async () => {
+    await handlerFor()(rotateEvent('rest-api-v1'), lambdaContext());
+
+    expect(auditLine()).toMatchObject({ sourceIp: '203.0.113.10', userAgent: 'curl/8.5.0' });
+  });
+
+  it('cuts a caller-chosen user agent to 256 characters', async () => {
+    const event = fixture('http-api-v2');
+    (event.requestContext.http as Record<string, unknown>).userAgent = 'A'.repeat(10_000);
+
+    await handlerFor()(event, lambdaContext());
+
+    expect(auditLine()?.userAgent).toBe('A'.repeat(256));
+  });
+});
