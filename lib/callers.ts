@@ -2,6 +2,7 @@
 import * as v from 'valibot';
 import { type IamPrincipal, parseIamPrincipal } from '#lib/auth/iam.ts';
 import { decodeWebhookSecret } from '#lib/auth/webhook.ts';
+import { elementWithRepeatedField } from '#lib/repeated-field.ts';
 import { ZONE_ID_PATTERN } from '#lib/rotation-request.ts';
 
 export type CallerCredential =
@@ -35,6 +36,7 @@ export function parseZoneGrant(raw: string): ZoneGrant | undefined {
 const nonEmptyList = <T extends v.GenericSchema<unknown, string>>(item: T, field: string) =>
   v.pipe(v.array(item, `${field} must be a list`), v.minLength(1, `${field} must not be empty`));
 
+const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const TOKEN_DIGEST_RULE = 'each tokenSha256 must be 64 hex characters';
 const ZONES_RULE =
   'zones must be ["*"] or a list of zone ids (zone- followed by 1 to 64 lower-case letters or digits)';
@@ -44,7 +46,7 @@ const CallerEntry = v.strictObject(
   {
     name: v.pipe(
       v.string('name must be a string'),
-      v.regex(/^[A-Za-z0-9._-]{1,64}$/, 'name must be 1 to 64 letters, digits, dots, dashes or underscores'),
+      v.regex(NAME, 'name must be 1 to 64 letters, digits, dots, dashes or underscores'),
     ),
     zones: v.union([v.strictTuple([v.literal('*')]), nonEmptyList(ZoneId, 'zones')], ZONES_RULE),
     tokenSha256: v.optional(
@@ -60,7 +62,8 @@ const CallerEntry = v.strictObject(
   },
   (issue) =>
     issue.expected === 'never'
-      ? `unknown field '${String(issue.input).slice(0, 40)}'`
+      ? // The field's name is configuration text, which may be a pasted secret: it is never repeated.
+        'has a field other than name, zones, tokenSha256, webhookSecrets and iamPrincipals'
       : issue.input === undefined
         ? `${issue.expected} is required`
         : 'must be an object',
@@ -82,6 +85,10 @@ export function parseCallers(raw: string | undefined): ParsedCallers {
   if (!Array.isArray(document) || document.length === 0) {
     return failed('ROTATOR_CLIENTS must be a non-empty JSON array of callers');
   }
+  const repeated = elementWithRepeatedField(raw);
+  if (repeated !== undefined) {
+    return failed(`ROTATOR_CLIENTS[${repeated}] gives a field twice: JSON would silently keep only the last`);
+  }
   const problems: string[] = [];
   const callers: Caller[] = [];
   document.forEach((item, index) => {
@@ -101,9 +108,14 @@ export function parseCallers(raw: string | undefined): ParsedCallers {
 
 const failed = (problem: string): ParsedCallers => ({ ok: false, problems: [problem] });
 
+/** A name is quoted only when it is a valid one: anything else in that field may be a misplaced secret. */
 const nameOf = (item: unknown) =>
-  typeof item === 'object' && item !== null && 'name' in item && typeof item.name === 'string'
-    ? ` ("${item.name.slice(0, 64)}")`
+  typeof item === 'object' &&
+  item !== null &&
+  'name' in item &&
+  typeof item.name === 'string' &&
+  NAME.test(item.name)
+    ? ` ("${item.name}")`
     : '';
 
 const zonesOf = (entry: Entry): Caller['zones'] =>

@@ -90,7 +90,24 @@ describe('loadConfig', () => {
       [
         'a misspelt field',
         clients({ name: 'a', zones: ['*'], tokenSHA256: [opsDigest] }),
-        'ROTATOR_CLIENTS[0] ("a"): unknown field \'tokenSHA256\'',
+        'ROTATOR_CLIENTS[0] ("a"): has a field other than name, zones, tokenSha256, webhookSecrets and iamPrincipals',
+      ],
+      [
+        'a field given twice, which JSON.parse would silently merge',
+        {
+          ROTATOR_CLIENTS: `[{"name":"a","zones":["*"],"tokenSha256":["${opsDigest}"]},{"name":"b","zones":["zone-abc"],"tokenSha256":["${sha256Hex('b')}"],"zones":["*"]}]`,
+        },
+        'ROTATOR_CLIENTS[1] gives a field twice: JSON would silently keep only the last',
+      ],
+      [
+        'a field repeated inside a nested object',
+        { ROTATOR_CLIENTS: `[{"name":"a","zones":["*"],"tokenSha256":["${opsDigest}"],"x":{"k":1,"k":2}}]` },
+        'ROTATOR_CLIENTS[0] gives a field twice: JSON would silently keep only the last',
+      ],
+      [
+        'a name that is not a valid name, which is not quoted',
+        clients({ name: 'AKIDsecret pasted here', zones: ['*'], tokenSha256: [opsDigest] }),
+        'ROTATOR_CLIENTS[0]: name must be 1 to 64 letters, digits, dots, dashes or underscores',
       ],
       [
         'a bad zone id',
