@@ -4,7 +4,6 @@
 import type { Context } from 'aws-lambda';
 import { AuthenticationFailed, ConfigurationInvalid } from '#lib/errors.ts';
 import { SERVICE_NAME } from '#lib/logger.ts';
-import { TeoRefused } from '#lib/teo/errors.ts';
 
 let coldStart = true;
 
@@ -28,6 +27,5 @@ export function writeAuditLine(level: 'INFO' | 'ERROR', context: Context, fields
 export function explainFailure(error: unknown): string | readonly string[] {
   if (error instanceof AuthenticationFailed) return error.reason;
   if (error instanceof ConfigurationInvalid) return error.problems;
-  if (error instanceof TeoRefused) return `TEO ${error.code}: ${error.message}`;
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -21,7 +21,15 @@ const SESSION_TOKEN = 'FakeStsSessionTokenForTests0000000000000000';
 const OTHER_KEY = Buffer.alloc(40, 0x5c).toString('base64');
 const keyForms = (key: string) => {
   const bytes = Buffer.from(key, 'base64');
-  return [key, bytes.toString('hex'), bytes.toString('base64url'), JSON.stringify(key).slice(1, -1)];
+  return [
+    key,
+    bytes.toString('hex'),
+    bytes.toString('base64url'),
+    JSON.stringify(key).slice(1, -1),
+    encodeURIComponent(key),
+    // A truncated quote of it, as an error message might give.
+    key.slice(0, 20),
+  ];
 };
 
 let teo: TeoStandIn;
@@ -88,9 +96,15 @@ beforeAll(async () => {
           JSON.stringify(await run(rotateEvent(source, { ...changes, headers }), lambdaContext())),
         );
       }
-      // TEO's faults, including an error message that quotes the key back.
+      // TEO's faults, including error messages that quote the key back in every encoding, and an error whose
+      // Code is not a string (which once sent TEO's raw message down the transport branch).
+      const quoted = keyForms(KEY).join(' ');
       for (const answer of [
         teoError('InvalidParameterValue', `SecretKey ${KEY} is not acceptable`),
+        teoError('InvalidParameterValue', `SecretKey is not acceptable: ${quoted}`),
+        teoError('InternalError', `failed on ${quoted}`),
+        { json: { Response: { Error: { Code: 42, Message: `bad ${quoted}` }, RequestId: 'r-42' } } },
+        { json: { Response: { Error: { Code: null, Message: `bad ${quoted}` }, RequestId: 'r-null' } } },
         teoError('AuthFailure.SignatureFailure'),
         teoError('RequestLimitExceeded'),
         { status: 500, text: `<html>${KEY}</html>` },

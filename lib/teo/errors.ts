@@ -1,12 +1,15 @@
 // How a call to TEO can fail, told apart so the edge can answer each as SPEC §2 asks.
 
-/** TEO answered, with an error: its own `Code` and `RequestId` are kept. */
+/**
+ * TEO answered, with an error: its own `Code` and `RequestId` are kept, and its free-text message is dropped. That
+ * text may quote the parameters, the key among them, in any encoding: no scrubbing could be proved complete.
+ */
 export class TeoRefused extends Error {
   override name = 'TeoRefused';
   readonly code: string;
   readonly requestId: string | undefined;
-  constructor(code: string, message: string, requestId: string | undefined) {
-    super(message);
+  constructor(code: string, requestId: string | undefined) {
+    super(`TEO answered ${code}`);
     this.code = code;
     this.requestId = requestId;
   }

@@ -25,7 +25,6 @@ export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: 
     action: string,
     params: Record<string, string>,
     deadline: number,
-    scrub: string[],
   ): Promise<Record<string, unknown> & { RequestId: string }> {
     const attempt = AbortSignal.timeout(Math.max(0, Math.min(timeoutMs, deadline - Date.now())));
     try {
@@ -35,18 +34,17 @@ export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: 
       }
       return { ...answer, RequestId: answer.RequestId };
     } catch (error) {
-      throw classify(error, attempt, scrub);
+      throw classify(error, attempt);
     }
   }
 
   return {
     async modifySecretKey(rotation, deadline) {
       const params = { ZoneId: rotation.zoneId, SecretKey: rotation.secretKey };
-      return (await call('ModifyMultiPathGatewaySecretKey', params, deadline, [rotation.secretKey]))
-        .RequestId;
+      return (await call('ModifyMultiPathGatewaySecretKey', params, deadline)).RequestId;
     },
     async describeSecretKey(zoneId, deadline) {
-      const answer = await call('DescribeMultiPathGatewaySecretKey', { ZoneId: zoneId }, deadline, []);
+      const answer = await call('DescribeMultiPathGatewaySecretKey', { ZoneId: zoneId }, deadline);
       if (typeof answer.SecretKey !== 'string') {
         throw new TeoUnreachable('malformed-answer', 'TEO described the zone without a SecretKey');
       }
@@ -55,21 +53,29 @@ export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: 
   };
 }
 
-/** What the SDK throws, told apart: TEO's own error, an HTTP status, an unusable answer, a timeout, the network. */
-function classify(error: unknown, attempt: AbortSignal, scrub: readonly string[]): Error {
+/** What TEO's error codes look like ("AuthFailure.SignatureFailure"); anything else is not a code to pass on. */
+const TEO_CODE = /^[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*$/;
+const MAX_CODE_CHARS = 128;
+
+/**
+ * What the SDK throws, told apart: TEO's own error, an HTTP status, an unusable answer, a timeout, the network.
+ * TEO's free text is never kept: only its code and RequestId, which hold no parameter.
+ */
+function classify(error: unknown, attempt: AbortSignal): Error {
   if (error instanceof TeoUnreachable) return error;
   if (attempt.aborted) return new TeoUnreachable('timeout', 'TEO did not answer in time');
-  const { code, httpCode, requestId, message } = (error ?? {}) as Record<string, unknown>;
-  const text = typeof message === 'string' ? message : String(error);
-  if (typeof code === 'string') {
-    // TEO's message may quote the parameters; the key must not reach a log through it.
-    const scrubbed = scrub.reduce((message, secret) => message.replaceAll(secret, '[SecretKey]'), text);
-    return new TeoRefused(
-      code,
-      scrubbed,
-      typeof requestId === 'string' && requestId !== '' ? requestId : undefined,
-    );
+  const fields = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  // The SDK sets `code` only on an error TEO answered with, whatever its type.
+  if ('code' in fields) {
+    const { code, requestId } = fields;
+    if (typeof code !== 'string' || code.length > MAX_CODE_CHARS || !TEO_CODE.test(code)) {
+      return new TeoUnreachable('malformed-answer', 'TEO answered an error without a well-formed Code');
+    }
+    return new TeoRefused(code, typeof requestId === 'string' && requestId !== '' ? requestId : undefined);
   }
-  if (typeof httpCode === 'number') return new TeoUnreachable('http-status', `TEO answered HTTP ${httpCode}`);
-  return new TeoUnreachable('transport', `TEO could not be reached: ${text}`);
+  if (typeof fields.httpCode === 'number')
+    return new TeoUnreachable('http-status', `TEO answered HTTP ${fields.httpCode}`);
+  // The SDK wraps what node:http threw (ECONNREFUSED, a reset, a TLS failure) in its own error's message.
+  const cause = typeof fields.message === 'string' ? fields.message : 'unknown error';
+  return new TeoUnreachable('transport', `TEO could not be reached: ${cause.slice(0, 200)}`);
 }
