@@ -26,9 +26,13 @@ export interface RotatorConfig extends TeoAccess {
   readonly callers: readonly Caller[];
 }
 
-/** The Secrets Manager rotation function's: and the zones it may rotate (ROTATOR_SM_ZONES). */
+/**
+ * The Secrets Manager rotation function's: the zones it may rotate (ROTATOR_SM_ZONES), and the prefix of the
+ * secrets' names (ROTATOR_SM_SECRET_PREFIX): a secret rotates only the zone its name ends with.
+ */
 export interface SecretsManagerConfig extends TeoAccess {
   readonly zones: ZoneGrant;
+  readonly secretPrefix: string;
 }
 
 export type Loaded<T> = { ok: true; config: T } | { ok: false; problems: readonly string[] };
@@ -38,6 +42,7 @@ type Environment = Readonly<Record<string, string | undefined>>;
 
 const DEFAULT_ENDPOINT = 'https://teo.intl.tencentcloudapi.com';
 const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_SECRET_PREFIX = 'teo-key-rotator/zones/';
 const MAX_TIMEOUT_MS = 60_000;
 
 export function loadConfig(env: Environment): LoadedConfig {
@@ -58,8 +63,12 @@ export function loadSecretsManagerConfig(env: Environment): Loaded<SecretsManage
       'ROTATOR_SM_ZONES must be * or a comma-separated list of zone ids (zone- and 1 to 64 lower-case letters or digits)',
     );
   }
+  const secretPrefix = env.ROTATOR_SM_SECRET_PREFIX || DEFAULT_SECRET_PREFIX;
+  if (!/^[A-Za-z0-9/_+=.@-]{1,256}$/.test(secretPrefix)) {
+    problems.push('ROTATOR_SM_SECRET_PREFIX must be a secret name prefix: letters, digits and /_+=.@-');
+  }
   if (access === undefined || zones === undefined || problems.length > 0) return { ok: false, problems };
-  return { ok: true, config: { ...access, zones } };
+  return { ok: true, config: { ...access, zones, secretPrefix } };
 }
 
 /** The variables both functions read; each problem goes to `problems`, naming the variable, never a value. */

@@ -84,8 +84,9 @@ check(
 );
 check(
   smRotation?.Environment?.Variables?.ROTATOR_CLIENTS === undefined &&
-    'ROTATOR_SM_ZONES' in (smRotation?.Environment?.Variables ?? {}),
-  "the Secrets Manager rotation function gets ROTATOR_SM_ZONES, and never the callers' credentials",
+    'ROTATOR_SM_ZONES' in (smRotation?.Environment?.Variables ?? {}) &&
+    smRotation?.Environment?.Variables?.ROTATOR_SM_SECRET_PREFIX === 'teo-key-rotator/zones/',
+  "the Secrets Manager rotation function gets ROTATOR_SM_ZONES and the secret prefix that binds a secret to its zone, and never the callers' credentials",
 );
 const smStatements =
   resources.SecretsManagerRotationRole?.Properties.Policies?.flatMap(

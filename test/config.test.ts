@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '#lib/config.ts';
+import { loadConfig, loadSecretsManagerConfig } from '#lib/config.ts';
 import { parseTeoEndpoint } from '#lib/teo/endpoint.ts';
 import {
   CALLERS,
@@ -255,5 +255,44 @@ describe('parseTeoEndpoint', () => {
     'teo.intl.tencentcloudapi.com',
   ])('refuses %s', (raw) => {
     expect(parseTeoEndpoint(raw)).toEqual(expect.any(String));
+  });
+});
+
+describe('loadSecretsManagerConfig', () => {
+  const smLoad = (env: Record<string, string>) =>
+    loadSecretsManagerConfig({ ...BASE, ROTATOR_CLIENTS: undefined, ...env });
+
+  it.each([
+    ['*', '*'],
+    [' * ', '*'],
+    ['zone-abc, zone-def', new Set(['zone-abc', 'zone-def'])],
+  ])('reads ROTATOR_SM_ZONES=%j', (raw, zones) => {
+    const loaded = smLoad({ ROTATOR_SM_ZONES: raw });
+
+    expect(loaded.ok && loaded.config.zones).toEqual(zones);
+  });
+
+  it.each(['', 'zone-abc,', 'zone-ABC', '*,zone-abc', 'all'])('refuses ROTATOR_SM_ZONES=%j', (raw) => {
+    expect(smLoad({ ROTATOR_SM_ZONES: raw })).toEqual({
+      ok: false,
+      problems: [
+        'ROTATOR_SM_ZONES must be * or a comma-separated list of zone ids (zone- and 1 to 64 lower-case letters or digits)',
+      ],
+    });
+  });
+
+  it('binds secrets to their zone under teo-key-rotator/zones/ unless ROTATOR_SM_SECRET_PREFIX says otherwise', () => {
+    const byDefault = smLoad({ ROTATOR_SM_ZONES: '*' });
+    const custom = smLoad({ ROTATOR_SM_ZONES: '*', ROTATOR_SM_SECRET_PREFIX: 'gateways/prod/' });
+
+    expect(byDefault.ok && byDefault.config.secretPrefix).toBe('teo-key-rotator/zones/');
+    expect(custom.ok && custom.config.secretPrefix).toBe('gateways/prod/');
+  });
+
+  it('refuses a ROTATOR_SM_SECRET_PREFIX that no secret name could start with', () => {
+    expect(smLoad({ ROTATOR_SM_ZONES: '*', ROTATOR_SM_SECRET_PREFIX: 'a b' })).toEqual({
+      ok: false,
+      problems: ['ROTATOR_SM_SECRET_PREFIX must be a secret name prefix: letters, digits and /_+=.@-'],
+    });
   });
 });

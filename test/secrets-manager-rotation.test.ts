@@ -21,7 +21,8 @@ import { lambdaContext } from './support/events.ts';
 import { FAST_RETRY } from './support/fake-config.ts';
 
 const [ZONE = '', OTHER_ZONE = ''] = DEMO_ZONES;
-const SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:teo/zone-27q0p0bal192-AbCdEf';
+const secretArn = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`;
+const SECRET_ID = secretArn(`teo-key-rotator/zones/${DEMO_ZONES[0]}`);
 const INITIAL_KEY = Buffer.alloc(32, 9).toString('base64');
 
 /** Secrets Manager as its SDK sees it: versions with their values and staging labels. */
@@ -255,6 +256,41 @@ describe('a step that must not proceed fails clearly and changes nothing', () =>
     await expect(step(handlerFor(OTHER_ZONE), name, token)).rejects.toThrow(
       `The zone ${ZONE} is not in this function's ROTATOR_SM_ZONES.`,
     );
+    unchanged();
+  });
+
+  it.each([
+    ['createSecret', 'current'],
+    ['setSecret', 'pending'],
+    ['testSecret', 'pending'],
+  ])('%s, when the %s value names a zone other than the one the secret is named for', async (name, which) => {
+    const token = secret.startRotation();
+    const other = JSON.stringify({ ZoneId: OTHER_ZONE, SecretKey: INITIAL_KEY });
+    if (which === 'current') secret.versions.set('v-initial', { value: other, stages: ['AWSCURRENT'] });
+    else secret.versions.set(token, { value: other, stages: ['AWSPENDING'] });
+
+    await expect(step(handlerFor('*'), name, token)).rejects.toThrow(
+      `The ${which} secret names the zone ${OTHER_ZONE}, but the secret's name binds it to ${ZONE}.`,
+    );
+    unchanged();
+  });
+
+  it.each([
+    ['not under the prefix', secretArn(`elsewhere/${DEMO_ZONES[0]}`)],
+    ['the prefix alone', secretArn('teo-key-rotator/zones/')],
+    ['the prefix and no zone id', secretArn('teo-key-rotator/zones/gateway-key')],
+    ['a name, not an ARN, of another form', 'my-gateway-key'],
+  ])('every step, when the secret is %s', async (_, secretId) => {
+    const token = secret.startRotation();
+
+    for (const name of STEPS) {
+      await expect(
+        handlerFor('*')({ Step: name, SecretId: secretId, ClientRequestToken: token }, lambdaContext()),
+      ).rejects.toThrow(
+        "The secret's name is not teo-key-rotator/zones/<ZoneId>: this function rotates only secrets named for their zone.",
+      );
+    }
+    expect(sm.calls()).toHaveLength(0);
     unchanged();
   });
 

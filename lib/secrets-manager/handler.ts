@@ -39,6 +39,7 @@ export function createSecretsManagerRotationHandler(
     ledger: options.ledger ?? configuredLedger(loaded.config.table),
     retry: options.retry ?? DEFAULT_RETRY,
     zones: loaded.config.zones,
+    secretPrefix: loaded.config.secretPrefix,
   };
   return async (event: RotationEvent, context: Context): Promise<void> => {
     const started = performance.now();

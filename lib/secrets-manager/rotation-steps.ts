@@ -19,7 +19,7 @@ import {
   type RotationRun,
   rotateZone,
 } from '#lib/rotation/rotate-zone.ts';
-import { ROTATION_FIELDS, type RotationRequest } from '#lib/rotation-request.ts';
+import { ROTATION_FIELDS, type RotationRequest, ZONE_ID_PATTERN } from '#lib/rotation-request.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -34,6 +34,7 @@ export interface SecretRotationDeps {
   readonly ledger: RotationLedger;
   readonly retry: RetryPolicy;
   readonly zones: ZoneGrant;
+  readonly secretPrefix: string;
 }
 
 export interface StepTarget {
@@ -55,18 +56,50 @@ export async function runRotationStep(
   deps: SecretRotationDeps,
   run: RotationRun,
 ): Promise<StepResult> {
+  const zoneId = zoneOfSecret(secretId, deps);
   if ((await versionState(deps.secrets, secretId, token)) === 'current') return { alreadyCurrent: true };
   switch (step) {
     case 'createSecret':
-      return createSecret(deps, secretId, token);
+      return createSecret(deps, secretId, token, zoneId);
     case 'setSecret': {
-      const rotation = await pendingRotation(deps, secretId, token);
+      const rotation = await pendingRotation(deps, secretId, token, zoneId);
       return { rotation, outcome: await rotateZone(rotation, deps.teo, deps.ledger, deps.retry, run) };
     }
     case 'testSecret':
-      return testSecret(deps, secretId, token, run);
+      return testSecret(deps, secretId, token, zoneId, run);
     case 'finishSecret':
       return finishSecret(deps.secrets, secretId, token);
+  }
+}
+
+/** A secret's ARN ends with its name and a hyphen and six random characters. */
+const SECRET_ARN = /^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:(.+)-[A-Za-z0-9]{6}$/;
+
+/**
+ * The zone a secret may rotate: the one its name ends with, `<ROTATOR_SM_SECRET_PREFIX><ZoneId>`. Its value must
+ * name the same zone: otherwise anyone who may write any secret under the prefix could name any zone in it, have
+ * that zone rotated, and then hold its live key.
+ */
+function zoneOfSecret(secretId: string, { secretPrefix, zones }: SecretRotationDeps): string {
+  const name = SECRET_ARN.exec(secretId)?.[1] ?? secretId;
+  const zoneId = name.startsWith(secretPrefix) ? name.slice(secretPrefix.length) : '';
+  if (!ZONE_ID_PATTERN.test(zoneId)) {
+    throw new SecretRotationRefused(
+      `The secret's name is not ${secretPrefix}<ZoneId>: this function rotates only secrets named for their zone.`,
+    );
+  }
+  if (!isGranted(zones, zoneId)) {
+    throw new SecretRotationRefused(`The zone ${zoneId} is not in this function's ROTATOR_SM_ZONES.`);
+  }
+  return zoneId;
+}
+
+/** The zone a secret's value names must be the one its name binds it to. */
+function checkBoundZone(namedZone: string, boundZone: string, which: string) {
+  if (namedZone !== boundZone) {
+    throw new SecretRotationRefused(
+      `The ${which} secret names the zone ${namedZone}, but the secret's name binds it to ${boundZone}.`,
+    );
   }
 }
 
@@ -84,14 +117,15 @@ async function versionState(secrets: SecretsManagerClient, secretId: string, tok
 
 /** A pending version for the token, unless there is one: the current secret with a fresh 32-byte key. */
 async function createSecret(
-  { secrets, zones }: SecretRotationDeps,
+  { secrets }: SecretRotationDeps,
   secretId: string,
   token: string,
+  boundZone: string,
 ): Promise<StepResult> {
   const current = await readSecret(secrets, { SecretId: secretId, VersionStage: CURRENT });
   const zone = v.safeParse(v.object({ ZoneId: ROTATION_FIELDS.ZoneId }, 'ZoneId is required.'), current);
   if (!zone.success) throw new SecretRotationRefused(`The current secret's ${zone.issues[0].message}`);
-  checkGrant(zones, zone.output.ZoneId);
+  checkBoundZone(zone.output.ZoneId, boundZone, 'current');
   try {
     await secrets.send(
       new GetSecretValueCommand({ SecretId: secretId, VersionId: token, VersionStage: PENDING }),
@@ -112,8 +146,14 @@ async function createSecret(
   return {};
 }
 
-async function testSecret(deps: SecretRotationDeps, secretId: string, token: string, run: RotationRun) {
-  const rotation = await pendingRotation(deps, secretId, token);
+async function testSecret(
+  deps: SecretRotationDeps,
+  secretId: string,
+  token: string,
+  boundZone: string,
+  run: RotationRun,
+) {
+  const rotation = await pendingRotation(deps, secretId, token, boundZone);
   const { live } = await isRequestedKeyLive(rotation, deps.teo, run);
   if (!live)
     throw new Error("TEO's key for the zone is not the pending one: setSecret has not taken effect.");
@@ -139,18 +179,17 @@ async function finishSecret(
   return {};
 }
 
-async function pendingRotation({ secrets, zones }: SecretRotationDeps, secretId: string, token: string) {
+async function pendingRotation(
+  { secrets }: SecretRotationDeps,
+  secretId: string,
+  token: string,
+  boundZone: string,
+) {
   const pending = await readSecret(secrets, { SecretId: secretId, VersionId: token, VersionStage: PENDING });
   const fields = v.safeParse(v.object(ROTATION_FIELDS, 'ZoneId and SecretKey are required.'), pending);
   if (!fields.success) throw new SecretRotationRefused(`The pending secret's ${fields.issues[0].message}`);
-  checkGrant(zones, fields.output.ZoneId);
+  checkBoundZone(fields.output.ZoneId, boundZone, 'pending');
   return { zoneId: fields.output.ZoneId, secretKey: fields.output.SecretKey };
-}
-
-function checkGrant(zones: ZoneGrant, zoneId: string) {
-  if (!isGranted(zones, zoneId)) {
-    throw new SecretRotationRefused(`The zone ${zoneId} is not in this function's ROTATOR_SM_ZONES.`);
-  }
 }
 
 /** The secret's JSON object; its values are never quoted in an error. */
