@@ -38,11 +38,14 @@ export class CallerNotAuthorized extends Error {
   override name = 'CallerNotAuthorized';
 }
 
-/** SPEC §5: another rotation of the zone, or this very request, is in flight; or a redelivery changed its body. */
+/**
+ * docs/contract.md §5: another rotation of the zone, or this very request, is in flight; a redelivery changed its
+ * body; or a request first seen later has already been sent to TEO, so this one would roll the zone back.
+ */
 export class RotationConflict extends Error {
   override name = 'RotationConflict';
-  readonly code: 'ResourceInUse' | 'IdempotentParameterMismatch';
-  constructor(code: 'ResourceInUse' | 'IdempotentParameterMismatch', message: string) {
+  readonly code: RotationConflictCode;
+  constructor(code: RotationConflictCode, message: string) {
     super(message);
     this.code = code;
   }
@@ -62,6 +65,8 @@ export class ConfigurationInvalid extends Error {
     this.problems = problems;
   }
 }
+
+export type RotationConflictCode = 'ResourceInUse' | 'IdempotentParameterMismatch' | 'RequestSuperseded';
 
 /** The Lambda is about to run out of time before TEO answered. */
 export class DeadlineExceeded extends Error {

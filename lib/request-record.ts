@@ -17,6 +17,8 @@ export interface RequestRecord {
   settledBy?: string;
   /** The ledger key of a request id this invocation claimed, to finish when it answers. */
   claimedRequest?: string;
+  /** When a redelivered request was first seen; a request without an id is first seen now. */
+  firstSeen?: number;
   /** The first answer to a redelivered request, given again. */
   replay?: HttpResponse;
   refusal?: Refusal;

@@ -62,7 +62,10 @@ export function createRotateHandler(loaded: LoadedConfig, options: HandlerOption
         setup.teo,
         setup.ledger,
         retry,
-        runOf(context, record),
+        runOf(context, record, {
+          firstSeen: record.firstSeen ?? Date.now(),
+          by: record.authenticated?.caller.name ?? 'unknown',
+        }),
       );
       record.teoRequestId = outcome.requestId;
       if (outcome.settledBy) record.settledBy = outcome.settledBy;

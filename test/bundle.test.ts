@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keyFingerprint } from '#lib/key-fingerprint.ts';
 import { buildCli, buildFunctions } from '../scripts/build.ts';
+import { startDynalite } from './support/dynalite.ts';
 import { KEY, OPS_TOKEN, testEnvironment, ZONE } from './support/fake-config.ts';
 import { startTeoStandIn, type TeoStandIn } from './support/teo-stand-in.ts';
 
@@ -40,7 +42,7 @@ const invokeInFreshProcess = (event: unknown, env: Record<string, string>) =>
   );
 
 describe('dist/rotate/index.mjs', () => {
-  it('imports Node built-ins at load, and only the AWS SDK the runtime provides on demand', () => {
+  it('imports nothing but Node built-ins: its AWS client is bundled', () => {
     const code = readFileSync(bundle, 'utf8');
     const specifiers = (pattern: RegExp) =>
       [...code.matchAll(pattern)].map(([, specifier]) => specifier ?? '');
@@ -49,7 +51,7 @@ describe('dist/rotate/index.mjs', () => {
 
     expect(loaded.length).toBeGreaterThan(0);
     expect(loaded.filter((specifier) => !isBuiltin(specifier))).toEqual([]);
-    expect(onDemand.filter((specifier) => !isBuiltin(specifier))).toEqual(['@aws-sdk/client-dynamodb']);
+    expect(onDemand.filter((specifier) => !isBuiltin(specifier))).toEqual([]);
   });
 
   it('rotates a key from a fresh process, with no warning written', async () => {
@@ -71,6 +73,36 @@ describe('dist/rotate/index.mjs', () => {
     expect(JSON.parse(result.body)).toEqual({ RequestId: 'req-1' });
     expect(JSON.parse(teo.requests[0]?.body ?? '')).toEqual({ ZoneId: ZONE, SecretKey: KEY });
     expect(stdout).toContain('"outcome":"rotated"');
+  });
+
+  it('rotates from a fresh process configured as deployed, with its ledger in DynamoDB', async () => {
+    const dynamo = await startDynalite();
+    try {
+      const event = JSON.parse(
+        readFileSync(new URL('./fixtures/events/http-api-v2.json', import.meta.url), 'utf8'),
+      );
+      event.headers.authorization = `Bearer ${OPS_TOKEN}`;
+
+      const { stdout, stderr } = await invokeInFreshProcess(event, {
+        ...testEnvironment(teo.url),
+        ...dynamo.env,
+        ROTATOR_TABLE: dynamo.table,
+      });
+
+      expect(stderr).toBe('');
+      expect(stdout).toContain('"outcome":"rotated"');
+      const { Item } = await dynamo.client.call('GetItem', {
+        TableName: dynamo.table,
+        Key: { pk: { S: `zone#${ZONE}` } },
+        ConsistentRead: true,
+      });
+      expect(Item).toMatchObject({
+        appliedBy: { S: 'ops-cli' },
+        appliedKeyFingerprint: { S: keyFingerprint(KEY) },
+      });
+    } finally {
+      await dynamo.close();
+    }
   });
 });
 

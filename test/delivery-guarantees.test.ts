@@ -247,7 +247,7 @@ describe('one rotation per zone at a time', () => {
 
   it('holds across Lambda instances that share the DynamoDB ledger', async () => {
     const ledgers = await Promise.all(
-      [1, 2].map(() => createDynamoDbLedger(dynamo.table, { client: dynamo.client })),
+      [1, 2].map(async () => createDynamoDbLedger(dynamo.table, { client: dynamo.client })),
     );
     const instances = ledgers.map((ledger) => handlerWith(ledger));
 
@@ -269,7 +269,7 @@ describe('one rotation per zone at a time', () => {
 
 const ledgers: [string, () => Promise<RotationLedger>][] = [
   ['in memory', async () => createInMemoryLedger()],
-  ['DynamoDB (dynalite)', () => createDynamoDbLedger(dynamo.table, { client: dynamo.client })],
+  ['DynamoDB (dynalite)', async () => createDynamoDbLedger(dynamo.table, { client: dynamo.client })],
 ];
 
 describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
@@ -375,6 +375,69 @@ describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
     expect(first.statusCode).toBe(422);
     expect(again.body).toBe(first.body);
     expect(count(MODIFY)).toBe(1);
+  });
+
+  describe('a delayed redelivery never rolls the zone back', () => {
+    const otherId = () => `msg_${randomBytes(8).toString('hex')}`;
+    const hookWith = (messageId: string, body: string) => ({
+      body,
+      headers: webhookHeaders(HOOK_SECRET, messageId, Math.floor(Date.now() / 1000), body),
+    });
+
+    it('refuses a webhook first refused with 409, redelivered after a later one applied its key', async () => {
+      const older = bodyFor(newKey());
+      const later = newKey();
+      emulator.inject({ kind: 'latency', delayMs: 150 });
+      const [inFlight, refused] = await Promise.all([
+        send({ handler, body: bodyFor(newKey()) }),
+        waitFor(40).then(() => send({ handler, ...hookWith(id, older) })),
+      ]);
+      expect([inFlight.statusCode, refused.statusCode, refused.json.Error.Code]).toEqual([
+        200,
+        409,
+        'ResourceInUse',
+      ]);
+      await waitFor(5);
+      expect((await send({ handler, ...hookWith(otherId(), bodyFor(later)) })).statusCode).toBe(200);
+      const modifies = count(MODIFY);
+
+      const redelivered = await send({ handler, ...hookWith(id, older) });
+
+      expect(redelivered.statusCode).toBe(409);
+      expect(redelivered.json.Error.Code).toBe('RequestSuperseded');
+      expect(redelivered.json.Error.Message).toContain('would roll the zone back');
+      expect(count(MODIFY)).toBe(modifies);
+      expect(emulator.zoneKey(ZONE)).toBe(later);
+    });
+
+    it('refuses an Idempotency-Key request whose outcome was unknown, redelivered after a later one applied', async () => {
+      const older = bodyFor(newKey());
+      const later = newKey();
+      emulator.inject(...Array<Fault>(6).fill({ kind: 'http-status', status: 503 }));
+      const unknown = await send({ handler, ...keyed(older) });
+      expect([unknown.statusCode, unknown.json.Error.Message]).toEqual([
+        502,
+        expect.stringContaining('unknown'),
+      ]);
+      await waitFor(5);
+      expect((await send({ handler, body: bodyFor(later) })).statusCode).toBe(200);
+
+      const redelivered = await send({ handler, ...keyed(older) });
+
+      expect(redelivered.json.Error.Code).toBe('RequestSuperseded');
+      expect(emulator.zoneKey(ZONE)).toBe(later);
+    });
+
+    it('still applies a redelivery when nothing first seen later was sent to TEO', async () => {
+      const key = newKey();
+      emulator.inject(...Array<Fault>(6).fill({ kind: 'http-status', status: 503 }));
+      expect((await send({ handler, ...keyed(bodyFor(key)) })).statusCode).toBe(502);
+
+      const redelivered = await send({ handler, ...keyed(bodyFor(key)) });
+
+      expect(redelivered.statusCode).toBe(200);
+      expect(emulator.zoneKey(ZONE)).toBe(key);
+    });
   });
 
   it.each(['a,b', 'x'.repeat(256), 'with space'])('refuses the Idempotency-Key %j', async (value) => {

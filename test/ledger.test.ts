@@ -17,8 +17,14 @@ let run = 0;
 
 const adapters: [string, () => Promise<RotationLedger>][] = [
   ['in memory', async () => createInMemoryLedger(now)],
-  ['DynamoDB (dynalite)', () => createDynamoDbLedger(dynamo.table, { client: dynamo.client, now })],
+  ['DynamoDB (dynalite)', async () => createDynamoDbLedger(dynamo.table, { client: dynamo.client, now })],
 ];
+
+/** A claim leased for a second and remembered for a day. */
+const terms = (leaseMs = 1000, keepMs = 86_400_000) => ({
+  leaseUntil: clock + leaseMs,
+  keepUntil: clock + keepMs,
+});
 
 const ANSWER = {
   statusCode: 200,
@@ -37,65 +43,79 @@ describe.each(adapters)('the %s ledger', (_, create) => {
   });
 
   describe('requests', () => {
-    it('lets the first claim of an id proceed', async () => {
-      expect(await ledger.claimRequest(key, 'digest-a', clock + 1000)).toEqual({ kind: 'new' });
+    it('lets the first claim of an id proceed, first seen now', async () => {
+      expect(await ledger.claimRequest(key, 'digest-a', terms())).toEqual({ kind: 'new', firstSeen: clock });
     });
 
     it('tells a redelivery while the first is in flight that it is in flight', async () => {
-      await ledger.claimRequest(key, 'digest-a', clock + 1000);
+      await ledger.claimRequest(key, 'digest-a', terms());
 
-      expect(await ledger.claimRequest(key, 'digest-a', clock + 1000)).toEqual({ kind: 'in-flight' });
+      expect(await ledger.claimRequest(key, 'digest-a', terms())).toEqual({ kind: 'in-flight' });
     });
 
     it('replays the kept answer to a redelivery with the same body', async () => {
-      await ledger.claimRequest(key, 'digest-a', clock + 1000);
+      await ledger.claimRequest(key, 'digest-a', terms());
       await ledger.finishRequest(key, ANSWER, clock + 86_400_000);
 
-      expect(await ledger.claimRequest(key, 'digest-a', clock + 1000)).toEqual({
+      expect(await ledger.claimRequest(key, 'digest-a', terms())).toEqual({
         kind: 'replay',
         answer: ANSWER,
       });
     });
 
     it('refuses the same id with another body, in flight or finished', async () => {
-      await ledger.claimRequest(key, 'digest-a', clock + 1000);
-      expect(await ledger.claimRequest(key, 'digest-b', clock + 1000)).toEqual({ kind: 'mismatch' });
+      await ledger.claimRequest(key, 'digest-a', terms());
+      expect(await ledger.claimRequest(key, 'digest-b', terms())).toEqual({ kind: 'mismatch' });
 
       await ledger.finishRequest(key, ANSWER, clock + 86_400_000);
-      expect(await ledger.claimRequest(key, 'digest-b', clock + 1000)).toEqual({ kind: 'mismatch' });
+      expect(await ledger.claimRequest(key, 'digest-b', terms())).toEqual({ kind: 'mismatch' });
     });
 
-    it('forgets a claim finished without an answer, so a redelivery runs anew', async () => {
-      await ledger.claimRequest(key, 'digest-a', clock + 1000);
-      await ledger.finishRequest(key, undefined, 0);
+    it('reopens a claim finished without an answer: a redelivery runs again, still first seen when it was', async () => {
+      const firstSeen = clock;
+      await ledger.claimRequest(key, 'digest-a', terms());
+      await ledger.finishRequest(key, undefined, clock + 86_400_000);
+      clock += 60_000;
 
-      expect(await ledger.claimRequest(key, 'digest-a', clock + 1000)).toEqual({ kind: 'new' });
+      expect(await ledger.claimRequest(key, 'digest-a', terms())).toEqual({ kind: 'new', firstSeen });
+      expect(await ledger.claimRequest(key, 'digest-a', terms())).toEqual({ kind: 'in-flight' });
+      expect(await ledger.claimRequest(key, 'digest-b', terms())).toEqual({ kind: 'mismatch' });
     });
 
-    it('lets a claim whose lease expired (a crashed invocation) be taken over', async () => {
-      await ledger.claimRequest(key, 'digest-a', clock + 1000);
+    it('lets a claim whose lease expired (a crashed invocation) be taken over with its body, first seen when it was', async () => {
+      const firstSeen = clock;
+      await ledger.claimRequest(key, 'digest-a', terms());
       clock += 1001;
 
-      expect(await ledger.claimRequest(key, 'digest-b', clock + 1000)).toEqual({ kind: 'new' });
+      expect(await ledger.claimRequest(key, 'digest-b', terms())).toEqual({ kind: 'mismatch' });
+      expect(await ledger.claimRequest(key, 'digest-a', terms())).toEqual({ kind: 'new', firstSeen });
+    });
+
+    it('forgets an id once it is past its keeping, and sees it anew', async () => {
+      await ledger.claimRequest(key, 'digest-a', terms(1000, 5000));
+      await ledger.finishRequest(key, undefined, clock + 5000);
+      clock += 5001;
+
+      expect(await ledger.claimRequest(key, 'digest-b', terms())).toEqual({ kind: 'new', firstSeen: clock });
     });
 
     it('keeps an answer until its retention ends, then forgets it', async () => {
-      await ledger.claimRequest(key, 'digest-a', clock + 1000);
+      await ledger.claimRequest(key, 'digest-a', terms());
       await ledger.finishRequest(key, ANSWER, clock + 5000);
       clock += 5000;
-      expect((await ledger.claimRequest(key, 'digest-a', clock + 1000)).kind).toBe('replay');
+      expect((await ledger.claimRequest(key, 'digest-a', terms())).kind).toBe('replay');
 
       clock += 1;
-      expect(await ledger.claimRequest(key, 'digest-a', clock + 1000)).toEqual({ kind: 'new' });
+      expect(await ledger.claimRequest(key, 'digest-a', terms())).toEqual({ kind: 'new', firstSeen: clock });
     });
 
     it('does not let a late finish overwrite a kept answer', async () => {
-      await ledger.claimRequest(key, 'digest-a', clock + 1000);
+      await ledger.claimRequest(key, 'digest-a', terms());
       await ledger.finishRequest(key, ANSWER, clock + 86_400_000);
       await ledger.finishRequest(key, { ...ANSWER, body: '{"RequestId":"other"}' }, clock + 86_400_000);
-      await ledger.finishRequest(key, undefined, 0);
+      await ledger.finishRequest(key, undefined, clock + 86_400_000);
 
-      expect(await ledger.claimRequest(key, 'digest-a', clock + 1000)).toEqual({
+      expect(await ledger.claimRequest(key, 'digest-a', terms())).toEqual({
         kind: 'replay',
         answer: ANSWER,
       });
@@ -103,7 +123,7 @@ describe.each(adapters)('the %s ledger', (_, create) => {
 
     it('lets exactly one of many simultaneous claims of one id proceed', async () => {
       const claims = await Promise.all(
-        Array.from({ length: 12 }, () => ledger.claimRequest(key, 'digest-a', clock + 1000)),
+        Array.from({ length: 12 }, () => ledger.claimRequest(key, 'digest-a', terms())),
       );
 
       expect(claims.filter((claim) => claim.kind === 'new')).toHaveLength(1);
@@ -117,39 +137,97 @@ describe.each(adapters)('the %s ledger', (_, create) => {
       zone = `zone-test${run}`;
     });
 
+    const lease = () => clock + 1000;
+    const applied = (firstSeen: number, requestId: string) => ({
+      firstSeen,
+      at: firstSeen + 250,
+      by: 'ops-cli',
+      requestId,
+      keyFingerprint: '0123456789abcdef',
+    });
+
     it('lets one owner hold a zone and refuses the others until it is released', async () => {
-      expect(await ledger.acquireZone(zone, 'first', clock + 1000)).toBe(true);
-      expect(await ledger.acquireZone(zone, 'second', clock + 1000)).toBe(false);
+      expect(await ledger.acquireZone(zone, 'first', lease())).toEqual({ fence: 0, lastApplied: undefined });
+      expect(await ledger.acquireZone(zone, 'second', lease())).toBeUndefined();
 
       await ledger.releaseZone(zone, 'first');
-      expect(await ledger.acquireZone(zone, 'second', clock + 1000)).toBe(true);
+      expect(await ledger.acquireZone(zone, 'second', lease())).toEqual({ fence: 0, lastApplied: undefined });
+    });
+
+    it('keeps the last applied rotation and its fence, with no expiry, for the next holder', async () => {
+      await ledger.acquireZone(zone, 'first', lease());
+      await ledger.releaseZone(zone, 'first', { fence: 500, applied: applied(500, 'req-1') });
+      clock += 400 * 86_400_000;
+
+      expect(await ledger.acquireZone(zone, 'second', lease())).toEqual({
+        fence: 500,
+        lastApplied: applied(500, 'req-1'),
+      });
+    });
+
+    it('raises the fence for an unknown outcome without changing the applied rotation', async () => {
+      await ledger.acquireZone(zone, 'first', lease());
+      await ledger.releaseZone(zone, 'first', { fence: 500, applied: applied(500, 'req-1') });
+      await ledger.acquireZone(zone, 'second', lease());
+      await ledger.releaseZone(zone, 'second', { fence: 700 });
+
+      expect(await ledger.acquireZone(zone, 'third', lease())).toEqual({
+        fence: 700,
+        lastApplied: applied(500, 'req-1'),
+      });
+    });
+
+    it('never lowers the fence, even for a holder whose lease ran out', async () => {
+      await ledger.acquireZone(zone, 'slow', lease());
+      clock += 1001;
+      await ledger.acquireZone(zone, 'fast', lease());
+      await ledger.releaseZone(zone, 'fast', { fence: 900, applied: applied(900, 'req-fast') });
+      await ledger.releaseZone(zone, 'slow', { fence: 800, applied: applied(800, 'req-slow') });
+
+      expect(await ledger.acquireZone(zone, 'next', lease())).toEqual({
+        fence: 900,
+        lastApplied: applied(900, 'req-fast'),
+      });
+    });
+
+    it('records the change of a holder whose lease ran out when nothing later is recorded', async () => {
+      await ledger.acquireZone(zone, 'slow', lease());
+      clock += 1001;
+      await ledger.acquireZone(zone, 'other', lease());
+      await ledger.releaseZone(zone, 'slow', { fence: 800, applied: applied(800, 'req-slow') });
+
+      await ledger.releaseZone(zone, 'other');
+      expect(await ledger.acquireZone(zone, 'next', lease())).toEqual({
+        fence: 800,
+        lastApplied: applied(800, 'req-slow'),
+      });
     });
 
     it('ignores a release by someone who does not hold the zone', async () => {
-      await ledger.acquireZone(zone, 'first', clock + 1000);
+      await ledger.acquireZone(zone, 'first', lease());
       await ledger.releaseZone(zone, 'second');
 
-      expect(await ledger.acquireZone(zone, 'third', clock + 1000)).toBe(false);
+      expect(await ledger.acquireZone(zone, 'third', lease())).toBeUndefined();
     });
 
     it('frees a zone whose lease expired, so a crashed invocation cannot block it', async () => {
-      await ledger.acquireZone(zone, 'crashed', clock + 1000);
+      await ledger.acquireZone(zone, 'crashed', lease());
       clock += 1001;
 
-      expect(await ledger.acquireZone(zone, 'next', clock + 1000)).toBe(true);
+      expect(await ledger.acquireZone(zone, 'next', lease())).toBeDefined();
     });
 
     it('gives a zone to exactly one of many simultaneous owners', async () => {
       const taken = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => ledger.acquireZone(zone, `owner-${i}`, clock + 1000)),
+        Array.from({ length: 12 }, (_, i) => ledger.acquireZone(zone, `owner-${i}`, lease())),
       );
 
-      expect(taken.filter(Boolean)).toHaveLength(1);
+      expect(taken.filter((held) => held !== undefined)).toHaveLength(1);
     });
 
     it('keeps zones apart', async () => {
-      expect(await ledger.acquireZone(zone, 'first', clock + 1000)).toBe(true);
-      expect(await ledger.acquireZone(`${zone}x`, 'second', clock + 1000)).toBe(true);
+      expect(await ledger.acquireZone(zone, 'first', lease())).toBeDefined();
+      expect(await ledger.acquireZone(`${zone}x`, 'second', lease())).toBeDefined();
     });
   });
 });

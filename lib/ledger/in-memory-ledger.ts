@@ -1,39 +1,66 @@
-import type { Claim, Clock, RotationLedger, StoredAnswer } from '#lib/ledger/rotation-ledger.ts';
+import type {
+  AppliedRotation,
+  Claim,
+  Clock,
+  RotationLedger,
+  StoredAnswer,
+} from '#lib/ledger/rotation-ledger.ts';
 
 interface RequestEntry {
-  digest: string;
-  answer: StoredAnswer | undefined;
-  until: number;
+  readonly digest: string;
+  readonly firstSeen: number;
+  readonly keepUntil: number;
+  /** Set while in flight. */
+  readonly leaseUntil: number | undefined;
+  readonly answer: StoredAnswer | undefined;
+}
+
+interface ZoneEntry {
+  readonly lease: { owner: string; until: number } | undefined;
+  readonly fence: number;
+  readonly applied: AppliedRotation | undefined;
 }
 
 /** One process's ledger: what `npm start` uses, and the default when no table is configured. */
 export function createInMemoryLedger(now: Clock = Date.now): RotationLedger {
   const requests = new Map<string, RequestEntry>();
-  const zones = new Map<string, { owner: string; until: number }>();
+  const zones = new Map<string, ZoneEntry>();
   return {
-    async claimRequest(requestKey, bodyDigest, leaseUntil): Promise<Claim> {
+    async claimRequest(requestKey, bodyDigest, { leaseUntil, keepUntil }): Promise<Claim> {
       const existing = requests.get(requestKey);
-      if (existing === undefined || existing.until < now()) {
-        requests.set(requestKey, { digest: bodyDigest, answer: undefined, until: leaseUntil });
-        return { kind: 'new' };
+      if (existing === undefined || existing.keepUntil < now()) {
+        const firstSeen = now();
+        requests.set(requestKey, { digest: bodyDigest, firstSeen, keepUntil, leaseUntil, answer: undefined });
+        return { kind: 'new', firstSeen };
       }
       if (existing.digest !== bodyDigest) return { kind: 'mismatch' };
-      return existing.answer ? { kind: 'replay', answer: existing.answer } : { kind: 'in-flight' };
+      if (existing.answer) return { kind: 'replay', answer: existing.answer };
+      if (existing.leaseUntil !== undefined && existing.leaseUntil >= now()) return { kind: 'in-flight' };
+      requests.set(requestKey, { ...existing, leaseUntil });
+      return { kind: 'new', firstSeen: existing.firstSeen };
     },
     async finishRequest(requestKey, answer, keepUntil) {
       const existing = requests.get(requestKey);
-      if (existing === undefined || existing.answer !== undefined) return;
-      if (answer) requests.set(requestKey, { ...existing, answer, until: keepUntil });
-      else requests.delete(requestKey);
+      if (existing === undefined || existing.leaseUntil === undefined) return;
+      requests.set(requestKey, { ...existing, answer, keepUntil, leaseUntil: undefined });
     },
     async acquireZone(zoneId, owner, leaseUntil) {
-      const holder = zones.get(zoneId);
-      if (holder !== undefined && holder.until >= now()) return false;
-      zones.set(zoneId, { owner, until: leaseUntil });
-      return true;
+      const entry = zones.get(zoneId);
+      if (entry?.lease !== undefined && entry.lease.until >= now()) return undefined;
+      const fence = entry?.fence ?? 0;
+      zones.set(zoneId, { fence, applied: entry?.applied, lease: { owner, until: leaseUntil } });
+      return { fence, lastApplied: entry?.applied };
     },
-    async releaseZone(zoneId, owner) {
-      if (zones.get(zoneId)?.owner === owner) zones.delete(zoneId);
+    async releaseZone(zoneId, owner, change) {
+      const entry = zones.get(zoneId);
+      const lease = entry?.lease?.owner === owner ? undefined : entry?.lease;
+      const fence = entry?.fence ?? 0;
+      const raised = change !== undefined && change.fence >= fence;
+      zones.set(zoneId, {
+        lease,
+        fence: raised ? change.fence : fence,
+        applied: raised && change.applied ? change.applied : entry?.applied,
+      });
     },
   };
 }

@@ -18,8 +18,9 @@ type RotateMiddleware = MiddlewareObj<RotateEvent, HttpResponse, Error, RotateCo
 type RotateRequest = Request<RotateEvent, HttpResponse, Error, RotateContext>;
 
 /**
- * Answers worth giving again: a success, and TEO's own refusal of this request. Throttling, timeouts and
- * failures are forgotten, so that a redelivery tries again (repeating a rotation to the same key is harmless).
+ * Answers worth giving again: a success, and TEO's own refusal of this request. After throttling, timeouts and
+ * failures the claim is reopened, so that a redelivery tries again (repeating a rotation to the same key is
+ * harmless), still first seen when it first arrived.
  */
 const isFinal = (statusCode: number) => statusCode === 200 || statusCode === 422;
 
@@ -46,7 +47,10 @@ export function redelivery(ledger: RotationLedger): {
         if (id === undefined || record.authenticated === undefined || record.http === undefined) return;
         const key = `${record.authenticated.caller.name}#${id}`;
         const digest = createHash('sha256').update(record.http.body).digest('hex');
-        const claim = await ledger.claimRequest(key, digest, invocationEnd(context));
+        const claim = await ledger.claimRequest(key, digest, {
+          leaseUntil: invocationEnd(context),
+          keepUntil: Date.now() + KEEP_ANSWERS_MS,
+        });
         if (claim.kind === 'mismatch') {
           throw new RotationConflict(
             'IdempotentParameterMismatch',
@@ -60,7 +64,10 @@ export function redelivery(ledger: RotationLedger): {
           );
         }
         if (claim.kind === 'replay') record.replay = claim.answer;
-        else record.claimedRequest = key;
+        else {
+          record.claimedRequest = key;
+          record.firstSeen = claim.firstSeen;
+        }
       },
     },
     keepAnswer: { after: finish, onError: finish },

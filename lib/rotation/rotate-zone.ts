@@ -3,7 +3,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { RotationConflict } from '#lib/errors.ts';
-import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import { keyFingerprint } from '#lib/key-fingerprint.ts';
+import type { RotationLedger, ZoneChange } from '#lib/ledger/rotation-ledger.ts';
 import type { RotationRequest } from '#lib/rotation-request.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
@@ -26,6 +27,10 @@ export interface RotationOutcome {
 }
 
 export interface RotationRun {
+  /** When the request was first seen (its first claim, for a redelivered one): it must not roll back a later one. */
+  readonly firstSeen: number;
+  /** Who asked, for the zone's record: a caller's name, or the trigger. */
+  readonly by: string;
   /** Epoch ms by which TEO must have answered: the Lambda's end, less the time kept to answer. */
   readonly deadline: number;
   /** Epoch ms the zone's lease lasts: the Lambda's end, so a crashed invocation frees it then. */
@@ -48,9 +53,14 @@ export interface TeoTally {
 }
 
 /** The run of one Lambda invocation: its deadline and lease, and its TEO calls counted into `tally`. */
-export function runOf(context: Context, tally: TeoTally): RotationRun {
+export function runOf(
+  context: Context,
+  tally: TeoTally,
+  request: { readonly firstSeen: number; readonly by: string },
+): RotationRun {
   const end = invocationEnd(context);
   return {
+    ...request,
     deadline: end - ANSWER_MARGIN_MS,
     leaseUntil: end,
     owner: context.awsRequestId,
@@ -68,18 +78,48 @@ export async function rotateZone(
   retry: RetryPolicy,
   run: RotationRun,
 ): Promise<RotationOutcome> {
-  if (!(await ledger.acquireZone(rotation.zoneId, run.owner, run.leaseUntil))) {
+  const lease = await ledger.acquireZone(rotation.zoneId, run.owner, run.leaseUntil);
+  if (lease === undefined) {
     throw new RotationConflict(
       'ResourceInUse',
       'Another rotation of this zone is in flight; retry when it is done.',
     );
   }
-  try {
-    return await withRetries(rotation, teo, retry, run);
-  } finally {
+  if (lease.fence > run.firstSeen) {
     await ledger.releaseZone(rotation.zoneId, run.owner);
+    throw new RotationConflict(
+      'RequestSuperseded',
+      'A rotation of this zone first seen after this request has since been sent to TEO: applying this one would roll the zone back to an older key. Nothing was changed.',
+    );
+  }
+  let change: ZoneChange | undefined;
+  try {
+    const outcome = await withRetries(rotation, teo, retry, run);
+    change = {
+      fence: run.firstSeen,
+      applied: {
+        firstSeen: run.firstSeen,
+        at: Date.now(),
+        by: run.by,
+        requestId: outcome.requestId,
+        keyFingerprint: keyFingerprint(rotation.secretKey),
+      },
+    };
+    return outcome;
+  } catch (error) {
+    // A key that may have gone live fences off every request first seen before this one.
+    if (mayHaveApplied(error)) change = { fence: run.firstSeen };
+    throw error;
+  } finally {
+    await ledger.releaseZone(rotation.zoneId, run.owner, change);
   }
 }
+
+/** Only TEO's own refusal, or reading the previous key back, proves a failed rotation changed nothing. */
+const mayHaveApplied = (error: unknown) =>
+  error instanceof TeoRefused
+    ? error.code.startsWith('InternalError')
+    : !(error instanceof TeoUnreachable && error.keyState === 'unchanged');
 
 const isRetryable = (error: unknown) =>
   error instanceof TeoUnreachable ||

@@ -48,7 +48,12 @@ export function createSecretsManagerRotationHandler(
     let failure: unknown;
     try {
       if (!deps) throw new ConfigurationInvalid(loaded.ok ? [] : loaded.problems);
-      result = await runRotationStep(target(event), deps, runOf(context, tally));
+      // A rotation step is first seen when it runs: Secrets Manager retries a step with a fresh invocation.
+      result = await runRotationStep(
+        target(event),
+        deps,
+        runOf(context, tally, { firstSeen: Date.now(), by: 'secretsmanager' }),
+      );
     } catch (error) {
       failure = error;
     }

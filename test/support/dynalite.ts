@@ -3,9 +3,13 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-client.ts';
 
 export interface LocalDynamoDb {
-  readonly client: DynamoDBClient;
+  /** The environment a function would run with to reach it: the standard endpoint variable and fake keys. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The light client the functions use, pointed at it. */
+  readonly client: AwsJsonClient;
   readonly table: string;
   close(): Promise<void>;
 }
@@ -15,13 +19,20 @@ export async function startDynalite(table = 'teo-key-rotator-test'): Promise<Loc
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  const client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'fake-test-key', secretAccessKey: 'fake-test-secret' },
+  const env = {
+    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'fake-test-key',
+    AWS_SECRET_ACCESS_KEY: 'fake-test-secret',
+  };
+  // The table is made with the AWS SDK, as tooling would; the functions reach it through their light client.
+  const admin = new DynamoDBClient({
+    endpoint: env.AWS_ENDPOINT_URL_DYNAMODB,
+    region: env.AWS_REGION,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
   });
   // As serverless.yml declares it, less TimeToLiveSpecification: dynalite does not implement TTL.
-  await client.send(
+  await admin.send(
     new CreateTableCommand({
       TableName: table,
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
@@ -29,11 +40,12 @@ export async function startDynalite(table = 'teo-key-rotator-test'): Promise<Loc
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
+  admin.destroy();
   return {
-    client,
+    env,
+    client: awsJsonClient('dynamodb', { env }),
     table,
     close: async () => {
-      client.destroy();
       server.close();
       await once(server, 'close');
     },
