@@ -4,12 +4,10 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 
+/** IAM callers reach the function through an HTTP API route with AWS_IAM auth: the service is always execute-api. */
 export function signingScope(url: URL, fallbackRegion: string): { service: string; region: string } {
-  const functionUrl = /\.lambda-url\.([a-z0-9-]+)\.on\.aws$/.exec(url.hostname);
-  if (functionUrl) return { service: 'lambda', region: functionUrl[1] ?? fallbackRegion };
   const httpApi = /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(url.hostname);
-  if (httpApi) return { service: 'execute-api', region: httpApi[1] ?? fallbackRegion };
-  return { service: 'lambda', region: fallbackRegion };
+  return { service: 'execute-api', region: httpApi?.[1] ?? fallbackRegion };
 }
 
 /** The headers to add to a POST of `body` to `url`. */

@@ -58,7 +58,7 @@ async function rotate(args: string[]): Promise<number> {
     : values.key === '-'
       ? (await text(process.stdin)).trim()
       : (values.key ?? '');
-  const url = new URL('/rotate', values.url);
+  const url = new URL(values['aws-iam'] ? '/iam/rotate' : '/rotate', values.url);
   const body = JSON.stringify({ ZoneId: values.zone, SecretKey: secretKey });
   const headers = await authenticate(url, body, values['aws-iam']);
 

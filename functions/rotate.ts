@@ -1,15 +1,19 @@
-// Lambda entry point for POST /rotate. Configuration is read once, at cold start.
+// Lambda entry point for POST /rotate. Configuration comes from the environment and, deployed, from the secret
+// ROTATOR_SECRET_ID names, whose read starts here, at cold start, while the runtime finishes starting.
 import { loadConfig } from '#lib/config.ts';
+import { configSource } from '#lib/config-source.ts';
 import { logger } from '#lib/logger.ts';
 import { createRotateHandler } from '#lib/rotate-handler.ts';
 
-const loaded = loadConfig(process.env);
-if (!loaded.ok)
-  logger.error('invalid configuration: every request will be refused', { problems: loaded.problems });
-else if (loaded.config.table === undefined && process.env.AWS_LAMBDA_FUNCTION_NAME) {
-  logger.warn(
-    'ROTATOR_TABLE is not set: zone leases and redelivery records live in this instance only, so concurrent instances do not see each other',
-  );
-}
+const source = configSource(process.env, loadConfig, { warn: (message) => logger.warn(message) });
+void source.current().then((loaded) => {
+  if (!loaded.ok)
+    logger.error('invalid configuration: every request will be refused', { problems: loaded.problems });
+  else if (loaded.config.table === undefined && process.env.AWS_LAMBDA_FUNCTION_NAME) {
+    logger.warn(
+      'ROTATOR_TABLE is not set: zone leases and redelivery records live in this instance only, so concurrent instances do not see each other',
+    );
+  }
+});
 
-export const handler = createRotateHandler(loaded);
+export const handler = createRotateHandler(source);

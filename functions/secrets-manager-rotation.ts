@@ -1,10 +1,16 @@
-// Lambda entry point that Secrets Manager's rotation schedule invokes, one step at a time.
+// Lambda entry point that Secrets Manager's rotation schedule invokes, one step at a time. Its Tencent credentials
+// come from the secret ROTATOR_SECRET_ID names, read at cold start.
 import { loadSecretsManagerConfig } from '#lib/config.ts';
+import { configSource } from '#lib/config-source.ts';
 import { logger } from '#lib/logger.ts';
 import { createSecretsManagerRotationHandler } from '#lib/secrets-manager/handler.ts';
 
-const loaded = loadSecretsManagerConfig(process.env);
-if (!loaded.ok)
-  logger.error('invalid configuration: every rotation step will fail', { problems: loaded.problems });
+const source = configSource(process.env, loadSecretsManagerConfig, {
+  warn: (message) => logger.warn(message),
+});
+void source.current().then((loaded) => {
+  if (!loaded.ok)
+    logger.error('invalid configuration: every rotation step will fail', { problems: loaded.problems });
+});
 
-export const handler = createSecretsManagerRotationHandler(loaded);
+export const handler = createSecretsManagerRotationHandler(source);

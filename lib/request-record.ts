@@ -3,10 +3,13 @@ import type { Context } from 'aws-lambda';
 import type { AuthenticatedCaller } from '#lib/auth/authenticate-caller.ts';
 import type { HttpRequest } from '#lib/http/request.ts';
 import type { HttpResponse, Refusal } from '#lib/http/responses.ts';
+import type { RotatorSetup } from '#lib/middleware/configure.ts';
 import type { RotationRequest } from '#lib/rotation-request.ts';
 
 export interface RequestRecord {
   readonly startedAt: number;
+  /** What the configuration in force set up; absent while it is invalid. */
+  setup?: RotatorSetup;
   http?: HttpRequest;
   authenticated?: AuthenticatedCaller;
   rotation?: RotationRequest;

@@ -2,6 +2,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { LoadedConfig, RotatorConfig } from '#lib/config.ts';
+import { type ConfigSource, fixedSource, withFreshCredentials } from '#lib/config-source.ts';
 import { DeadlineExceeded } from '#lib/errors.ts';
 import type { RotateEvent } from '#lib/http/request.ts';
 import { type HttpResponse, rotatedResponse } from '#lib/http/responses.ts';
@@ -9,8 +10,8 @@ import { configuredLedger } from '#lib/ledger/configured-ledger.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
 import { admitRotation } from '#lib/middleware/admit-rotation.ts';
 import { auditTrail } from '#lib/middleware/audit-trail.ts';
+import { configure, type RotatorSetup } from '#lib/middleware/configure.ts';
 import { errorResponses } from '#lib/middleware/error-responses.ts';
-import { failClosed } from '#lib/middleware/fail-closed.ts';
 import { redelivery } from '#lib/middleware/redelivery.ts';
 import type { RotateContext } from '#lib/request-record.ts';
 import {
@@ -31,17 +32,26 @@ export interface HandlerOptions {
   readonly retry?: RetryPolicy;
 }
 
-/** What a valid configuration sets up, once per cold start. */
-const admitted = (config: RotatorConfig, ledger: RotationLedger) => ({
-  teo: createTencentCloudGateway(config.teo),
-  ledger,
-  callers: config.callers,
-  ...redelivery(ledger),
-});
-
-export function createRotateHandler(loaded: LoadedConfig, options: HandlerOptions = {}): RotateHandler {
-  const setup = loaded.ok && admitted(loaded.config, options.ledger ?? configuredLedger(loaded.config.table));
+/** A fixed configuration (tests, local runs), or a source that may change it between requests (deployed). */
+export function createRotateHandler(
+  config: LoadedConfig | ConfigSource<RotatorConfig>,
+  options: HandlerOptions = {},
+): RotateHandler {
+  const source = 'current' in config ? config : fixedSource(config);
   const retry = options.retry ?? DEFAULT_RETRY;
+  // One ledger for the life of the instance; TEO's client and the callers follow the configuration.
+  let ledger = options.ledger;
+  let last: { config: RotatorConfig; setup: RotatorSetup } | undefined;
+  const setupFor = (config: RotatorConfig): RotatorSetup => {
+    if (last?.config !== config) {
+      ledger ??= configuredLedger(config.table);
+      last = {
+        config,
+        setup: { config, callers: config.callers, ledger, teo: createTencentCloudGateway(config.teo) },
+      };
+    }
+    return last.setup;
+  };
   const handler = middy<RotateEvent, HttpResponse, Error, RotateContext>({
     timeoutEarlyInMillis: ANSWER_MARGIN_MS,
     timeoutEarlyResponse: () => {
@@ -49,24 +59,25 @@ export function createRotateHandler(loaded: LoadedConfig, options: HandlerOption
     },
   })
     .use(auditTrail())
-    .use(setup ? [setup.keepAnswer] : [])
+    .use(redelivery.keepAnswer)
     .use(errorResponses())
-    .use(setup ? [admitRotation(setup.callers), setup.claim] : [failClosed(loaded.ok ? [] : loaded.problems)])
+    .use(configure(source, setupFor))
+    .use(admitRotation())
+    .use(redelivery.claim)
     .handler(async (_event, context) => {
       const record = context.rotator;
       if (record.replay) return record.replay;
-      if (record.rotation === undefined || !setup)
+      const { setup, rotation, authenticated } = record;
+      if (setup === undefined || rotation === undefined || authenticated === undefined)
         throw new Error('reached the handler without an admitted rotation');
-      const outcome = await rotateZone(
-        record.rotation,
-        setup.teo,
-        setup.ledger,
-        retry,
-        runOf(context, record, {
-          firstSeen: record.firstSeen ?? Date.now(),
-          by: record.authenticated?.caller.name ?? 'unknown',
-        }),
-      );
+      const run = runOf(context, record, {
+        firstSeen: record.firstSeen ?? Date.now(),
+        by: authenticated.caller.name,
+      });
+      const outcome = await withFreshCredentials(source, setup.config, (config) => {
+        record.setup = setupFor(config);
+        return rotateZone(rotation, record.setup.teo, record.setup.ledger, retry, run);
+      });
       record.teoRequestId = outcome.requestId;
       if (outcome.settledBy) record.settledBy = outcome.settledBy;
       return rotatedResponse(outcome);

@@ -14,10 +14,12 @@ export interface LocalServer {
 
 /** As configured in serverless.yml. */
 const LAMBDA_TIMEOUT_MS = 20_000;
+/** The route with AWS_IAM auth in serverless.yml: API Gateway refuses an unsigned request there with 403. */
+const IAM_ROUTE = '/iam/rotate';
 
 /**
- * A request signed with SigV4 is verified as AWS_IAM auth would be (refused with 403 before the function runs,
- * or passed on with the caller's ARN); any other request passes as through the HTTP API route.
+ * A request to the AWS_IAM route is verified as AWS would (refused with 403 before the function runs, or passed
+ * on with the caller's ARN); any other request passes as through the HTTP API's unauthenticated route.
  */
 export async function startLocalServer(
   handler: RotateHandler,
@@ -28,8 +30,8 @@ export async function startLocalServer(
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     let iamPrincipal: string | undefined;
-    if (/^AWS4-/.test(request.headers.authorization ?? '')) {
-      const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname === IAM_ROUTE) {
       const headers = Object.fromEntries(
         Object.entries(request.headers).map(([name, value]) => [name, String(value)]),
       );
@@ -37,6 +39,7 @@ export async function startLocalServer(
         { method: request.method ?? 'GET', path: url.pathname, query: url.search.slice(1), headers, body },
         accessKeys,
         Date.now(),
+        { services: ['execute-api'] },
       );
       if ('refused' in verdict) {
         response.writeHead(403, { 'content-type': 'application/json' }).end('{"Message":"Forbidden"}');

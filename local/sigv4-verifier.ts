@@ -18,7 +18,13 @@ export interface SignedHttpRequest {
 }
 
 const AUTHORIZATION =
-  /^AWS4-HMAC-SHA256 Credential=([A-Z0-9]{16,128})\/(\d{8})\/([a-z0-9-]+)\/(lambda|execute-api)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+  /^AWS4-HMAC-SHA256 Credential=([A-Za-z0-9-]{3,128})\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+
+/** What a signature must be scoped to: the services of the endpoint it stands for, and its region if it has one. */
+export interface SigningScope {
+  readonly services: readonly string[];
+  readonly region?: string;
+}
 const WINDOW_MS = 5 * 60 * 1000;
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
@@ -31,11 +37,15 @@ export function verifySigV4(
   request: SignedHttpRequest,
   keys: Readonly<Record<string, LocalAccessKey>>,
   now: number,
+  scope: SigningScope,
 ): { arn: string } | { refused: string } {
   const match = AUTHORIZATION.exec(request.headers.authorization ?? '');
   if (!match) return { refused: 'Authorization is not an AWS4-HMAC-SHA256 signature' };
   const [, accessKeyId = '', date = '', region = '', service = '', signedHeaderList = '', signature = ''] =
     match;
+  if (!scope.services.includes(service)) return { refused: `the credential scope names ${service}` };
+  if (scope.region !== undefined && region !== scope.region)
+    return { refused: `the credential scope names ${region}` };
   const key = keys[accessKeyId];
   if (!key) return { refused: 'unknown access key' };
   const amzDate = request.headers['x-amz-date'] ?? '';
@@ -74,8 +84,8 @@ export function verifySigV4(
     signedHeaderList,
     payloadHash,
   ].join('\n');
-  const scope = `${date}/${region}/${service}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonicalRequest)].join('\n');
+  const credentialScope = `${date}/${region}/${service}/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, credentialScope, sha256(canonicalRequest)].join('\n');
   const signingKey = hmac(
     hmac(hmac(hmac(`AWS4${key.secretAccessKey}`, date), region), service),
     'aws4_request',

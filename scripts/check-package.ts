@@ -11,8 +11,9 @@ interface Resource {
     ReservedConcurrentExecutions?: number;
     Handler?: string;
     Environment?: { Variables?: Record<string, string> };
-    AuthType?: string;
     RouteKey?: string;
+    AuthorizationType?: string;
+    DefaultRouteSettings?: { ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number };
     RetentionInDays?: number;
     BillingMode?: string;
     TimeToLiveSpecification?: { AttributeName?: string; Enabled?: boolean };
@@ -37,19 +38,60 @@ check(rotate?.Architectures?.[0] === 'arm64', 'the function runs on arm64');
 check(Number.isInteger(rotate?.ReservedConcurrentExecutions), 'the function has reserved concurrency');
 check(rotate?.Handler === 'functions/rotate.handler', 'the handler is functions/rotate.handler');
 const environment: Record<string, unknown> = rotate?.Environment?.Variables ?? {};
-for (const name of ['TENCENTCLOUD_SECRET_ID', 'TENCENTCLOUD_SECRET_KEY', 'ROTATOR_CLIENTS']) {
-  check(
-    /^\{\{resolve:secretsmanager:[^}]+\}\}$/.test(String(environment[name])),
-    `${name} is a Secrets Manager dynamic reference, not a value`,
-  );
-}
-check(
-  ofType('AWS::Lambda::Url').some(({ Properties }) => Properties.AuthType === 'AWS_IAM'),
-  'a Function URL with AWS_IAM auth',
+const smRotation = resources.SecretsManagerRotationLambdaFunction?.Properties;
+const everyEnvironment = JSON.stringify(
+  ofType('AWS::Lambda::Function').map(({ Properties }) => Properties.Environment?.Variables ?? {}),
 );
 check(
-  ofType('AWS::ApiGatewayV2::Route').some(({ Properties }) => Properties.RouteKey === 'POST /rotate'),
-  'an HTTP API route POST /rotate',
+  !/TENCENTCLOUD_|ROTATOR_CLIENTS|\{\{resolve:/.test(everyEnvironment),
+  "no function's configuration holds a secret, nor a dynamic reference that CloudFormation would resolve into it",
+);
+check(
+  environment.ROTATOR_SECRET_ID === 'teo-key-rotator/dev' &&
+    smRotation?.Environment?.Variables?.ROTATOR_SECRET_ID === 'teo-key-rotator/dev',
+  'both functions name the secret they read their credentials from (ROTATOR_SECRET_ID)',
+);
+const statementsOf = (resource: Resource | undefined) =>
+  resource?.Properties.Policies?.flatMap(({ PolicyDocument }) => PolicyDocument.Statement) ?? [];
+const secretReads = ofType('AWS::IAM::Role')
+  .flatMap(statementsOf)
+  .filter(({ Action }) => [Action].flat().includes('secretsmanager:GetSecretValue'));
+check(
+  secretReads.some(({ Resource }) =>
+    JSON.stringify(Resource).includes(':secret:teo-key-rotator/dev-??????'),
+  ) &&
+    statementsOf(resources.SecretsManagerRotationRole).some(
+      ({ Action, Resource }) =>
+        Action === 'secretsmanager:GetSecretValue' &&
+        JSON.stringify(Resource).includes(':secret:teo-key-rotator/dev-??????'),
+    ),
+  "each function's role may read its configuration secret, by name",
+);
+// docs/contract.md §4: whoever may invoke the function directly can claim any IAM principal in a hand-written
+// event. So no caller is ever granted lambda:InvokeFunction: no Function URL, and only AWS services may invoke.
+check(
+  ofType('AWS::Lambda::Url').length === 0,
+  'no Function URL (its callers would need lambda:InvokeFunction)',
+);
+check(
+  ofType('AWS::Lambda::Permission').every(({ Properties }) =>
+    ['apigateway.amazonaws.com', 'secretsmanager.amazonaws.com'].includes(Properties.Principal ?? ''),
+  ),
+  'only API Gateway and Secrets Manager may invoke the functions',
+);
+const routes = ofType('AWS::ApiGatewayV2::Route').map(({ Properties }) => Properties);
+check(
+  routes.some((route) => route.RouteKey === 'POST /rotate' && route.AuthorizationType === undefined),
+  'an HTTP API route POST /rotate for bearer and webhook callers',
+);
+check(
+  routes.some((route) => route.RouteKey === 'POST /iam/rotate' && route.AuthorizationType === 'AWS_IAM'),
+  'an HTTP API route POST /iam/rotate with AWS_IAM auth for IAM callers',
+);
+const stage = resources.HttpApiStage?.Properties.DefaultRouteSettings;
+check(
+  Number.isInteger(stage?.ThrottlingRateLimit) && Number.isInteger(stage?.ThrottlingBurstLimit),
+  'the HTTP API stage throttles requests (rate and burst)',
 );
 const [table] = ofType('AWS::DynamoDB::Table').map(({ Properties }) => Properties);
 check(table?.BillingMode === 'PAY_PER_REQUEST', 'a DynamoDB ledger table with on-demand billing');
@@ -59,8 +101,7 @@ check(
   'ROTATOR_TABLE names the ledger table',
 );
 const dynamoActions = ofType('AWS::IAM::Role')
-  .flatMap(({ Properties }) => Properties.Policies ?? [])
-  .flatMap(({ PolicyDocument }) => PolicyDocument.Statement)
+  .flatMap(statementsOf)
   .filter(({ Action }) => [Action].flat().some((action) => action.startsWith('dynamodb:')));
 check(
   dynamoActions.length > 0 &&
@@ -76,7 +117,6 @@ check(
   'every log group has a retention period',
 );
 
-const smRotation = resources.SecretsManagerRotationLambdaFunction?.Properties;
 check(smRotation?.Runtime === 'nodejs24.x', 'the Secrets Manager rotation function runs on nodejs24.x');
 check(
   JSON.stringify(smRotation?.Role) === '{"Fn::GetAtt":["SecretsManagerRotationRole","Arn"]}',
@@ -88,12 +128,8 @@ check(
     smRotation?.Environment?.Variables?.ROTATOR_SM_SECRET_PREFIX === 'teo-key-rotator/zones/',
   "the Secrets Manager rotation function gets ROTATOR_SM_ZONES and the secret prefix that binds a secret to its zone, and never the callers' credentials",
 );
-const smStatements =
-  resources.SecretsManagerRotationRole?.Properties.Policies?.flatMap(
-    ({ PolicyDocument }) => PolicyDocument.Statement,
-  ) ?? [];
 check(
-  smStatements.some(
+  statementsOf(resources.SecretsManagerRotationRole).some(
     ({ Action, Resource }) =>
       [Action].flat().join() ===
         'secretsmanager:DescribeSecret,secretsmanager:GetSecretValue,secretsmanager:PutSecretValue,secretsmanager:UpdateSecretVersionStage' &&
@@ -123,5 +159,5 @@ if (failures.length > 0) {
   process.exit(1);
 }
 console.log(
-  'The packaged template has both functions, the route, the Function URL, the ledger table and the Secrets Manager rotation, with least privilege and no secret values.',
+  'The packaged template has both functions, the two routes (IAM callers behind AWS_IAM), no Function URL, the ledger table and the Secrets Manager rotation, with least privilege and no secret values.',
 );

@@ -6,7 +6,7 @@ import { createRotateHandler } from '#lib/rotate-handler.ts';
 import {
   type EventChanges,
   type EventSource,
-  IAM_FUNCTION_URL,
+  IAM_HTTP_API,
   lambdaContext,
   rotateEvent,
   SOURCES,
@@ -125,8 +125,8 @@ describe('a repeated header delivered in multiValueHeaders (REST API)', () => {
 });
 
 describe('an AWS IAM caller', () => {
-  it('rotates a zone its role grants through a Function URL with AWS_IAM auth', async () => {
-    const response = await send(IAM_FUNCTION_URL, {});
+  it('rotates a zone its role grants through the HTTP API route with AWS_IAM auth', async () => {
+    const response = await send(IAM_HTTP_API, {});
 
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(harness.teo.requests[0]?.body ?? '').ZoneId).toBe(OTHER_ZONE);
@@ -140,7 +140,7 @@ describe('an AWS IAM caller', () => {
   });
 
   it('gets 403 for a zone its role does not grant', async () => {
-    const response = await send(IAM_FUNCTION_URL, { body: bodyFor(ZONE) });
+    const response = await send(IAM_HTTP_API, { body: bodyFor(ZONE) });
 
     expect(response.statusCode).toBe(403);
     expect(response.json.Error.Code).toBe('UnauthorizedOperation');
@@ -152,20 +152,20 @@ describe('an AWS IAM caller', () => {
     'arn:aws:sts::210987654321:assumed-role/rotator-ci/ci-session',
     'arn:aws:iam::123456789012:user/rotator-ci',
   ])('gets 403 when AWS verified %s but no caller lists it', async (arn) => {
-    const response = await send(IAM_FUNCTION_URL, { iamPrincipal: arn });
+    const response = await send(IAM_HTTP_API, { iamPrincipal: arn });
 
     expect(response.statusCode).toBe(403);
     expect(harness.teo.requests).toHaveLength(0);
   });
 
   it('gets 401 when it also presents webhook headers', async () => {
-    const response = await send(IAM_FUNCTION_URL, { headers: { 'webhook-id': 'msg_1' } });
+    const response = await send(IAM_HTTP_API, { headers: { 'webhook-id': 'msg_1' } });
 
     expect(response.statusCode).toBe(401);
   });
 
   it('gets 401 when a bearer token stands where the SigV4 signature would', async () => {
-    const response = await send(IAM_FUNCTION_URL, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
+    const response = await send(IAM_HTTP_API, { headers: { authorization: `Bearer ${OPS_TOKEN}` } });
 
     expect(response.statusCode).toBe(401);
   });

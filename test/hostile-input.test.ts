@@ -79,7 +79,7 @@ const MALFORMED: [string, () => unknown][] = [
   [
     'a v2 event whose caller ARN is a number',
     () => {
-      const event = fixture('function-url-iam');
+      const event = fixture('http-api-v2-iam');
       event.requestContext.authorizer = { iam: { userArn: 12 } };
       return event;
     },
@@ -156,7 +156,7 @@ describe('the audit line of a refused request', () => {
     const stranger = 'arn:aws:sts::123456789012:assumed-role/intruder/session-1';
 
     const response = await handlerFor()(
-      rotateEvent('function-url-iam', { iamPrincipal: stranger }),
+      rotateEvent('http-api-v2-iam', { iamPrincipal: stranger }),
       lambdaContext(),
     );
 

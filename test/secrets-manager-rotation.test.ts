@@ -313,6 +313,19 @@ describe('a step that must not proceed fails clearly and changes nothing', () =>
     expect(sm.calls()).toHaveLength(0);
   });
 
+  it.each([
+    ['null', null],
+    ['an array', []],
+    ['a string', 'createSecret'],
+    ['a step without a token', { Step: 'createSecret', SecretId: SECRET_ID }],
+  ])('an event that is %s: refused with InvalidEvent, not failed, and no ERROR line', async (_, event) => {
+    await expect(handlerFor()(event, lambdaContext())).rejects.toMatchObject({ code: 'InvalidEvent' });
+
+    expect(sm.calls()).toHaveLength(0);
+    expect(output.lines()).toEqual([expect.objectContaining({ level: 'INFO', outcome: 'refused' })]);
+    unchanged();
+  });
+
   it('every step, when the configuration is invalid', async () => {
     const handler = createSecretsManagerRotationHandler(
       loadSecretsManagerConfig({ ROTATOR_SM_ZONES: 'zone-a' }),

@@ -3,20 +3,20 @@
 // caller may rotate this zone.
 import type { MiddlewareObj } from '@middy/core';
 import { authenticateCaller } from '#lib/auth/authenticate-caller.ts';
-import { type Caller, mayRotate } from '#lib/callers.ts';
+import { mayRotate } from '#lib/callers.ts';
 import { CallerNotAuthorized, RouteNotFound } from '#lib/errors.ts';
 import { type HttpRequest, type RotateEvent, readHttpRequest } from '#lib/http/request.ts';
 import type { HttpResponse } from '#lib/http/responses.ts';
 import type { RotateContext } from '#lib/request-record.ts';
 import { parseRotationRequest, refuseOversizedBody } from '#lib/rotation-request.ts';
 
-export const ROTATE_PATH = '/rotate';
+/** Bearer and webhook callers use the first; IAM callers the second, a route with AWS_IAM auth (serverless.yml). */
+export const ROTATE_PATHS = ['/rotate', '/iam/rotate'];
 
-export const admitRotation = (
-  callers: readonly Caller[],
-): MiddlewareObj<RotateEvent, HttpResponse, Error, RotateContext> => ({
+export const admitRotation = (): MiddlewareObj<RotateEvent, HttpResponse, Error, RotateContext> => ({
   before: ({ event, context }) => {
     const record = context.rotator;
+    const callers = record.setup?.callers ?? [];
     const request = readHttpRequest(event);
     record.http = request;
     checkRoute(request);
@@ -32,7 +32,11 @@ export const admitRotation = (
 });
 
 function checkRoute({ method, path }: HttpRequest) {
-  if (path !== ROTATE_PATH)
-    throw new RouteNotFound(404, `Nothing is served at this path; use POST ${ROTATE_PATH}.`);
-  if (method !== 'POST') throw new RouteNotFound(405, `${ROTATE_PATH} accepts only POST.`);
+  if (!ROTATE_PATHS.includes(path)) {
+    throw new RouteNotFound(
+      404,
+      `Nothing is served at this path; use POST ${ROTATE_PATHS.join(' or POST ')}.`,
+    );
+  }
+  if (method !== 'POST') throw new RouteNotFound(405, `${path} accepts only POST.`);
 }

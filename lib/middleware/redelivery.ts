@@ -5,7 +5,6 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import { InvalidRequest, RotationConflict } from '#lib/errors.ts';
 import type { RotateEvent } from '#lib/http/request.ts';
 import type { HttpResponse } from '#lib/http/responses.ts';
-import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
 import type { RequestRecord, RotateContext } from '#lib/request-record.ts';
 import { invocationEnd } from '#lib/rotation/rotate-zone.ts';
 
@@ -29,13 +28,11 @@ const isFinal = (statusCode: number) => statusCode === 200 || statusCode === 422
  * known), `keepAnswer` outside errorResponses (middy runs onError hooks in reverse order of use, and the answer
  * to keep is the one errorResponses makes).
  */
-export function redelivery(ledger: RotationLedger): {
-  claim: RotateMiddleware;
-  keepAnswer: RotateMiddleware;
-} {
+export const redelivery: { claim: RotateMiddleware; keepAnswer: RotateMiddleware } = (() => {
   const finish = async ({ context, response }: RotateRequest) => {
     const key = context.rotator.claimedRequest;
-    if (key === undefined) return;
+    const ledger = context.rotator.setup?.ledger;
+    if (key === undefined || ledger === undefined) return;
     const final = response !== undefined && response !== null && isFinal(response.statusCode);
     await ledger.finishRequest(key, final ? response : undefined, Date.now() + KEEP_ANSWERS_MS);
   };
@@ -44,7 +41,9 @@ export function redelivery(ledger: RotationLedger): {
       before: async ({ context }) => {
         const record = context.rotator;
         const id = requestId(record);
-        if (id === undefined || record.authenticated === undefined || record.http === undefined) return;
+        const ledger = record.setup?.ledger;
+        if (id === undefined || record.authenticated === undefined || record.http === undefined || !ledger)
+          return;
         const key = `${record.authenticated.caller.name}#${id}`;
         const digest = createHash('sha256').update(record.http.body).digest('hex');
         const claim = await ledger.claimRequest(key, digest, {
@@ -72,7 +71,7 @@ export function redelivery(ledger: RotationLedger): {
     },
     keepAnswer: { after: finish, onError: finish },
   };
-}
+})();
 
 /** The webhook-id of a webhook, else the Idempotency-Key header of any caller. */
 function requestId(record: RequestRecord): string | undefined {

@@ -3,7 +3,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { explainFailure, writeAuditLine } from '#lib/audit-log.ts';
 import type { Loaded, SecretsManagerConfig } from '#lib/config.ts';
-import { ConfigurationInvalid, SecretRotationRefused } from '#lib/errors.ts';
+import { type ConfigSource, fixedSource, withFreshCredentials } from '#lib/config-source.ts';
+import { ConfigurationInvalid, InvalidRequest } from '#lib/errors.ts';
 import { keyFingerprint } from '#lib/key-fingerprint.ts';
 import { configuredLedger } from '#lib/ledger/configured-ledger.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
@@ -13,6 +14,7 @@ import {
   ROTATION_STEPS,
   type RotationStep,
   runRotationStep,
+  type SecretRotationDeps,
   type StepResult,
 } from '#lib/secrets-manager/rotation-steps.ts';
 import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
@@ -30,42 +32,61 @@ export interface SecretsManagerHandlerOptions {
 }
 
 export function createSecretsManagerRotationHandler(
-  loaded: Loaded<SecretsManagerConfig>,
+  config: Loaded<SecretsManagerConfig> | ConfigSource<SecretsManagerConfig>,
   options: SecretsManagerHandlerOptions = {},
 ) {
-  const deps = loaded.ok && {
-    secrets: options.secrets ?? new SecretsManagerClient({}),
-    teo: createTencentCloudGateway(loaded.config.teo),
-    ledger: options.ledger ?? configuredLedger(loaded.config.table),
-    retry: options.retry ?? DEFAULT_RETRY,
-    zones: loaded.config.zones,
-    secretPrefix: loaded.config.secretPrefix,
+  const source = 'current' in config ? config : fixedSource(config);
+  const secrets = options.secrets ?? new SecretsManagerClient({});
+  let ledger = options.ledger;
+  let last: { config: SecretsManagerConfig; deps: SecretRotationDeps } | undefined;
+  const depsFor = (config: SecretsManagerConfig): SecretRotationDeps => {
+    if (last?.config !== config) {
+      ledger ??= configuredLedger(config.table);
+      last = {
+        config,
+        deps: {
+          secrets,
+          ledger,
+          teo: createTencentCloudGateway(config.teo),
+          retry: options.retry ?? DEFAULT_RETRY,
+          zones: config.zones,
+          secretPrefix: config.secretPrefix,
+        },
+      };
+    }
+    return last.deps;
   };
-  return async (event: RotationEvent, context: Context): Promise<void> => {
+  return async (event: unknown, context: Context): Promise<void> => {
     const started = performance.now();
     const tally: TeoTally = { teoAttempts: 0, teoLatenciesMs: [] };
     let result: StepResult = {};
     let failure: unknown;
     try {
-      if (!deps) throw new ConfigurationInvalid(loaded.ok ? [] : loaded.problems);
+      const step = target(event);
+      const loaded = await source.current();
+      if (!loaded.ok) throw new ConfigurationInvalid(loaded.problems);
       // A rotation step is first seen when it runs: Secrets Manager retries a step with a fresh invocation.
-      result = await runRotationStep(
-        target(event),
-        deps,
-        runOf(context, tally, { firstSeen: Date.now(), by: 'secretsmanager' }),
+      const run = runOf(context, tally, { firstSeen: Date.now(), by: 'secretsmanager' });
+      result = await withFreshCredentials(source, loaded.config, (config) =>
+        runRotationStep(step, depsFor(config), run),
       );
     } catch (error) {
       failure = error;
     }
-    const outcome = failure
-      ? 'failed'
-      : event.Step === 'setSecret' && !result.alreadyCurrent
-        ? 'rotated'
-        : 'completed';
-    writeAuditLine(failure ? 'ERROR' : 'INFO', context, {
+    // An event that is no rotation step was refused, not failed: it must not page anyone through the metric.
+    const refused = failure instanceof InvalidRequest;
+    const { Step, SecretId } = refused ? {} : (event as RotationEvent);
+    const outcome = refused
+      ? 'refused'
+      : failure
+        ? 'failed'
+        : Step === 'setSecret' && !result.alreadyCurrent
+          ? 'rotated'
+          : 'completed';
+    writeAuditLine(outcome === 'failed' ? 'ERROR' : 'INFO', context, {
       outcome,
-      step: event.Step,
-      secret: event.SecretId,
+      step: Step,
+      secret: SecretId,
       caller: 'secretsmanager',
       authKind: 'lambda-invoke',
       zone: result.rotation?.zoneId,
@@ -83,16 +104,17 @@ export function createSecretsManagerRotationHandler(
   };
 }
 
-function target(event: RotationEvent): { step: RotationStep; secretId: string; token: string } {
-  const step = ROTATION_STEPS.find((name) => name === event.Step);
-  if (
-    step === undefined ||
-    typeof event.SecretId !== 'string' ||
-    typeof event.ClientRequestToken !== 'string'
-  ) {
-    throw new SecretRotationRefused(
+function target(event: unknown): { step: RotationStep; secretId: string; token: string } {
+  const { Step, SecretId, ClientRequestToken } = (
+    typeof event === 'object' && event !== null ? event : {}
+  ) as Record<string, unknown>;
+  const step = ROTATION_STEPS.find((name) => name === Step);
+  if (step === undefined || typeof SecretId !== 'string' || typeof ClientRequestToken !== 'string') {
+    throw new InvalidRequest(
+      400,
+      'InvalidEvent',
       'The event is not a Secrets Manager rotation step (Step, SecretId, ClientRequestToken).',
     );
   }
-  return { step, secretId: event.SecretId, token: event.ClientRequestToken };
+  return { step, secretId: SecretId, token: ClientRequestToken };
 }

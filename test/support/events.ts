@@ -4,12 +4,12 @@ import type { RotateEvent } from '#lib/http/request.ts';
 import { lambdaContextFor } from '../../local/lambda-context.ts';
 
 export const SOURCES = ['http-api-v2', 'function-url', 'rest-api-v1'] as const;
-/** A Function URL with AWS_IAM auth: AWS verified the SigV4 signature and names the caller. */
-export const IAM_FUNCTION_URL = 'function-url-iam';
-export type EventSource = (typeof SOURCES)[number] | typeof IAM_FUNCTION_URL;
+/** The HTTP API route with AWS_IAM auth (POST /iam/rotate): AWS verified the SigV4 signature and names the caller. */
+export const IAM_HTTP_API = 'http-api-v2-iam';
+export type EventSource = (typeof SOURCES)[number] | typeof IAM_HTTP_API;
 
 const fixtures = Object.fromEntries(
-  [...SOURCES, IAM_FUNCTION_URL].map((source) => [
+  [...SOURCES, IAM_HTTP_API].map((source) => [
     source,
     readFileSync(new URL(`../fixtures/events/${source}.json`, import.meta.url), 'utf8'),
   ]),

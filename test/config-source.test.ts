@@ -1,0 +1,212 @@
+// Deployed, the secrets live in the Secrets Manager secret ROTATOR_SECRET_ID names, not in the Lambda's
+// configuration: read at the first request through the light client, again after the TTL, and at once when TEO
+// says the credentials were rotated away. Through the handler, against a Secrets Manager stand-in and the emulator.
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '#lib/config.ts';
+import { configSource, MIN_REREAD_MS, SECRET_TTL_MS } from '#lib/config-source.ts';
+import { createRotateHandler } from '#lib/rotate-handler.ts';
+import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
+import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
+import { lambdaContext, rotateEvent } from './support/events.ts';
+import { FAST_RETRY, sha256Hex, ZONE } from './support/fake-config.ts';
+import {
+  type SecretsManagerStandIn,
+  startSecretsManagerStandIn,
+} from './support/secrets-manager-stand-in.ts';
+
+const OLD = { id: 'AKIDOLDFAKEEXAMPLE000000000000000000', key: 'OldFakeTencentSecretKeyForTests000' };
+const NEW = { id: 'AKIDNEWFAKEEXAMPLE000000000000000000', key: 'NewFakeTencentSecretKeyForTests000' };
+const TOKEN = 'test-token-from-the-secret-0001';
+const NEXT_TOKEN = 'test-token-from-the-secret-0002';
+const SECRET_NAME = 'teo-key-rotator/test';
+
+const secretWith = (credentials: { id: string; key: string }, token: string) =>
+  JSON.stringify({
+    TENCENTCLOUD_SECRET_ID: credentials.id,
+    TENCENTCLOUD_SECRET_KEY: credentials.key,
+    ROTATOR_CLIENTS: JSON.stringify([{ name: 'ops', zones: ['*'], tokenSha256: [sha256Hex(token)] }]),
+  });
+
+let sm: SecretsManagerStandIn;
+let teo: TeoEmulator;
+let output: CapturedOutput;
+let clock: number;
+beforeAll(async () => {
+  sm = await startSecretsManagerStandIn();
+  // TEO knows only the new credentials: the old ones were rotated away.
+  teo = await startTeoEmulator({
+    credentials: { [NEW.id]: NEW.key },
+    zones: { [ZONE]: Buffer.alloc(32).toString('base64') },
+  });
+});
+afterAll(async () => {
+  await Promise.all([sm.close(), teo.close()]);
+});
+beforeEach(() => {
+  clock = 1_800_000_000_000;
+  sm.calls.length = 0;
+  teo.calls.length = 0;
+  output = captureOutput();
+});
+afterEach(() => output.restore());
+
+/** The deployed environment: where the secret is, and nothing secret. */
+const deployedEnv = () => ({ ...sm.env, ROTATOR_SECRET_ID: sm.arnOf(SECRET_NAME), TEO_ENDPOINT: teo.url });
+
+const handlerFor = (env: Record<string, string> = deployedEnv()) =>
+  createRotateHandler(
+    configSource(env, loadConfig, {
+      now: () => clock,
+      warn: (message) => process.stdout.write(`WARN ${message}\n`),
+    }),
+    { retry: FAST_RETRY },
+  );
+
+const rotate = async (handler: ReturnType<typeof handlerFor>, token: string) => {
+  const key = randomBytes(32).toString('base64');
+  const body = JSON.stringify({ ZoneId: ZONE, SecretKey: key });
+  const response = await handler(
+    rotateEvent('http-api-v2', { body, headers: { authorization: `Bearer ${token}` } }),
+    lambdaContext(),
+  );
+  return { status: response.statusCode, json: JSON.parse(response.body), key };
+};
+
+const reads = () => sm.calls.filter((call) => call.operation === 'GetSecretValue').length;
+
+describe('a function configured by ROTATOR_SECRET_ID', () => {
+  it('reads the secret once for many requests, and rotates with what it holds', async () => {
+    sm.put(SECRET_NAME, secretWith(NEW, TOKEN));
+    const handler = handlerFor();
+
+    const first = await rotate(handler, TOKEN);
+    const second = await rotate(handler, TOKEN);
+
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(teo.zoneKey(ZONE)).toBe(second.key);
+    expect(sm.calls).toEqual([{ operation: 'GetSecretValue', secretId: sm.arnOf(SECRET_NAME) }]);
+  });
+
+  it('picks up changed callers after the TTL, without a redeploy', async () => {
+    sm.put(SECRET_NAME, secretWith(NEW, TOKEN));
+    const handler = handlerFor();
+    expect((await rotate(handler, TOKEN)).status).toBe(200);
+    sm.put(SECRET_NAME, secretWith(NEW, NEXT_TOKEN));
+
+    clock += SECRET_TTL_MS - 1;
+    expect((await rotate(handler, NEXT_TOKEN)).status).toBe(401);
+    clock += 1;
+    expect((await rotate(handler, NEXT_TOKEN)).status).toBe(200);
+    expect((await rotate(handler, TOKEN)).status).toBe(401);
+    expect(reads()).toBe(2);
+  });
+
+  it('reads the secret again at once when TEO refuses credentials that were rotated away, and succeeds', async () => {
+    sm.put(SECRET_NAME, secretWith(OLD, TOKEN));
+    const handler = handlerFor();
+    const refused = await rotate(handler, TOKEN);
+    expect([refused.status, refused.json.Error.Code]).toEqual([502, 'AuthFailure.SecretIdNotFound']);
+    sm.put(SECRET_NAME, secretWith(NEW, TOKEN));
+    clock += MIN_REREAD_MS;
+
+    const rotated = await rotate(handler, TOKEN);
+
+    expect(rotated.status).toBe(200);
+    expect(teo.zoneKey(ZONE)).toBe(rotated.key);
+    expect(reads()).toBe(2);
+    // The emulator records only calls whose signature it accepted: the one made with the new credentials.
+    expect(teo.calls.map((call) => call.answer)).toEqual(['ok']);
+  });
+
+  it('does not read the secret again and again while TEO keeps refusing', async () => {
+    sm.put(SECRET_NAME, secretWith(OLD, TOKEN));
+    const handler = handlerFor();
+
+    for (let i = 0; i < 3; i += 1) expect((await rotate(handler, TOKEN)).status).toBe(502);
+
+    expect(reads()).toBe(1);
+  });
+
+  it('fails closed while the secret cannot be read, naming why, and reads it again at the next request', async () => {
+    sm.put(SECRET_NAME, secretWith(NEW, TOKEN));
+    sm.failNext('AccessDeniedException');
+    const handler = handlerFor();
+
+    const refused = await rotate(handler, TOKEN);
+    const rotated = await rotate(handler, TOKEN);
+
+    expect([refused.status, refused.json.Error.Code]).toEqual([500, 'InternalError']);
+    expect(output.lines().find((line) => line.status === 500)?.errorDetail).toEqual([
+      'ROTATOR_SECRET_ID: the secret could not be read (AWS answered AccessDeniedException (HTTP 400))',
+    ]);
+    expect(rotated.status).toBe(200);
+  });
+
+  it('keeps the configuration it had when a later read fails, and says so', async () => {
+    sm.put(SECRET_NAME, secretWith(NEW, TOKEN));
+    const handler = handlerFor();
+    expect((await rotate(handler, TOKEN)).status).toBe(200);
+    sm.failNext('InternalServiceError');
+    clock += SECRET_TTL_MS;
+
+    expect((await rotate(handler, TOKEN)).status).toBe(200);
+    expect(output.text()).toContain(
+      'WARN ROTATOR_SECRET_ID: the secret could not be read (AWS answered InternalServiceError (HTTP 400)); the configuration read before stays in use',
+    );
+  });
+
+  it.each([
+    ['not JSON', 'TENCENTCLOUD_SECRET_KEY=x'],
+    ['a JSON array', '[]'],
+    [
+      'a field that is not ours',
+      JSON.stringify({ TENCENTCLOUD_SECRET_ID: NEW.id, Password: 'hunter2-secret' }),
+    ],
+    ['a value that is not a string', JSON.stringify({ TENCENTCLOUD_SECRET_ID: 12 })],
+  ])('fails closed on a secret that is %s, quoting none of it', async (_, value) => {
+    sm.put(SECRET_NAME, value);
+
+    const response = await rotate(handlerFor(), TOKEN);
+
+    expect(response.status).toBe(500);
+    expect(output.lines().find((line) => line.status === 500)?.errorDetail).toEqual([
+      'ROTATOR_SECRET_ID: the secret must be a JSON object of strings, with fields among TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_SESSION_TOKEN, ROTATOR_CLIENTS',
+    ]);
+    expect(output.text()).not.toContain('hunter2');
+    expect(output.text()).not.toContain('Password');
+  });
+
+  it('fails closed on a secret that gives a field twice', async () => {
+    sm.put(SECRET_NAME, `{"TENCENTCLOUD_SECRET_KEY":"${OLD.key}",${secretWith(NEW, TOKEN).slice(1)}`);
+
+    expect((await rotate(handlerFor(), TOKEN)).status).toBe(500);
+    expect(output.lines().find((line) => line.status === 500)?.errorDetail).toEqual([
+      'ROTATOR_SECRET_ID: the secret gives a field twice: JSON would silently keep only the last',
+    ]);
+  });
+
+  it('writes none of the secret’s values anywhere', async () => {
+    sm.put(SECRET_NAME, secretWith(OLD, TOKEN));
+    const handler = handlerFor();
+    await rotate(handler, TOKEN);
+    sm.put(SECRET_NAME, secretWith(NEW, TOKEN));
+    clock += MIN_REREAD_MS;
+    await rotate(handler, TOKEN);
+
+    for (const value of [OLD.key, NEW.key, TOKEN, sha256Hex(TOKEN)])
+      expect(output.text()).not.toContain(value);
+  });
+
+  it('needs no secret when run locally: the environment alone configures it', async () => {
+    const env = {
+      TENCENTCLOUD_SECRET_ID: NEW.id,
+      TENCENTCLOUD_SECRET_KEY: NEW.key,
+      TEO_ENDPOINT: teo.url,
+      ROTATOR_CLIENTS: JSON.parse(secretWith(NEW, TOKEN)).ROTATOR_CLIENTS,
+    };
+
+    expect((await rotate(handlerFor(env), TOKEN)).status).toBe(200);
+    expect(sm.calls).toEqual([]);
+  });
+});
