@@ -1,6 +1,20 @@
 // The one set of esbuild options: `npm run build` (scripts/build.ts) and serverless-esbuild both use it.
 // CommonJS because serverless-esbuild loads it with require() and calls the export.
 
+const path = require('node:path');
+
+/** @type {import('esbuild').Plugin} @aws-lite/client's vendored XML and AWS-JSON code, never reached here. */
+const unusedAwsLiteVendors = {
+  name: 'unused-aws-lite-vendors',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/_vendor\/(?:aws|xml)$/ }, ({ importer }) =>
+      importer.includes(`${path.sep}@aws-lite${path.sep}client${path.sep}`)
+        ? { path: path.join(__dirname, 'lib', 'aws', 'unused-aws-lite-vendor.ts') }
+        : undefined,
+    );
+  },
+};
+
 /** @returns {import('esbuild').BuildOptions & { outputFileExtension: string, exclude: string[] }} */
 const esbuildOptions = () => ({
   bundle: true,
@@ -22,6 +36,7 @@ const esbuildOptions = () => ({
     crypto: './lib/node-crypto.ts',
     'node:crypto': './lib/node-crypto.ts',
   },
+  plugins: [unusedAwsLiteVendors],
   // A name the crypto shim does not export would be undefined at run time: make that a build error.
   logOverride: { 'import-is-undefined': 'error' },
   // CommonJS dependencies call require() for Node built-ins; an ES module has none unless given one.

@@ -1,4 +1,4 @@
-// The callers of SPEC §4, parsed once from ROTATOR_CLIENTS into typed credentials and zone grants.
+// The callers of docs/contract.md §4, parsed once from ROTATOR_CLIENTS into typed credentials and zone grants.
 import * as v from 'valibot';
 import { type IamPrincipal, parseIamPrincipal } from '#lib/auth/iam.ts';
 import { decodeWebhookSecret } from '#lib/auth/webhook.ts';

@@ -1,4 +1,4 @@
-// SPEC §3: the environment, read and validated once per cold start. Problems name the variable, never a value.
+// docs/contract.md §3: the environment, read and validated once per cold start. Problems name the variable, never a value.
 import { type Caller, parseCallers, parseZoneGrant, type ZoneGrant } from '#lib/callers.ts';
 import { parseTeoEndpoint, type TeoEndpoint } from '#lib/teo/endpoint.ts';
 

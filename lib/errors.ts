@@ -1,4 +1,4 @@
-// The refusals the function itself decides; lib/http/error-response.ts maps each to SPEC §2's status and code.
+// The refusals the function itself decides; lib/http/responses.ts maps each to docs/contract.md §2's status and code.
 // Messages name the field and the rule broken, never a submitted value.
 
 /** The request is not acceptable as sent: body, media type, size or fields (400, 413, 415). */

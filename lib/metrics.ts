@@ -1,4 +1,4 @@
-// SPEC §6's metrics in CloudWatch Embedded Metric Format, carried by each request's audit line (EMF reads any log
+// docs/contract.md §6's metrics in CloudWatch Embedded Metric Format, carried by each request's audit line (EMF reads any log
 // line with an `_aws` block): rotations by outcome, TEO latency, retries. Built here rather than by Powertools
 // Metrics, which cost about 20 µs a request (environment and invoke-store checks on every call) for these three
 // metrics and one dimension: measured in BENCHMARKS.md.

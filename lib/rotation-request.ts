@@ -1,4 +1,4 @@
-// Turns the raw HTTP body into a validated RotationRequest (SPEC §2), or refuses it with the exact code.
+// Turns the raw HTTP body into a validated RotationRequest (docs/contract.md §2), or refuses it with the exact code.
 import * as v from 'valibot';
 import { InvalidRequest } from '#lib/errors.ts';
 

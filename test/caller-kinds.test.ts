@@ -1,4 +1,4 @@
-// SPEC §4's webhook and IAM callers through the handler, with real event shapes: who gets in, and who does not.
+// docs/contract.md §4's webhook and IAM callers through the handler, with real event shapes: who gets in, and who does not.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config.ts';

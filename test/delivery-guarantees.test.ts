@@ -1,4 +1,4 @@
-// SPEC §5 and §6 through the handler against the stateful TEO emulator: retries, settled outcomes, one rotation
+// docs/contract.md §5 and §6 through the handler against the stateful TEO emulator: retries, settled outcomes, one rotation
 // per zone at a time, redelivery, and the audit line and metrics that record them.
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// SPEC §2: nothing a response, a log line or an error holds ever contains a key, a credential, a token or a
+// docs/contract.md §2: nothing a response, a log line or an error holds ever contains a key, a credential, a token or a
 // signature. Everything the process writes is captured across success and failure, and searched.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RotateHandler } from '#lib/rotate-handler.ts';

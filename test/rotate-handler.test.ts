@@ -1,4 +1,4 @@
-// SPEC §2 through the handler, for each event source AWS delivers: status, body, headers, and what reached TEO.
+// docs/contract.md §2 through the handler, for each event source AWS delivers: status, body, headers, and what reached TEO.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config.ts';

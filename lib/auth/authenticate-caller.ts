@@ -1,4 +1,4 @@
-// SPEC §4: which credential a request presents, and whose it is. Runs before anything reads the body.
+// docs/contract.md §4: which credential a request presents, and whose it is. Runs before anything reads the body.
 import { verifyBearerToken } from '#lib/auth/bearer.ts';
 import { matchesIamPrincipal } from '#lib/auth/iam.ts';
 import { verifyWebhook } from '#lib/auth/webhook.ts';

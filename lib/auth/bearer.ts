@@ -1,4 +1,4 @@
-// Bearer tokens (SPEC §4): only SHA-256 digests are configured, and every digest is compared in constant time.
+// Bearer tokens (docs/contract.md §4): only SHA-256 digests are configured, and every digest is compared in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Caller } from '#lib/callers.ts';
 

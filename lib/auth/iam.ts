@@ -1,4 +1,4 @@
-// AWS IAM callers (SPEC §4): AWS has verified the SigV4 signature; this decides whether the ARN is listed.
+// AWS IAM callers (docs/contract.md §4): AWS has verified the SigV4 signature; this decides whether the ARN is listed.
 
 /** A principal from ROTATOR_CLIENTS: a role (matching its sessions) or a user (matching exactly). */
 export interface IamPrincipal {

@@ -1,4 +1,4 @@
-// Standard Webhooks v1 (SPEC §4): HMAC-SHA256 over `${id}.${timestamp}.${raw body}` with a caller's secret.
+// Standard Webhooks v1 (docs/contract.md §4): HMAC-SHA256 over `${id}.${timestamp}.${raw body}` with a caller's secret.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Caller } from '#lib/callers.ts';
 import type { HttpRequest } from '#lib/http/request.ts';

@@ -1,4 +1,4 @@
-// SPEC §2's answers: the success body, and every error mapped to its status, code and headers in one place.
+// docs/contract.md §2's answers: the success body, and every error mapped to its status, code and headers in one place.
 import {
   AuthenticationFailed,
   CallerNotAuthorized,

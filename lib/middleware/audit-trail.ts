@@ -1,4 +1,4 @@
-// SPEC §6: exactly one structured line per request, refused ones included, that never holds a secret, and that
+// docs/contract.md §6: exactly one structured line per request, refused ones included, that never holds a secret, and that
 // carries the request's metrics: rotations by outcome, TEO latency, retries.
 
 import type { MiddlewareObj, Request } from '@middy/core';

@@ -1,4 +1,4 @@
-// SPEC §5: a redelivered request (same webhook-id, or same Idempotency-Key, from the same caller) gets the first
+// docs/contract.md §5: a redelivered request (same webhook-id, or same Idempotency-Key, from the same caller) gets the first
 // answer again without calling TEO twice; with another body, 409. The ledger keeps a digest of the body, never it.
 import { createHash } from 'node:crypto';
 import type { MiddlewareObj, Request } from '@middy/core';

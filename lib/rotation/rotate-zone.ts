@@ -1,4 +1,4 @@
-// SPEC §5: one rotation of one zone at a time, retried only where repeating it is harmless, and never left
+// docs/contract.md §5: one rotation of one zone at a time, retried only where repeating it is harmless, and never left
 // unsettled when TEO can still say which key is live.
 import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'aws-lambda';

@@ -1,4 +1,4 @@
-// How a call to TEO can fail, told apart so the edge can answer each as SPEC §2 asks.
+// How a call to TEO can fail, told apart so the edge can answer each as docs/contract.md §2 asks.
 
 /**
  * TEO answered, with an error: its own `Code` and `RequestId` are kept, and its free-text message is dropped. That

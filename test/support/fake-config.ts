@@ -31,5 +31,5 @@ export const testEnvironment = (teoEndpoint: string, overrides: Record<string, s
   ...overrides,
 });
 
-/** SPEC §5's three attempts, with backoff short enough for tests. */
+/** docs/contract.md §5's three attempts, with backoff short enough for tests. */
 export const FAST_RETRY = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 };
