@@ -32,6 +32,7 @@ const esbuildOptions = () => ({
     'form-data': './lib/teo/unused-sdk-feature.ts',
     'https-proxy-agent': './lib/teo/unused-sdk-feature.ts',
     'json-bigint': './lib/teo/native-json.ts',
+    readline: './lib/teo/unused-sdk-feature.ts',
     // Loaded with require() rather than an ES module import: 4.5 ms less at every cold start (lib/node-crypto.ts).
     crypto: './lib/node-crypto.ts',
     'node:crypto': './lib/node-crypto.ts',

@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^node-fetch$/, replacement: local('./lib/teo/http-transport.ts') },
       { find: /^(?:form-data|https-proxy-agent)$/, replacement: local('./lib/teo/unused-sdk-feature.ts') },
       { find: /^json-bigint$/, replacement: local('./lib/teo/native-json.ts') },
+      { find: /^readline$/, replacement: local('./lib/teo/unused-sdk-feature.ts') },
     ],
   },
   test: {

@@ -2,15 +2,18 @@
 // ROTATOR_SECRET_ID names, whose read starts here, at cold start, while the runtime finishes starting.
 import { loadConfig } from '#lib/config.ts';
 import { configSource } from '#lib/config-source.ts';
-import { logger } from '#lib/logger.ts';
+import { writeLogLine } from '#lib/log-line.ts';
 import { createRotateHandler } from '#lib/rotate-handler.ts';
 
-const source = configSource(process.env, loadConfig, { warn: (message) => logger.warn(message) });
+const source = configSource(process.env, loadConfig, { warn: (message) => writeLogLine('WARN', message) });
 void source.current().then((loaded) => {
   if (!loaded.ok)
-    logger.error('invalid configuration: every request will be refused', { problems: loaded.problems });
+    writeLogLine('ERROR', 'invalid configuration: every request will be refused', {
+      problems: loaded.problems,
+    });
   else if (loaded.config.table === undefined && process.env.AWS_LAMBDA_FUNCTION_NAME) {
-    logger.warn(
+    writeLogLine(
+      'WARN',
       'ROTATOR_TABLE is not set: zone leases and redelivery records live in this instance only, so concurrent instances do not see each other',
     );
   }

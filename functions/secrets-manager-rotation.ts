@@ -2,15 +2,17 @@
 // come from the secret ROTATOR_SECRET_ID names, read at cold start.
 import { loadSecretsManagerConfig } from '#lib/config.ts';
 import { configSource } from '#lib/config-source.ts';
-import { logger } from '#lib/logger.ts';
+import { writeLogLine } from '#lib/log-line.ts';
 import { createSecretsManagerRotationHandler } from '#lib/secrets-manager/handler.ts';
 
 const source = configSource(process.env, loadSecretsManagerConfig, {
-  warn: (message) => logger.warn(message),
+  warn: (message) => writeLogLine('WARN', message),
 });
 void source.current().then((loaded) => {
   if (!loaded.ok)
-    logger.error('invalid configuration: every rotation step will fail', { problems: loaded.problems });
+    writeLogLine('ERROR', 'invalid configuration: every rotation step will fail', {
+      problems: loaded.problems,
+    });
 });
 
 export const handler = createSecretsManagerRotationHandler(source);

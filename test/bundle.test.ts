@@ -52,6 +52,10 @@ describe('dist/rotate/index.mjs', () => {
     expect(loaded.length).toBeGreaterThan(0);
     expect(loaded.filter((specifier) => !isBuiltin(specifier))).toEqual([]);
     expect(onDemand.filter((specifier) => !isBuiltin(specifier))).toEqual([]);
+    // Node built-ins the function never needs are not loaded at a cold start either.
+    expect(
+      [...loaded, ...onDemand].filter((specifier) => /readline|undici|worker_threads/.test(specifier)),
+    ).toEqual([]);
   });
 
   it('rotates a key from a fresh process, with no warning written', async () => {
