@@ -3,19 +3,31 @@
 
 const path = require('node:path');
 
-/** @type {import('esbuild').Plugin} @aws-lite/client's vendored XML and AWS-JSON code, never reached here. */
-const unusedAwsLiteVendors = {
-  name: 'unused-aws-lite-vendors',
+/** What @aws-lite/client requires that this project never reaches, and what stands in for each (see each file). */
+const AWS_LITE_STAND_INS = {
+  '../_vendor/aws': 'unused-aws-lite-vendor.ts',
+  '../_vendor/xml': 'unused-aws-lite-vendor.ts',
+  './config/get-creds': 'aws-lite-credentials.cjs',
+  './config/get-plugins': 'aws-lite-plugins.cjs',
+};
+
+/** @type {import('esbuild').Plugin} */
+const awsLiteStandIns = {
+  name: 'aws-lite-stand-ins',
   setup(build) {
-    build.onResolve({ filter: /^\.\.\/_vendor\/(?:aws|xml)$/ }, ({ importer }) =>
-      importer.includes(`${path.sep}@aws-lite${path.sep}client${path.sep}`)
-        ? { path: path.join(__dirname, 'lib', 'aws', 'unused-aws-lite-vendor.ts') }
-        : undefined,
-    );
+    build.onResolve({ filter: /^\.\.?\/(?:_vendor|config)\// }, ({ path: specifier, importer }) => {
+      const standIn = AWS_LITE_STAND_INS[/** @type {keyof typeof AWS_LITE_STAND_INS} */ (specifier)];
+      return standIn && importer.includes(`${path.sep}@aws-lite${path.sep}client${path.sep}`)
+        ? { path: path.join(__dirname, 'lib', 'aws', standIn) }
+        : undefined;
+    });
   },
 };
 
-/** @returns {import('esbuild').BuildOptions & { outputFileExtension: string, exclude: string[] }} */
+/**
+ * Everything is bundled, the AWS client included (lib/aws/aws-json-client.ts): nothing is left to the runtime.
+ * @returns {import('esbuild').BuildOptions & { outputFileExtension: string }}
+ */
 const esbuildOptions = () => ({
   bundle: true,
   minify: true,
@@ -37,7 +49,7 @@ const esbuildOptions = () => ({
     crypto: './lib/node-crypto.ts',
     'node:crypto': './lib/node-crypto.ts',
   },
-  plugins: [unusedAwsLiteVendors],
+  plugins: [awsLiteStandIns],
   // A name the crypto shim does not export would be undefined at run time: make that a build error.
   logOverride: { 'import-is-undefined': 'error' },
   // CommonJS dependencies call require() for Node built-ins; an ES module has none unless given one.
@@ -45,11 +57,6 @@ const esbuildOptions = () => ({
     js: "import{createRequire as __rotatorRequire}from'node:module';const require=__rotatorRequire(import.meta.url);",
   },
   legalComments: 'none',
-  // The nodejs24.x runtime provides AWS SDK v3, and only the DynamoDB ledger uses it (loaded when ROTATOR_TABLE
-  // is set): bundling it would take the bundle from about 270 KB to about 700 KB. Everything else is bundled.
-  external: ['@aws-sdk/*'],
-  // For serverless-esbuild: leave it out of the package too, rather than installing it next to the bundle.
-  exclude: ['@aws-sdk/*'],
 });
 
 module.exports = esbuildOptions;

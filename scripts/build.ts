@@ -7,9 +7,9 @@ import esbuildOptions from '../esbuild.config.cjs';
 
 export const FUNCTIONS_DIR = 'functions';
 
-/** The shared options, less the two only serverless-esbuild reads. */
+/** The shared options, less the one only serverless-esbuild reads. */
 function sharedOptions() {
-  const { outputFileExtension, exclude: _packagingOnly, ...options } = esbuildOptions();
+  const { outputFileExtension, ...options } = esbuildOptions();
   return { options, outputFileExtension };
 }
 
@@ -39,8 +39,6 @@ export async function buildCli(outdir = 'dist') {
     outExtension: { '.js': outputFileExtension },
     target: 'node20',
     alias: {},
-    // Self-contained, the AWS SDK's credential chain included: it runs wherever it is copied.
-    external: [],
     banner: { js: `#!/usr/bin/env node\n${options.banner?.js ?? ''}` },
     metafile: true,
   });

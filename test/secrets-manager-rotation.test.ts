@@ -1,16 +1,8 @@
 // The Secrets Manager rotation function: each step, its idempotent repeat, every refusal, and a whole rotation,
-// with Secrets Manager mocked at the SDK boundary (as a store of versions and staging labels) and TEO emulated.
+// against a Secrets Manager stand-in (versions and staging labels over its real JSON API) and the TEO emulator.
 import { randomUUID } from 'node:crypto';
-import {
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-  UpdateSecretVersionStageCommand,
-} from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { loadSecretsManagerConfig } from '#lib/config.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
 import { createSecretsManagerRotationHandler } from '#lib/secrets-manager/handler.ts';
@@ -19,88 +11,41 @@ import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { lambdaContext } from './support/events.ts';
 import { FAST_RETRY } from './support/fake-config.ts';
+import {
+  type SecretsManagerStandIn,
+  type StoredSecret,
+  secretArn,
+  startSecretsManagerStandIn,
+} from './support/secrets-manager-stand-in.ts';
 
 const [ZONE = '', OTHER_ZONE = ''] = DEMO_ZONES;
-const secretArn = (name: string) => `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}-AbCdEf`;
-const SECRET_ID = secretArn(`teo-key-rotator/zones/${DEMO_ZONES[0]}`);
+const SECRET_NAME = `teo-key-rotator/zones/${ZONE}`;
 const INITIAL_KEY = Buffer.alloc(32, 9).toString('base64');
 
-/** Secrets Manager as its SDK sees it: versions with their values and staging labels. */
-class FakeSecret {
-  rotationEnabled = true;
-  versions = new Map<string, { value?: string; stages: string[] }>();
-  constructor(value: Record<string, unknown>) {
-    this.versions.set('v-initial', { value: JSON.stringify(value), stages: ['AWSCURRENT'] });
-  }
-  /** What RotateSecret does before invoking the function: a version id staged AWSPENDING, with no value yet. */
-  startRotation() {
-    const token = randomUUID();
-    this.versions.set(token, { stages: ['AWSPENDING'] });
-    return token;
-  }
-  versionWith(stage: string) {
-    return [...this.versions].find(([, version]) => version.stages.includes(stage));
-  }
-  moveStage(stage: string, to: string) {
-    for (const version of this.versions.values())
-      version.stages = version.stages.filter((name) => name !== stage);
-    this.versions.get(to)?.stages.push(stage);
-  }
-  valueOf(stage: string) {
-    return JSON.parse(this.versionWith(stage)?.[1].value ?? '{}');
-  }
-}
-
-const notFound = () =>
-  new ResourceNotFoundException({
-    message: 'Secrets Manager can not find the specified secret value.',
-    $metadata: {},
-  });
-
-const secrets = new SecretsManagerClient({ region: 'eu-west-1' });
-const sm = mockClient(secrets);
-let secret: FakeSecret;
-
-function fakeSecretsManager() {
-  sm.reset();
-  sm.on(DescribeSecretCommand).callsFake(async () => ({
-    RotationEnabled: secret.rotationEnabled,
-    VersionIdsToStages: Object.fromEntries(
-      [...secret.versions].map(([id, version]) => [id, [...version.stages]]),
-    ),
-  }));
-  sm.on(GetSecretValueCommand).callsFake(async ({ VersionId, VersionStage }) => {
-    const found = VersionId
-      ? secret.versions.get(VersionId)
-      : secret.versionWith(VersionStage ?? 'AWSCURRENT')?.[1];
-    if (!found?.value || (VersionStage && !found.stages.includes(VersionStage))) throw notFound();
-    return { SecretString: found.value };
-  });
-  sm.on(PutSecretValueCommand).callsFake(async ({ ClientRequestToken, SecretString, VersionStages }) => {
-    for (const stage of VersionStages ?? []) secret.moveStage(stage, ClientRequestToken);
-    const version = secret.versions.get(ClientRequestToken) ?? { stages: VersionStages ?? [] };
-    secret.versions.set(ClientRequestToken, { ...version, value: SecretString });
-    return {};
-  });
-  sm.on(UpdateSecretVersionStageCommand).callsFake(
-    async ({ VersionStage, MoveToVersionId, RemoveFromVersionId }) => {
-      if (VersionStage === 'AWSCURRENT' && RemoveFromVersionId)
-        secret.moveStage('AWSPREVIOUS', RemoveFromVersionId);
-      secret.moveStage(VersionStage, MoveToVersionId);
-      return {};
-    },
-  );
-}
+let sm: SecretsManagerStandIn;
+const SECRET_ID = secretArn(SECRET_NAME);
+let secret: StoredSecret;
 
 let emulator: TeoEmulator;
 let output: CapturedOutput;
 beforeAll(async () => {
-  emulator = await startDemoEmulator();
+  [emulator, sm] = await Promise.all([startDemoEmulator(), startSecretsManagerStandIn()]);
 });
-afterAll(() => emulator.close());
+afterAll(async () => {
+  await Promise.all([emulator.close(), sm.close()]);
+});
 beforeEach(() => {
-  secret = new FakeSecret({ ZoneId: ZONE, SecretKey: INITIAL_KEY, Owner: 'platform-team' });
-  fakeSecretsManager();
+  secret = sm.put(
+    SECRET_NAME,
+    JSON.stringify({ ZoneId: ZONE, SecretKey: INITIAL_KEY, Owner: 'platform-team' }),
+  );
+  secret.versions.clear();
+  secret.versions.set('v-initial', {
+    value: JSON.stringify({ ZoneId: ZONE, SecretKey: INITIAL_KEY, Owner: 'platform-team' }),
+    stages: ['AWSCURRENT'],
+  });
+  secret.rotationEnabled = true;
+  sm.calls.length = 0;
   output = captureOutput();
 });
 afterEach(() => {
@@ -118,14 +63,18 @@ const handlerFor = (zones = `${ZONE},${OTHER_ZONE}`) =>
       TEO_TIMEOUT_MS: '300',
       ROTATOR_SM_ZONES: zones,
     }),
-    { secrets, ledger: createInMemoryLedger(), retry: FAST_RETRY },
+    {
+      secrets: awsJsonClient('secretsmanager', { env: sm.env }),
+      ledger: createInMemoryLedger(),
+      retry: FAST_RETRY,
+    },
   );
 
 const step = (handler: ReturnType<typeof handlerFor>, Step: string, token: string) =>
   handler({ Step, SecretId: SECRET_ID, ClientRequestToken: token }, lambdaContext());
 
 const STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
-const commands = (command: Parameters<typeof sm.commandCalls>[0]) => sm.commandCalls(command).length;
+const commands = (operation: string) => sm.count(operation);
 const modifies = () =>
   emulator.calls.filter((call) => call.action === 'ModifyMultiPathGatewaySecretKey').length;
 
@@ -169,6 +118,28 @@ describe('a whole rotation', () => {
   });
 });
 
+describe('createSecret', () => {
+  it('stages the new version AWSPENDING only: AWSCURRENT keeps the live key until finishSecret', async () => {
+    const token = secret.startRotation();
+
+    await step(handlerFor(), 'createSecret', token);
+
+    expect(secret.versionWith('AWSCURRENT')?.[0]).toBe('v-initial');
+    expect(secret.versionWith('AWSPENDING')?.[0]).toBe(token);
+    expect(secret.valueOf('AWSPENDING').SecretKey).not.toBe(INITIAL_KEY);
+  });
+
+  it('fails, and puts nothing, when looking for the pending version fails for another reason than its absence', async () => {
+    const token = secret.startRotation();
+    sm.failCall('GetSecretValue', { VersionId: token }, 'InternalServiceError');
+
+    await expect(step(handlerFor(), 'createSecret', token)).rejects.toMatchObject({
+      code: 'InternalServiceError',
+    });
+    expect(commands('PutSecretValue')).toBe(0);
+  });
+});
+
 describe('each step repeated with the same token', () => {
   it('createSecret makes the pending version once', async () => {
     const handler = handlerFor();
@@ -178,7 +149,7 @@ describe('each step repeated with the same token', () => {
     const pending = secret.valueOf('AWSPENDING');
     await step(handler, 'createSecret', token);
 
-    expect(commands(PutSecretValueCommand)).toBe(1);
+    expect(commands('PutSecretValue')).toBe(1);
     expect(secret.valueOf('AWSPENDING')).toEqual(pending);
   });
 
@@ -201,8 +172,8 @@ describe('each step repeated with the same token', () => {
 
     for (const name of STEPS) await step(handler, name, token);
 
-    expect(commands(UpdateSecretVersionStageCommand)).toBe(1);
-    expect(commands(PutSecretValueCommand)).toBe(1);
+    expect(commands('UpdateSecretVersionStage')).toBe(1);
+    expect(commands('PutSecretValue')).toBe(1);
     expect(modifies()).toBe(1);
     expect(
       output
@@ -215,8 +186,8 @@ describe('each step repeated with the same token', () => {
 
 describe('a step that must not proceed fails clearly and changes nothing', () => {
   const unchanged = () => {
-    expect(commands(PutSecretValueCommand)).toBe(0);
-    expect(commands(UpdateSecretVersionStageCommand)).toBe(0);
+    expect(commands('PutSecretValue')).toBe(0);
+    expect(commands('UpdateSecretVersionStage')).toBe(0);
     expect(emulator.calls).toEqual([]);
   };
 
@@ -290,12 +261,15 @@ describe('a step that must not proceed fails clearly and changes nothing', () =>
         "The secret's name is not teo-key-rotator/zones/<ZoneId>: this function rotates only secrets named for their zone.",
       );
     }
-    expect(sm.calls()).toHaveLength(0);
+    expect(sm.calls).toHaveLength(0);
     unchanged();
   });
 
   it('createSecret, when the current secret has no valid ZoneId', async () => {
-    secret = new FakeSecret({ ZoneId: 'not-a-zone', SecretKey: INITIAL_KEY });
+    secret.versions.set('v-initial', {
+      value: JSON.stringify({ ZoneId: 'not-a-zone', SecretKey: INITIAL_KEY }),
+      stages: ['AWSCURRENT'],
+    });
     const token = secret.startRotation();
 
     await expect(step(handlerFor('*'), 'createSecret', token)).rejects.toThrow(
@@ -310,7 +284,7 @@ describe('a step that must not proceed fails clearly and changes nothing', () =>
     await expect(
       handler({ Step: 'deleteSecret', SecretId: SECRET_ID, ClientRequestToken: 't' }, lambdaContext()),
     ).rejects.toThrow('The event is not a Secrets Manager rotation step');
-    expect(sm.calls()).toHaveLength(0);
+    expect(sm.calls).toHaveLength(0);
   });
 
   it.each([
@@ -321,7 +295,7 @@ describe('a step that must not proceed fails clearly and changes nothing', () =>
   ])('an event that is %s: refused with InvalidEvent, not failed, and no ERROR line', async (_, event) => {
     await expect(handlerFor()(event, lambdaContext())).rejects.toMatchObject({ code: 'InvalidEvent' });
 
-    expect(sm.calls()).toHaveLength(0);
+    expect(sm.calls).toHaveLength(0);
     expect(output.lines()).toEqual([expect.objectContaining({ level: 'INFO', outcome: 'refused' })]);
     unchanged();
   });
@@ -329,7 +303,7 @@ describe('a step that must not proceed fails clearly and changes nothing', () =>
   it('every step, when the configuration is invalid', async () => {
     const handler = createSecretsManagerRotationHandler(
       loadSecretsManagerConfig({ ROTATOR_SM_ZONES: 'zone-a' }),
-      { secrets },
+      { secrets: awsJsonClient('secretsmanager', { env: sm.env }) },
     );
 
     await expect(step(handler, 'createSecret', secret.startRotation())).rejects.toThrow(

@@ -50,21 +50,25 @@ export function awsJsonClient(
 ): AwsJsonClient {
   const { target, version, endpointVariable } = SERVICES[service];
   const endpoint = env[endpointVariable] || env.AWS_ENDPOINT_URL || undefined;
-  // Made at the first call: it reads the credentials then, and nothing is paid by a cold start that never calls.
+  // Made at the first call: nothing is paid by a cold start that never calls.
   let client: ReturnType<typeof awsLite> | undefined;
-  const connect = () =>
-    awsLite({
+  const connect = async () => {
+    const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
+    // Lambda puts the function role's credentials here; nothing else is looked for (profiles, SSO, metadata).
+    if (!accessKeyId || !secretAccessKey) {
+      throw new Error('No AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).');
+    }
+    return awsLite({
       region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
-      ...(env.AWS_ACCESS_KEY_ID && {
-        accessKeyId: env.AWS_ACCESS_KEY_ID,
-        secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '',
-        ...(env.AWS_SESSION_TOKEN && { sessionToken: env.AWS_SESSION_TOKEN }),
-      }),
+      accessKeyId,
+      secretAccessKey,
+      ...(env.AWS_SESSION_TOKEN && { sessionToken: env.AWS_SESSION_TOKEN }),
       ...(endpoint && { endpoint }),
       autoloadPlugins: false,
       // The SDK's standard mode makes 3 attempts; a rotation's deadline has no room for aws-lite's default 6.
       retries: 2,
     });
+  };
   return {
     async call(operation, input) {
       // A failed start (no credentials found, say) is tried again at the next call rather than kept.

@@ -1,7 +1,8 @@
 // The Secrets Manager rotation function, assembled: one step per invocation, one audit line per step.
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+
 import type { Context } from 'aws-lambda';
 import { explainFailure, writeAuditLine } from '#lib/audit-log.ts';
+import { type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import type { Loaded, SecretsManagerConfig } from '#lib/config.ts';
 import { type ConfigSource, fixedSource, withFreshCredentials } from '#lib/config-source.ts';
 import { ConfigurationInvalid, InvalidRequest } from '#lib/errors.ts';
@@ -26,7 +27,7 @@ export interface RotationEvent {
 }
 
 export interface SecretsManagerHandlerOptions {
-  readonly secrets?: SecretsManagerClient;
+  readonly secrets?: AwsJsonClient;
   readonly ledger?: RotationLedger;
   readonly retry?: RetryPolicy;
 }
@@ -36,7 +37,7 @@ export function createSecretsManagerRotationHandler(
   options: SecretsManagerHandlerOptions = {},
 ) {
   const source = 'current' in config ? config : fixedSource(config);
-  const secrets = options.secrets ?? new SecretsManagerClient({});
+  const secrets = options.secrets ?? awsJsonClient('secretsmanager');
   let ledger = options.ledger;
   let last: { config: SecretsManagerConfig; deps: SecretRotationDeps } | undefined;
   const depsFor = (config: SecretsManagerConfig): SecretRotationDeps => {

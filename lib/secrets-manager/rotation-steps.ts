@@ -1,14 +1,8 @@
 // The four steps of a Secrets Manager rotation, as AWS's rotation templates do them: each checks the version's
 // stages first, and each is idempotent for a repeated invocation with the same ClientRequestToken.
 import { randomBytes } from 'node:crypto';
-import {
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  type SecretsManagerClient,
-  UpdateSecretVersionStageCommand,
-} from '@aws-sdk/client-secrets-manager';
 import * as v from 'valibot';
+import { AwsError, type AwsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { isGranted, type ZoneGrant } from '#lib/callers.ts';
 import { SecretRotationRefused } from '#lib/errors.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
@@ -29,7 +23,7 @@ const CURRENT = 'AWSCURRENT';
 const PENDING = 'AWSPENDING';
 
 export interface SecretRotationDeps {
-  readonly secrets: SecretsManagerClient;
+  readonly secrets: AwsJsonClient;
   readonly teo: TeoGateway;
   readonly ledger: RotationLedger;
   readonly retry: RetryPolicy;
@@ -103,8 +97,17 @@ function checkBoundZone(namedZone: string, boundZone: string, which: string) {
   }
 }
 
-async function versionState(secrets: SecretsManagerClient, secretId: string, token: string) {
-  const secret = await secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
+/** What DescribeSecret answers that the steps read. */
+interface SecretDescription {
+  readonly RotationEnabled?: boolean;
+  readonly VersionIdsToStages?: Readonly<Record<string, readonly string[]>>;
+}
+
+const describeSecret = async (secrets: AwsJsonClient, secretId: string) =>
+  (await secrets.call('DescribeSecret', { SecretId: secretId })) as SecretDescription;
+
+async function versionState(secrets: AwsJsonClient, secretId: string, token: string) {
+  const secret = await describeSecret(secrets, secretId);
   if (!secret.RotationEnabled) throw new SecretRotationRefused('Rotation is not enabled for this secret.');
   const stages = secret.VersionIdsToStages?.[token];
   if (stages === undefined)
@@ -127,22 +130,21 @@ async function createSecret(
   if (!zone.success) throw new SecretRotationRefused(`The current secret's ${zone.issues[0].message}`);
   checkBoundZone(zone.output.ZoneId, boundZone, 'current');
   try {
-    await secrets.send(
-      new GetSecretValueCommand({ SecretId: secretId, VersionId: token, VersionStage: PENDING }),
-    );
+    await secrets.call('GetSecretValue', { SecretId: secretId, VersionId: token, VersionStage: PENDING });
     return {};
   } catch (error) {
-    if (!(error instanceof Error && error.name === 'ResourceNotFoundException')) throw error;
+    // Only "no such version" means there is none yet; any other failure is a failure.
+    if (!(error instanceof AwsError && error.code === 'ResourceNotFoundException')) throw error;
   }
   const SecretString = JSON.stringify({ ...current, SecretKey: randomBytes(32).toString('base64') });
-  await secrets.send(
-    new PutSecretValueCommand({
-      SecretId: secretId,
-      ClientRequestToken: token,
-      SecretString,
-      VersionStages: [PENDING],
-    }),
-  );
+  // Staged AWSPENDING explicitly: without VersionStages, AWS would make the new version AWSCURRENT at once, before
+  // TEO has the key.
+  await secrets.call('PutSecretValue', {
+    SecretId: secretId,
+    ClientRequestToken: token,
+    SecretString,
+    VersionStages: [PENDING],
+  });
   return {};
 }
 
@@ -160,22 +162,16 @@ async function testSecret(
   return { rotation };
 }
 
-async function finishSecret(
-  secrets: SecretsManagerClient,
-  secretId: string,
-  token: string,
-): Promise<StepResult> {
-  const secret = await secrets.send(new DescribeSecretCommand({ SecretId: secretId }));
+async function finishSecret(secrets: AwsJsonClient, secretId: string, token: string): Promise<StepResult> {
+  const secret = await describeSecret(secrets, secretId);
   const [current] =
     Object.entries(secret.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes(CURRENT)) ?? [];
-  await secrets.send(
-    new UpdateSecretVersionStageCommand({
-      SecretId: secretId,
-      VersionStage: CURRENT,
-      MoveToVersionId: token,
-      ...(current && { RemoveFromVersionId: current }),
-    }),
-  );
+  await secrets.call('UpdateSecretVersionStage', {
+    SecretId: secretId,
+    VersionStage: CURRENT,
+    MoveToVersionId: token,
+    ...(current && { RemoveFromVersionId: current }),
+  });
   return {};
 }
 
@@ -194,12 +190,12 @@ async function pendingRotation(
 
 /** The secret's JSON object; its values are never quoted in an error. */
 async function readSecret(
-  secrets: SecretsManagerClient,
-  version: ConstructorParameters<typeof GetSecretValueCommand>[0],
+  secrets: AwsJsonClient,
+  version: { readonly SecretId: string; readonly VersionId?: string; readonly VersionStage: string },
 ) {
-  const { SecretString } = await secrets.send(new GetSecretValueCommand(version));
+  const { SecretString } = await secrets.call('GetSecretValue', version);
   try {
-    const document: unknown = JSON.parse(SecretString ?? '');
+    const document: unknown = JSON.parse(typeof SecretString === 'string' ? SecretString : '');
     if (typeof document === 'object' && document !== null && !Array.isArray(document)) {
       return document as Record<string, unknown>;
     }

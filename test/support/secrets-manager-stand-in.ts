@@ -1,5 +1,7 @@
-// A loopback stand-in for AWS Secrets Manager's JSON 1.1 API (GetSecretValue), reached through the standard
-// AWS_ENDPOINT_URL_SECRETS_MANAGER: it checks each request's SigV4 signature as AWS would, and answers as AWS does.
+// A loopback stand-in for AWS Secrets Manager's JSON 1.1 API, reached through the standard
+// AWS_ENDPOINT_URL_SECRETS_MANAGER. It checks each request's SigV4 signature as AWS would, keeps secrets as versions
+// with staging labels, and answers the operations the functions use as AWS documents them, errors included.
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +10,45 @@ import { verifySigV4 } from '../../local/sigv4-verifier.ts';
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
 const ACCESS_KEY = { id: 'AKIAFAKESECRETSTANDIN', secret: 'FakeSecretsManagerStandInSecretKey000000' };
+const CURRENT = 'AWSCURRENT';
+
+/** The ARN the stand-in gives a secret: its name, a hyphen and six characters, as AWS does. */
+export const secretArn = (name: string) =>
+  `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
+const PREVIOUS = 'AWSPREVIOUS';
+
+/** One secret: its versions, each with a value (once put) and its staging labels. */
+export class StoredSecret {
+  rotationEnabled = true;
+  readonly versions = new Map<string, { value?: string; stages: string[] }>();
+  constructor(value: string) {
+    this.versions.set('v-initial', { value, stages: [CURRENT] });
+  }
+  /** What RotateSecret does before invoking the rotation function: a version id staged AWSPENDING, no value yet. */
+  startRotation() {
+    const token = randomUUID();
+    this.versions.set(token, { stages: ['AWSPENDING'] });
+    return token;
+  }
+  versionWith(stage: string) {
+    return [...this.versions].find(([, version]) => version.stages.includes(stage));
+  }
+  /** Moves a label to a version, taking it from whichever version had it. */
+  moveStage(stage: string, to: string) {
+    for (const version of this.versions.values())
+      version.stages = version.stages.filter((name) => name !== stage);
+    this.versions.get(to)?.stages.push(stage);
+  }
+  /** AWS's own rule: the version losing AWSCURRENT gets AWSPREVIOUS. */
+  makeCurrent(to: string) {
+    const [previous] = this.versionWith(CURRENT) ?? [];
+    if (previous !== undefined && previous !== to) this.moveStage(PREVIOUS, previous);
+    this.moveStage(CURRENT, to);
+  }
+  valueOf(stage: string) {
+    return JSON.parse(this.versionWith(stage)?.[1].value ?? '{}');
+  }
+}
 
 export interface SecretsManagerStandIn {
   /** What a function's environment needs to reach it: the endpoint variable, region and fake keys. */
@@ -15,25 +56,122 @@ export interface SecretsManagerStandIn {
   /** Every operation received, in order, with the secret it named. */
   readonly calls: { readonly operation: string; readonly secretId: string }[];
   arnOf(name: string): string;
-  /** Sets a secret's value (creating it), as PutSecretValue would. */
-  put(name: string, value: string): void;
+  /** Sets a secret's value as a new AWSCURRENT version, creating the secret if need be. */
+  put(name: string, value: string): StoredSecret;
+  /** The secret itself, to look at or rearrange. */
+  secret(name: string): StoredSecret;
   /** The next requests are answered with this AWS error instead. */
   failNext(code: string, times?: number): void;
+  /** The next call of `operation` whose input has these fields is answered with this AWS error instead. */
+  failCall(operation: string, fields: Readonly<Record<string, string>>, code: string): void;
+  /** How many times an operation was called. */
+  count(operation: string): number;
   close(): Promise<void>;
 }
 
+type Input = Readonly<Record<string, unknown>>;
+class AwsFault {
+  readonly code: string;
+  readonly message: string;
+  constructor(code: string, message: string) {
+    this.code = code;
+    this.message = message;
+  }
+}
+
 export async function startSecretsManagerStandIn(): Promise<SecretsManagerStandIn> {
-  const secrets = new Map<string, string>();
+  const secrets = new Map<string, StoredSecret>();
   const calls: { operation: string; secretId: string }[] = [];
   const failures: string[] = [];
-  const arnOf = (name: string) => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
+  const failingCalls: { operation: string; fields: Readonly<Record<string, string>>; code: string }[] = [];
+  const arnOf = secretArn;
   const nameOf = (id: string) =>
     id.startsWith('arn:') ? id.replace(/^.*:secret:(.+)-[A-Za-z0-9]{6}$/, '$1') : id;
+  const text = (input: Input, field: string) => (typeof input[field] === 'string' ? input[field] : undefined);
+  const find = (input: Input) => {
+    const name = nameOf(text(input, 'SecretId') ?? '');
+    const secret = secrets.get(name);
+    if (secret === undefined) {
+      throw new AwsFault('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    }
+    return { name, secret };
+  };
+
+  const operations: Record<string, (input: Input) => unknown> = {
+    DescribeSecret(input) {
+      const { name, secret } = find(input);
+      return {
+        ARN: arnOf(name),
+        Name: name,
+        RotationEnabled: secret.rotationEnabled,
+        VersionIdsToStages: Object.fromEntries(
+          [...secret.versions].map(([id, { stages }]) => [id, [...stages]]),
+        ),
+      };
+    },
+    GetSecretValue(input) {
+      const { name, secret } = find(input);
+      const versionId = text(input, 'VersionId');
+      const stage = text(input, 'VersionStage');
+      const [id, version] = versionId
+        ? [versionId, secret.versions.get(versionId)]
+        : (secret.versionWith(stage ?? CURRENT) ?? []);
+      if (version?.value === undefined || (stage !== undefined && !version.stages.includes(stage))) {
+        throw new AwsFault(
+          'ResourceNotFoundException',
+          "Secrets Manager can't find the specified secret value.",
+        );
+      }
+      return {
+        ARN: arnOf(name),
+        Name: name,
+        VersionId: id,
+        SecretString: version.value,
+        VersionStages: version.stages,
+      };
+    },
+    PutSecretValue(input) {
+      const { name, secret } = find(input);
+      const token = text(input, 'ClientRequestToken') ?? randomUUID();
+      const value = text(input, 'SecretString');
+      const existing = secret.versions.get(token);
+      if (existing?.value !== undefined && existing.value !== value) {
+        throw new AwsFault(
+          'ResourceExistsException',
+          'A version with this ClientRequestToken already exists.',
+        );
+      }
+      secret.versions.set(token, { ...(value !== undefined && { value }), stages: existing?.stages ?? [] });
+      const stages = Array.isArray(input.VersionStages) ? (input.VersionStages as string[]) : undefined;
+      // Without VersionStages, AWS makes the new version AWSCURRENT.
+      if (stages === undefined) secret.makeCurrent(token);
+      else for (const stage of stages) secret.moveStage(stage, token);
+      return { ARN: arnOf(name), Name: name, VersionId: token };
+    },
+    UpdateSecretVersionStage(input) {
+      const { name, secret } = find(input);
+      const stage = text(input, 'VersionStage') ?? '';
+      const to = text(input, 'MoveToVersionId');
+      const from = text(input, 'RemoveFromVersionId');
+      const [holder] = secret.versionWith(stage) ?? [];
+      if (holder !== undefined && to !== undefined && holder !== to && holder !== from) {
+        throw new AwsFault(
+          'InvalidParameterException',
+          `The label ${stage} is on another version: name it in RemoveFromVersionId.`,
+        );
+      }
+      if (to !== undefined && !secret.versions.has(to)) {
+        throw new AwsFault('ResourceNotFoundException', 'The version to move to does not exist.');
+      }
+      if (to === undefined) secret.versions.get(from ?? '')?.stages.splice(0);
+      else if (stage === CURRENT) secret.makeCurrent(to);
+      else secret.moveStage(stage, to);
+      return { ARN: arnOf(name), Name: name };
+    },
+  };
 
   const answer = (response: http.ServerResponse, status: number, body: unknown) =>
     response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));
-  const error = (response: http.ServerResponse, code: string, message: string) =>
-    answer(response, 400, { __type: code, message });
 
   const server = http.createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -50,25 +188,26 @@ export async function startSecretsManagerStandIn(): Promise<SecretsManagerStandI
       Date.now(),
       { services: ['secretsmanager'], region: REGION },
     );
-    if ('refused' in verdict) return error(response, 'InvalidSignatureException', verdict.refused);
+    if ('refused' in verdict)
+      return answer(response, 400, { __type: 'InvalidSignatureException', message: verdict.refused });
     const operation = (headers['x-amz-target'] ?? '').replace(/^secretsmanager\./, '');
-    const input = JSON.parse(body.toString('utf8') || '{}') as { SecretId?: string };
-    calls.push({ operation, secretId: input.SecretId ?? '' });
-    const failure = failures.shift();
-    if (failure) return error(response, failure, `Injected ${failure}.`);
-    if (operation !== 'GetSecretValue')
-      return error(response, 'InvalidAction', `${operation} is not stood in for.`);
-    const name = nameOf(input.SecretId ?? '');
-    const value = secrets.get(name);
-    if (value === undefined) {
-      return error(response, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    const input = JSON.parse(body.toString('utf8') || '{}') as Input;
+    calls.push({ operation, secretId: text(input, 'SecretId') ?? '' });
+    try {
+      const matching = failingCalls.findIndex(
+        (call) =>
+          call.operation === operation &&
+          Object.entries(call.fields).every(([name, value]) => input[name] === value),
+      );
+      const failure = failures.shift() ?? failingCalls.splice(matching, matching < 0 ? 0 : 1)[0]?.code;
+      if (failure) throw new AwsFault(failure, `Injected ${failure}.`);
+      const handle = operations[operation];
+      if (handle === undefined) throw new AwsFault('InvalidAction', `${operation} is not stood in for.`);
+      answer(response, 200, handle(input));
+    } catch (error) {
+      if (!(error instanceof AwsFault)) throw error;
+      answer(response, 400, { __type: error.code, message: error.message });
     }
-    answer(response, 200, {
-      ARN: arnOf(name),
-      Name: name,
-      SecretString: value,
-      VersionStages: ['AWSCURRENT'],
-    });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -82,8 +221,24 @@ export async function startSecretsManagerStandIn(): Promise<SecretsManagerStandI
     },
     calls,
     arnOf,
-    put: (name, value) => void secrets.set(name, value),
+    put(name, value) {
+      const secret = secrets.get(name);
+      if (secret === undefined) {
+        const created = new StoredSecret(value);
+        secrets.set(name, created);
+        return created;
+      }
+      operations.PutSecretValue?.({ SecretId: name, SecretString: value });
+      return secret;
+    },
+    secret(name) {
+      const secret = secrets.get(name);
+      if (secret === undefined) throw new Error(`no secret ${name}`);
+      return secret;
+    },
     failNext: (code, times = 1) => void failures.push(...Array<string>(times).fill(code)),
+    failCall: (operation, fields, code) => void failingCalls.push({ operation, fields, code }),
+    count: (operation) => calls.filter((call) => call.operation === operation).length,
     close: async () => {
       server.closeAllConnections();
       server.close();
