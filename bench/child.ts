@@ -1,40 +1,50 @@
 // One measurement in a fresh process, as Lambda starts one, written as JSON to the file BENCH_RESULT names.
-// Modes: import-rotator | import-sdk | cold-rotator | cold-sdk | warm-rotator | warm-sdk.
-// Nothing is imported before the timed import, so no built-in module is loaded ahead of the bundle.
+// Modes:
+//   import                 import the bundle, nothing else
+//   first-rotation         import a handler bundle (the function's or the floor's) and answer one rotation
+//   first-call             import the SDK bundle and make one CommonClient.request
+//   warm-rotation          100 unmeasured rotations, then BENCH_CALLS measured ones
+//   warm-call              the same through CommonClient.request
+// Lambda's runtime client has node:http loaded before it imports a function (BENCH_PRELOAD_HTTP=1 does the same);
+// nothing else is loaded before the timed import.
+import { createRequire } from 'node:module';
 
+const require = createRequire(import.meta.url);
+if (process.env.BENCH_PRELOAD_HTTP) require('node:http');
 const [mode = '', bundle = '', emulatorUrl = ''] = process.argv.slice(2);
 const started = performance.now();
 const module = await import(`file://${bundle}`);
 const imported = performance.now() - started;
+const rssAfterImport = process.memoryUsage.rss();
 
-const { randomBytes } = await import('node:crypto');
-const { writeFileSync } = await import('node:fs');
-const report = (result: unknown) => writeFileSync(process.env.BENCH_RESULT ?? '', JSON.stringify(result));
+const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
+const { readFileSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
+const report = (result: Record<string, unknown>) =>
+  writeFileSync(process.env.BENCH_RESULT ?? '', JSON.stringify({ rssAfterImport, ...result }));
 const rotation = () => ({ ZoneId: 'zone-27q0p0bal192', SecretKey: randomBytes(32).toString('base64') });
 
-/** A CommonClient of the SDK bundle, addressed to the emulator but signed for TEO, as the function's is. */
-async function sdkClient(
-  CommonClient: new (...args: unknown[]) => { request(...args: unknown[]): Promise<unknown> },
-) {
-  const { Agent } = await import('node:http');
+/** A CommonClient of the SDK bundle, addressed to the emulator but signed for TEO, with a keep-alive agent as the
+ * function's; node:http comes through require(), as the function gets it, not through a costly ES import. */
+function sdkClient() {
+  const { Agent } = require('node:http') as typeof import('node:http');
   const port = new URL(emulatorUrl).port;
   const agent = new Agent({
     keepAlive: true,
     lookup: (_host, options, callback) =>
       options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4),
   });
-  return new CommonClient(`teo.intl.tencentcloudapi.com:${port}`, '2022-09-01', {
+  const client = new module.CommonClient(`teo.intl.tencentcloudapi.com:${port}`, '2022-09-01', {
     credential: {
       secretId: process.env.TENCENTCLOUD_SECRET_ID,
       secretKey: process.env.TENCENTCLOUD_SECRET_KEY,
     },
     profile: { httpProfile: { protocol: 'http://', agent } },
   });
+  return () => client.request('ModifyMultiPathGatewaySecretKey', rotation());
 }
 
-/** One rotation through the handler, as API Gateway's HTTP API delivers it. */
-async function rotator() {
-  const { readFileSync } = await import('node:fs');
+/** One rotation through a handler, as API Gateway's HTTP API delivers it. */
+function handlerCall() {
   const event = JSON.parse(
     readFileSync(new URL('../test/fixtures/events/http-api-v2.json', import.meta.url), 'utf8'),
   );
@@ -58,30 +68,27 @@ async function warm(call: () => Promise<unknown>) {
     await call();
     latencies.push(performance.now() - begun);
   }
-  return latencies;
+  return { latencies, rssAfterWarm: process.memoryUsage.rss() };
 }
 
 switch (mode) {
-  case 'import-rotator':
-  case 'import-sdk':
+  case 'import':
     report({ ms: imported });
     break;
-  case 'cold-rotator':
-    await (await rotator())();
+  case 'first-rotation':
+    await handlerCall()();
     report({ ms: performance.now() - started });
     break;
-  case 'cold-sdk':
-    await (await sdkClient(module.CommonClient)).request('ModifyMultiPathGatewaySecretKey', rotation());
+  case 'first-call':
+    await sdkClient()();
     report({ ms: performance.now() - started });
     break;
-  case 'warm-rotator':
-    report({ latencies: await warm(await rotator()) });
+  case 'warm-rotation':
+    report(await warm(handlerCall()));
     break;
-  case 'warm-sdk': {
-    const client = await sdkClient(module.CommonClient);
-    report({ latencies: await warm(() => client.request('ModifyMultiPathGatewaySecretKey', rotation())) });
+  case 'warm-call':
+    report(await warm(sdkClient()));
     break;
-  }
   default:
     throw new Error(`unknown mode ${mode}`);
 }

@@ -1,120 +1,229 @@
-// `npm run bench`: the rotate function's bundle size, cold start and warm overhead, each against the Tencent SDK
-// alone, measured in the same run on loopback against the TEO emulator. Prints a table, writes bench/results.json.
+// `npm run bench`: what users wait for, each against a baseline measured in the same run, on loopback against the
+// TEO emulator, a real dynalite and the Secrets Manager stand-in. Prints a table, writes bench/results.json.
+// BENCHMARKS.md has the method and the latest figures.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import esbuildOptions from '../esbuild.config.cjs';
 import { DEMO_TENCENT, LOCAL_TOKEN, localClients, startDemoEmulator } from '../local/demo-setup.ts';
 import { buildFunctions } from '../scripts/build.ts';
+import { startDynalite } from '../test/support/dynalite.ts';
+import { sha256Hex } from '../test/support/fake-config.ts';
+import { startSecretsManagerStandIn } from '../test/support/secrets-manager-stand-in.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
-const WARM_CALLS = 2000;
-const WARM_ROUNDS = 4;
-const ROTATOR = resolve('dist/rotate/index.mjs');
-const SDK_ONLY = resolve('bench/.build/sdk-only.mjs');
-const run = (command: string, args: string[], options: Parameters<typeof spawn>[2]) =>
-  new Promise<void>((done, fail) => {
-    const started = spawn(command, args, options);
-    started.once('error', fail);
-    started.once('exit', (code) => (code === 0 ? done() : fail(new Error(`${args[1]} exited with ${code}`))));
-  });
+const WARM_CALLS = Number(process.env.BENCH_WARM_CALLS ?? 2000);
+// Two children a side, each 100 unmeasured calls and then WARM_CALLS / 2: RSS is read after 1,100 calls.
+const WARM_ROUNDS = 2;
+const OUT = resolve('bench/.build');
+const BUNDLES = {
+  rotator: resolve('dist/rotate/index.mjs'),
+  floor: join(OUT, 'floor.mjs'),
+  sdk: join(OUT, 'sdk-project-options.mjs'),
+  sdkNaive: join(OUT, 'sdk-naive.mjs'),
+};
+type Bundle = keyof typeof BUNDLES;
 
-const median = (values: number[]) => percentile(values, 50);
-function percentile(values: number[], p: number) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-const round = (value: number, digits = 2) => Number(value.toFixed(digits));
-
+// The function, and its baselines: the floor handler and the SDK alone bundled with the project's own options
+// (aliases, require()d built-ins, minified), as the function is; and the SDK bundled naively, for reference.
+mkdirSync(OUT, { recursive: true });
 await buildFunctions();
-// The baseline: the SDK alone, bundled the default way (esbuild's defaults for Node, no aliases), with the
-// createRequire banner it needs to load as an ES module at all.
-mkdirSync('bench/.build', { recursive: true });
-await build({
-  stdin: {
-    contents: "export { CommonClient } from 'tencentcloud-sdk-nodejs-common';",
-    resolveDir: '.',
-    loader: 'js',
-  },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  minify: true,
-  banner: { js: "import{createRequire}from'node:module';const require=createRequire(import.meta.url);" },
-  outfile: SDK_ONLY,
-  logLevel: 'error',
-});
+const { outputFileExtension: _mjs, ...projectOptions } = esbuildOptions();
+const sdkOnly = {
+  contents: "export { CommonClient } from 'tencentcloud-sdk-nodejs-common';",
+  resolveDir: '.',
+};
+await Promise.all([
+  build({
+    ...projectOptions,
+    entryPoints: ['bench/floor-handler.ts'],
+    outfile: BUNDLES.floor,
+    logLevel: 'error',
+  }),
+  build({ ...projectOptions, stdin: sdkOnly, outfile: BUNDLES.sdk, logLevel: 'error' }),
+  build({
+    stdin: sdkOnly,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    minify: true,
+    banner: { js: "import{createRequire}from'node:module';const require=createRequire(import.meta.url);" },
+    outfile: BUNDLES.sdkNaive,
+    logLevel: 'error',
+  }),
+]);
 
-const emulator = await startDemoEmulator({ rateLimitPerSecond: Number.POSITIVE_INFINITY });
+const [emulator, dynamo, secrets] = await Promise.all([
+  startDemoEmulator({ rateLimitPerSecond: Number.POSITIVE_INFINITY }),
+  startDynalite('teo-key-rotator-bench'),
+  startSecretsManagerStandIn(),
+]);
 const tencent = {
   TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
   TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
 };
-// Importing: configured as deployed (TEO's real endpoint, so the HTTPS agent is made at load as in production).
-const deployed = { PATH: process.env.PATH ?? '', ...tencent, ROTATOR_CLIENTS: localClients() };
-const local = { ...deployed, TEO_ENDPOINT: emulator.url, BENCH_TOKEN: LOCAL_TOKEN };
+secrets.put('teo-key-rotator/bench', JSON.stringify({ ...tencent, ROTATOR_CLIENTS: localClients() }));
+const base = { PATH: process.env.PATH ?? '', BENCH_TOKEN: LOCAL_TOKEN };
+/** As deployed, for importing: TEO's real endpoint, so the HTTPS agent is made at load as in production. */
+const importing = { ...base, ...tencent, ROTATOR_CLIENTS: localClients() };
+/** Against the emulator, ledger in memory: the rotation and nothing around it. */
+const local = { ...importing, TEO_ENDPOINT: emulator.url };
+/** As deployed: the ledger in DynamoDB, node:http already loaded by the runtime client. */
+const production = {
+  ...local,
+  ...dynamo.env,
+  ...secrets.env,
+  ROTATOR_TABLE: dynamo.table,
+  FLOOR_TOKEN_SHA256: sha256Hex(LOCAL_TOKEN),
+  BENCH_PRELOAD_HTTP: '1',
+};
+/** As deployed with the secret in Secrets Manager: nothing secret in the environment. */
+const {
+  TENCENTCLOUD_SECRET_ID: _id,
+  TENCENTCLOUD_SECRET_KEY: _key,
+  ROTATOR_CLIENTS: _clients,
+  ...unsecret
+} = production;
+const productionWithSecret = { ...unsecret, ROTATOR_SECRET_ID: 'teo-key-rotator/bench' };
 
-/**
- * A child's output goes to /dev/null, as a Lambda's goes to a pipe another process drains: were it read here, the
- * rotator's log lines would load the process that runs the emulator, and slow its own answers.
- */
-async function child(mode: string, bundle: string, env: Record<string, string>) {
-  const result = join(mkdtempSync(join(tmpdir(), 'bench-')), 'result.json');
-  await run(process.execPath, ['bench/child.ts', mode, bundle, emulator.url], {
-    env: { ...env, BENCH_RESULT: result },
-    stdio: ['ignore', 'ignore', 'inherit'],
+const run = (args: string[], env: Record<string, string>) =>
+  new Promise<void>((done, fail) => {
+    // Output to /dev/null, as a Lambda's goes to a pipe another process drains: read here, the rotator's log
+    // lines would load the process that runs the emulator, and slow its own answers.
+    const started = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    started.once('error', fail);
+    started.once('exit', (code) => (code === 0 ? done() : fail(new Error(`${args[1]} exited with ${code}`))));
   });
-  return JSON.parse(readFileSync(result, 'utf8'));
+
+interface Measurement {
+  ms?: number;
+  latencies?: number[];
+  rssAfterImport: number;
+  rssAfterWarm?: number;
 }
 
-/** Alternates the two, each in a fresh process, so that drift on a shared machine hits both alike. */
-async function alternate(a: () => Promise<{ ms: number }>, b: () => Promise<{ ms: number }>) {
-  const times = { a: [] as number[], b: [] as number[] };
-  for (let i = 0; i < RUNS; i += 1) {
-    for (const side of i % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const)) {
-      times[side].push((await (side === 'a' ? a() : b())).ms);
+/** One measurement in a fresh Node process. */
+async function child(mode: string, bundle: Bundle, env: Record<string, string>): Promise<Measurement> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+  try {
+    await run(['bench/child.ts', mode, BUNDLES[bundle], emulator.url], {
+      ...env,
+      BENCH_RESULT: join(dir, 'r.json'),
+    });
+    return JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const percentile = (values: readonly number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return (
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN
+  );
+};
+const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+const spread = (values: readonly number[]) => ({
+  median: round(percentile(values, 50)),
+  iqr: [round(percentile(values, 25)), round(percentile(values, 75))],
+});
+
+type Side = readonly [label: string, mode: string, bundle: Bundle, env: Record<string, string>];
+
+/** Several sides, each in RUNS fresh processes, interleaved and rotated each round, so drift hits all alike. */
+async function alternate(...sides: Side[]) {
+  const times = sides.map(() => [] as number[]);
+  const rss = sides.map(() => [] as number[]);
+  for (let round = 0; round < RUNS; round += 1) {
+    for (let k = 0; k < sides.length; k += 1) {
+      const i = (k + round) % sides.length;
+      const [, mode, bundle, env] = sides[i] as Side;
+      const measured = await child(mode, bundle, env);
+      times[i]?.push(measured.ms ?? Number.NaN);
+      rss[i]?.push(measured.rssAfterImport);
     }
   }
-  return {
-    rotator: round(median(times.a)),
-    sdkOnly: round(median(times.b)),
-    ratio: round(median(times.a) / median(times.b), 3),
-  };
+  return Object.fromEntries(
+    sides.map(([label], i) => [label, { ...spread(times[i] ?? []), rssAfterImportMiB: mib(rss[i] ?? []) }]),
+  );
+}
+const mib = (values: readonly number[]) => round(percentile(values, 50) / 2 ** 20, 1);
+
+/** WARM_CALLS sequential calls each, in WARM_ROUNDS alternating children, pooled. */
+async function warm(...sides: Side[]) {
+  const pooled = sides.map(() => ({ latencies: [] as number[], rss: [] as number[] }));
+  for (let round = 0; round < WARM_ROUNDS; round += 1) {
+    for (let k = 0; k < sides.length; k += 1) {
+      const i = (k + round) % sides.length;
+      const [, mode, bundle, env] = sides[i] as Side;
+      const measured = await child(mode, bundle, { ...env, BENCH_CALLS: String(WARM_CALLS / WARM_ROUNDS) });
+      pooled[i]?.latencies.push(...(measured.latencies ?? []));
+      pooled[i]?.rss.push(measured.rssAfterWarm ?? Number.NaN);
+    }
+  }
+  return Object.fromEntries(
+    sides.map(([label], i) => {
+      const { latencies = [], rss = [] } = pooled[i] ?? {};
+      return [
+        label,
+        {
+          p50: round(percentile(latencies, 50), 3),
+          p99: round(percentile(latencies, 99), 3),
+          iqr: [round(percentile(latencies, 25), 3), round(percentile(latencies, 75), 3)],
+          rssAfterWarmMiB: mib(rss),
+        },
+      ];
+    }),
+  );
 }
 
 const size = (file: string) => {
   const bytes = readFileSync(file);
   return { bytes: bytes.byteLength, gzipBytes: gzipSync(bytes).byteLength };
 };
+const ratio = (a: number, b: number) => round(a / b, 3);
 
 try {
-  const bundles = { rotate: size(ROTATOR), sdkOnly: size(SDK_ONLY) };
+  const bundles = Object.fromEntries(Object.entries(BUNDLES).map(([name, file]) => [name, size(file)]));
   const coldImport = await alternate(
-    () => child('import-rotator', ROTATOR, deployed),
-    () => child('import-sdk', SDK_ONLY, deployed),
+    ['rotator', 'import', 'rotator', importing],
+    ['SDK (project options)', 'import', 'sdk', importing],
+    ['SDK (naive bundle)', 'import', 'sdkNaive', importing],
   );
-  const coldRotation = await alternate(
-    () => child('cold-rotator', ROTATOR, local),
-    () => child('cold-sdk', SDK_ONLY, local),
+  const firstCall = await alternate(
+    ['rotator', 'first-rotation', 'rotator', local],
+    ['SDK (project options)', 'first-call', 'sdk', local],
   );
-  // 2,000 sequential calls each, in WARM_ROUNDS alternating children, pooled.
-  const pooled = { rotator: [] as number[], sdkOnly: [] as number[] };
-  const calls = { ...local, BENCH_CALLS: String(WARM_CALLS / WARM_ROUNDS) };
-  for (let round = 0; round < WARM_ROUNDS; round += 1) {
-    const order = round % 2 === 0 ? (['rotator', 'sdkOnly'] as const) : (['sdkOnly', 'rotator'] as const);
-    for (const side of order) {
-      const mode = side === 'rotator' ? 'warm-rotator' : 'warm-sdk';
-      const { latencies } = await child(mode, side === 'rotator' ? ROTATOR : SDK_ONLY, calls);
-      pooled[side].push(...latencies);
-    }
-  }
-  const summary = (latencies: number[]) => ({
-    p50: round(percentile(latencies, 50), 3),
-    p99: round(percentile(latencies, 99), 3),
-  });
-  const warm = { rotator: summary(pooled.rotator), sdkOnly: summary(pooled.sdkOnly) };
+  const productionCold = await alternate(
+    ['rotator', 'first-rotation', 'rotator', production],
+    ['rotator, secret in Secrets Manager', 'first-rotation', 'rotator', productionWithSecret],
+    ['built-ins floor', 'first-rotation', 'floor', production],
+  );
+  const warmCalls = await warm(
+    ['rotator', 'warm-rotation', 'rotator', local],
+    ['SDK (project options)', 'warm-call', 'sdk', local],
+    ['SDK (naive bundle)', 'warm-call', 'sdkNaive', local],
+  );
+  const median = (row: Record<string, { median: number }>, label: string) => row[label]?.median ?? Number.NaN;
+  const p50 = (label: string) => warmCalls[label]?.p50 ?? Number.NaN;
+  const ratios = {
+    productionColdVsFloor: ratio(
+      median(productionCold, 'rotator'),
+      median(productionCold, 'built-ins floor'),
+    ),
+    productionColdWithSecretVsFloor: ratio(
+      median(productionCold, 'rotator, secret in Secrets Manager'),
+      median(productionCold, 'built-ins floor'),
+    ),
+    coldImportVsSdk: ratio(median(coldImport, 'rotator'), median(coldImport, 'SDK (project options)')),
+    coldImportVsNaiveSdk: ratio(median(coldImport, 'rotator'), median(coldImport, 'SDK (naive bundle)')),
+    firstCallVsSdk: ratio(median(firstCall, 'rotator'), median(firstCall, 'SDK (project options)')),
+    warmP50VsSdk: ratio(p50('rotator'), p50('SDK (project options)')),
+    warmP50VsNaiveSdk: ratio(p50('rotator'), p50('SDK (naive bundle)')),
+  };
   const results = {
     date: new Date().toISOString(),
     machine: {
@@ -125,50 +234,36 @@ try {
       platform: `${os.platform()} ${os.arch()}`,
     },
     runs: RUNS,
+    warmCalls: WARM_CALLS,
     bundles,
+    productionColdMs: productionCold,
     coldImportMs: coldImport,
-    coldImportAndRotationMs: coldRotation,
-    warmMs: {
-      ...warm,
-      calls: WARM_CALLS,
-      p50Ratio: round(warm.rotator.p50 / warm.sdkOnly.p50, 3),
-      p99Ratio: round(warm.rotator.p99 / warm.sdkOnly.p99, 3),
-    },
+    coldImportAndFirstCallMs: firstCall,
+    warmMs: warmCalls,
+    ratios,
   };
-  mkdirSync('bench', { recursive: true });
   writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
   const m = results.machine;
-  console.log(
-    `${m.cpu} (${m.cores} cores), Node ${m.node}, ${m.platform}; medians of ${RUNS} fresh processes each\n`,
+  console.log(`${m.cpu} (${m.cores} cores), Node ${m.node}, ${m.platform}; ${RUNS} fresh processes a side\n`);
+  const row = (measures: Record<string, { median: number; iqr: number[] }>) =>
+    Object.fromEntries(
+      Object.entries(measures).map(([label, { median, iqr }]) => [label, `${median} [${iqr.join('–')}]`]),
+    );
+  console.log('production cold path: import + first rotation, ledger on dynalite, ms, median [IQR]');
+  console.table(row(productionCold));
+  console.log('cold import, ms');
+  console.table(row(coldImport));
+  console.log('cold import + first call, ms');
+  console.table(row(firstCall));
+  console.log('warm, ms');
+  console.table(warmCalls);
+  console.log('bundle bytes (gzip)');
+  console.table(
+    Object.fromEntries(Object.entries(bundles).map(([k, v]) => [k, `${v.bytes} (${v.gzipBytes})`])),
   );
-  console.table({
-    'bundle (bytes, gzip)': {
-      rotator: `${bundles.rotate.bytes} (${bundles.rotate.gzipBytes})`,
-      'SDK alone': `${bundles.sdkOnly.bytes} (${bundles.sdkOnly.gzipBytes})`,
-      ratio: round(bundles.rotate.bytes / bundles.sdkOnly.bytes, 3),
-    },
-    'cold import (ms)': {
-      rotator: coldImport.rotator,
-      'SDK alone': coldImport.sdkOnly,
-      ratio: coldImport.ratio,
-    },
-    'cold import + one call (ms)': {
-      rotator: coldRotation.rotator,
-      'SDK alone': coldRotation.sdkOnly,
-      ratio: coldRotation.ratio,
-    },
-    'warm p50 (ms)': {
-      rotator: warm.rotator.p50,
-      'SDK alone': warm.sdkOnly.p50,
-      ratio: results.warmMs.p50Ratio,
-    },
-    'warm p99 (ms)': {
-      rotator: warm.rotator.p99,
-      'SDK alone': warm.sdkOnly.p99,
-      ratio: results.warmMs.p99Ratio,
-    },
-  });
+  console.log('ratios');
+  console.table(ratios);
   console.log('Written to bench/results.json');
 } finally {
-  await emulator.close();
+  await Promise.all([emulator.close(), dynamo.close(), secrets.close()]);
 }
