@@ -1,53 +1,93 @@
-// `rotator`: the supported way for internal tools to call the deployed rotate function.
+// `rotator`: the supported way for internal tools to call the deployed rotate function. A rotation is a hard
+// cutover, so the CLI never loses a key that may have gone live: it keeps the key before sending it, sends every
+// rotation with an Idempotency-Key, and when the outcome is unknown prints the command that resends the same request.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { keyFingerprint } from '#lib/key-fingerprint.ts';
 import { sigV4Headers } from './aws-sigv4.ts';
+import { type Answer, printable, readAnswer } from './rotation-answer.ts';
 import { webhookHeaders } from './webhook-signature.ts';
 
 const USAGE = `usage:
-  rotator rotate --url URL --zone ZONE_ID (--generate | --key - | --key BASE64) [--aws-iam] [--json]
+  rotator rotate --url URL --zone ZONE_ID (--generate | --key -) [--key-out FILE] [--idempotency-key ID]
+                 [--aws-iam] [--json]
   rotator hash-token          reads a token on stdin, prints the tokenSha256 to configure
   rotator new-webhook-secret  prints a fresh whsec_ secret
+  rotator --help
 
 Authentication (exactly one): ROTATOR_TOKEN (bearer), ROTATOR_WEBHOOK_SECRET (Standard Webhooks), or --aws-iam
-(SigV4 with the standard AWS credential chain; region from the URL, else AWS_REGION).
---key - reads the new key from stdin; --generate makes 32 random bytes and prints the key once.`;
+(SigV4 for execute-api with the standard AWS credential chain; region from the URL, else AWS_REGION).
+
+--generate makes 32 random bytes; --key - reads the key from stdin. --key-out FILE writes the key (mode 0600)
+before anything is sent, so it survives any outcome. Every rotation carries an Idempotency-Key (--idempotency-key,
+else a fresh one): sending the same request again is safe.
+URL: https://, or http:// to a loopback address; a base path (https://host/prod) is kept.
+
+Exit status: 0 rotated; 1 refused, nothing changed; 2 usage error; 3 outcome unknown, the key may be live:
+resend the same request with the command printed.`;
+
+const EXIT = { rotated: 0, refused: 1, usage: 2, unknown: 3 } as const;
 
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return command === undefined ? EXIT.usage : EXIT.rotated;
+  }
   if (command === 'hash-token') {
     const token = (await text(process.stdin)).replace(/\r?\n$/, '');
     if (token === '') throw new UsageError('hash-token reads the token on stdin');
     console.log(createHash('sha256').update(token).digest('hex'));
-    return 0;
+    return EXIT.rotated;
   }
   if (command === 'new-webhook-secret') {
     console.log(`whsec_${randomBytes(32).toString('base64')}`);
-    return 0;
+    return EXIT.rotated;
   }
   if (command === 'rotate') return rotate(rest);
-  throw new UsageError(command ? `unknown command: ${command}` : 'a command is required');
+  throw new UsageError(`unknown command: ${printable(command)}`);
+}
+
+function options(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      strict: true,
+      options: {
+        url: { type: 'string' },
+        zone: { type: 'string' },
+        key: { type: 'string' },
+        'key-out': { type: 'string' },
+        'idempotency-key': { type: 'string' },
+        generate: { type: 'boolean', default: false },
+        'aws-iam': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    // parseArgs names the unknown option; an option is never a secret, but its value might be: only the name.
+    throw new UsageError(printable((error as Error).message.split('. ')[0] ?? 'invalid arguments'));
+  }
 }
 
 async function rotate(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      url: { type: 'string' },
-      zone: { type: 'string' },
-      key: { type: 'string' },
-      generate: { type: 'boolean', default: false },
-      'aws-iam': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-    },
-  });
+  const values = options(args);
+  if (values.help) {
+    console.log(USAGE);
+    return EXIT.rotated;
+  }
   if (!values.url || !values.zone) throw new UsageError('--url and --zone are required');
   if (values.generate === (values.key !== undefined))
     throw new UsageError('give exactly one of --generate and --key');
+  const awsIam = values['aws-iam'];
+  const endpoint = rotateUrl(values.url, awsIam ? 'iam/rotate' : 'rotate');
   if (values.key !== undefined && values.key !== '-') {
     console.error(
       'warning: a key given on the command line is visible to other processes; prefer --key - or --generate',
@@ -58,68 +98,182 @@ async function rotate(args: string[]): Promise<number> {
     : values.key === '-'
       ? (await text(process.stdin)).trim()
       : (values.key ?? '');
-  const url = new URL(values['aws-iam'] ? '/iam/rotate' : '/rotate', values.url);
+  const idempotencyKey = values['idempotency-key'] ?? `rot_${randomUUID()}`;
+  // Durable before it is sent: whatever happens next, the key that may go live is not lost.
+  const keyFile = values['key-out'];
+  if (keyFile !== undefined) writeKey(keyFile, secretKey);
   const body = JSON.stringify({ ZoneId: values.zone, SecretKey: secretKey });
-  const headers = await authenticate(url, body, values['aws-iam']);
+  const headers = await authenticate(endpoint, body, awsIam, idempotencyKey);
 
-  const response = await fetch(url, { method: 'POST', headers, body });
-  const answer = asAnswer(await response.json().catch(() => undefined));
-  if (!response.ok || answer.RequestId === undefined) {
-    if (values.json) console.log(JSON.stringify(answer));
-    else console.error(`error: ${answer.Error?.Code ?? response.status}: ${answer.Error?.Message ?? ''}`);
-    return 1;
+  const answer = await send(endpoint, headers, body);
+  const resend = {
+    url: values.url,
+    zone: values.zone,
+    idempotencyKey,
+    awsIam,
+    keyFile: keyFile ?? (answer.outcome === 'unknown' ? keptKeyFile(secretKey) : undefined),
+  };
+  return report(answer, secretKey, {
+    json: values.json,
+    printKey: values.generate && keyFile === undefined,
+    resend,
+  });
+}
+
+/** The route under the URL's own path: https://host/prod becomes https://host/prod/rotate. */
+function rotateUrl(raw: string, route: string): URL {
+  let base: URL;
+  try {
+    base = new URL(raw);
+  } catch {
+    throw new UsageError('--url is not a URL');
   }
-  const result = {
-    RequestId: answer.RequestId,
-    KeyFingerprint: keyFingerprint(secretKey),
-    ...(values.generate && { SecretKey: secretKey }),
-  };
-  if (values.json) console.log(JSON.stringify(result));
-  else for (const [name, value] of Object.entries(result)) console.log(`${name}: ${value}`);
-  return 0;
+  // Never echoed: a URL with credentials in it would put them on the terminal and in shell history.
+  if (base.username !== '' || base.password !== '') {
+    throw new UsageError(
+      '--url must not carry a user name or password: authenticate with ROTATOR_TOKEN and the like',
+    );
+  }
+  const loopback = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])$/.test(base.hostname);
+  if (base.protocol !== 'https:' && !(base.protocol === 'http:' && loopback)) {
+    throw new UsageError(
+      '--url must be https:// (or http:// to a loopback address): the body carries the key',
+    );
+  }
+  if (base.search !== '' || base.hash !== '')
+    throw new UsageError('--url must not have a query or a fragment');
+  return new URL(`${base.pathname.replace(/\/+$/, '')}/${route}`, base.origin);
 }
 
-interface Answer {
-  readonly RequestId?: string;
-  readonly Error?: { readonly Code?: string; readonly Message?: string };
+function writeKey(file: string, secretKey: string) {
+  try {
+    writeFileSync(file, `${secretKey}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'EEXIST' ? 'it exists already' : 'it cannot be written';
+    throw new UsageError(`--key-out: not writing the key to that file: ${reason}`);
+  }
 }
 
-/** The function's documented answer shapes; anything else is reported as no answer at all. */
-function asAnswer(document: unknown): Answer {
-  if (typeof document !== 'object' || document === null) return {};
-  const { RequestId, Error: error } = document as Record<string, unknown>;
-  const { Code, Message } = (typeof error === 'object' && error !== null ? error : {}) as Record<
-    string,
-    unknown
-  >;
-  return {
-    ...(typeof RequestId === 'string' && { RequestId }),
-    Error: { ...(typeof Code === 'string' && { Code }), ...(typeof Message === 'string' && { Message }) },
-  };
+/** With no --key-out, an unknown outcome still leaves the key in a file only this user can read. */
+function keptKeyFile(secretKey: string) {
+  const file = join(mkdtempSync(join(tmpdir(), 'rotator-')), 'key');
+  writeKey(file, secretKey);
+  return file;
 }
 
-async function authenticate(url: URL, body: string, awsIam: boolean): Promise<Record<string, string>> {
+async function authenticate(
+  url: URL,
+  body: string,
+  awsIam: boolean,
+  idempotencyKey: string,
+): Promise<Record<string, string>> {
   const token = process.env.ROTATOR_TOKEN;
   const secret = process.env.ROTATOR_WEBHOOK_SECRET;
   const kinds = [token, secret, awsIam || undefined].filter(Boolean).length;
   if (kinds !== 1)
     throw new UsageError('set exactly one of ROTATOR_TOKEN, ROTATOR_WEBHOOK_SECRET or --aws-iam');
   const json = { 'content-type': 'application/json' };
-  if (token) return { ...json, authorization: `Bearer ${token}` };
+  // A webhook's id is its redelivery key; every other caller's is the Idempotency-Key header.
   if (secret)
-    return { ...json, ...webhookHeaders(secret, `msg_${randomUUID()}`, Math.floor(Date.now() / 1000), body) };
+    return { ...json, ...webhookHeaders(secret, idempotencyKey, Math.floor(Date.now() / 1000), body) };
+  const keyed = { ...json, 'idempotency-key': idempotencyKey };
+  if (token) return { ...keyed, authorization: `Bearer ${token}` };
   return sigV4Headers(
     url,
     body,
-    json,
+    keyed,
     process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
   );
 }
 
+/** Errors that mean the request never left this machine: nothing can have changed. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+async function send(url: URL, headers: Record<string, string>, body: string): Promise<Answer> {
+  let response: Response;
+  try {
+    // Never follow a redirect: it would carry the key, and the signed headers, to wherever it points.
+    response = await fetch(url, { method: 'POST', headers, body, redirect: 'manual' });
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const reason = printable(cause?.code ?? cause?.message ?? (error as Error).message);
+    return cause?.code !== undefined && NOT_SENT.has(cause.code)
+      ? { outcome: 'refused', code: 'ConnectionFailed', message: `the request could not be sent (${reason})` }
+      : { outcome: 'unknown', code: 'ConnectionFailed', message: `the connection failed (${reason})` };
+  }
+  return readAnswer(response.status, await response.text());
+}
+
+interface ReportOptions {
+  readonly json: boolean;
+  readonly printKey: boolean;
+  readonly resend: {
+    readonly url: string;
+    readonly zone: string;
+    readonly idempotencyKey: string;
+    readonly awsIam: boolean;
+    readonly keyFile: string | undefined;
+  };
+}
+
+function report(answer: Answer, secretKey: string, { json, printKey, resend }: ReportOptions): number {
+  const KeyFingerprint = keyFingerprint(secretKey);
+  if (answer.outcome === 'rotated') {
+    const result = {
+      RequestId: answer.requestId,
+      KeyFingerprint,
+      ...(answer.settledBy && { SettledBy: answer.settledBy }),
+      ...(printKey && { SecretKey: secretKey }),
+      ...(resend.keyFile && { KeyFile: resend.keyFile }),
+    };
+    if (json) console.log(JSON.stringify(result));
+    else for (const [name, value] of Object.entries(result)) console.log(`${name}: ${value}`);
+    return EXIT.rotated;
+  }
+  const error = { Code: answer.code, Message: answer.message };
+  if (answer.outcome === 'refused') {
+    if (json) console.log(JSON.stringify({ Outcome: 'refused', Error: error }));
+    else console.error(`error: ${answer.code}: ${answer.message}`);
+    return EXIT.refused;
+  }
+  const command = [
+    'rotator rotate',
+    `--url ${shellQuote(resend.url)}`,
+    `--zone ${shellQuote(resend.zone)}`,
+    '--key -',
+    `--idempotency-key ${shellQuote(resend.idempotencyKey)}`,
+    ...(resend.awsIam ? ['--aws-iam'] : []),
+    `< ${shellQuote(resend.keyFile ?? '')}`,
+  ].join(' ');
+  if (json) {
+    console.log(
+      JSON.stringify({
+        Outcome: 'unknown',
+        Error: error,
+        KeyFingerprint,
+        KeyFile: resend.keyFile,
+        Resend: command,
+      }),
+    );
+  } else {
+    console.error(`error: ${answer.code}: ${answer.message}
+The outcome is unknown: the key (fingerprint ${KeyFingerprint}) may already be live in TEO. It is kept in
+${resend.keyFile}. Send the same request again, with the same key and Idempotency-Key (repeating it is harmless):
+  ${command}`);
+  }
+  return EXIT.unknown;
+}
+
+const shellQuote = (value: string) =>
+  /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
-    console.error(error instanceof UsageError ? `${error.message}\n\n${USAGE}` : `error: ${error.message}`);
-    process.exit(error instanceof UsageError ? 2 : 1);
+    console.error(
+      error instanceof UsageError ? `${error.message}\n\n${USAGE}` : `error: ${printable(error.message)}`,
+    );
+    process.exit(error instanceof UsageError ? EXIT.usage : EXIT.refused);
   },
 );

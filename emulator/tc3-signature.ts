@@ -118,10 +118,16 @@ export function verifyTc3Request(
   }
   const secretKey = secretKeyFor(authorization.secretId);
   if (secretKey === undefined) return refuse('AuthFailure.SecretIdNotFound', 'The SecretId is not known.');
-  if (authorization.service !== service || authorization.date !== tc3Date(timestamp)) {
+  if (authorization.service !== service) {
     return refuse(
       'AuthFailure.SignatureFailure',
-      `The credential scope must be ${tc3Date(timestamp)}/${service}.`,
+      `The credential scope names the service ${authorization.service}, but requests here must be signed for ${service}. The Tencent SDK takes the service from the endpoint's first label: give it the endpoint teo.intl.tencentcloudapi.com and an HTTP agent that dials this address (README, "Using the emulator from other tools").`,
+    );
+  }
+  if (authorization.date !== tc3Date(timestamp)) {
+    return refuse(
+      'AuthFailure.SignatureFailure',
+      `The credential scope's date must be ${tc3Date(timestamp)}, the UTC date of X-TC-Timestamp.`,
     );
   }
   if (!REQUIRED_SIGNED_HEADERS.every((name) => authorization.signedHeaders.includes(name))) {

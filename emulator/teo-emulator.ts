@@ -8,6 +8,7 @@ import { verifyTc3Request } from './tc3-signature.ts';
 
 export const API_VERSION = '2022-09-01';
 export const RATE_LIMIT_PER_SECOND = 20;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 /** What the next matching request meets instead of a normal answer. */
 export type Fault = (
@@ -100,13 +101,17 @@ export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmu
     if (action !== 'ModifyMultiPathGatewaySecretKey' && action !== 'DescribeMultiPathGatewaySecretKey') {
       return teoError('InvalidAction', `The action ${action} is not emulated.`);
     }
-    let params: Record<string, unknown>;
+    let params: unknown;
     try {
       params = JSON.parse(body.toString('utf8'));
     } catch {
       return teoError('InvalidParameter', 'The body is not JSON.');
     }
-    const zoneId = typeof params.ZoneId === 'string' ? params.ZoneId : undefined;
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+      return teoError('InvalidParameter', 'The body must be a JSON object.');
+    }
+    const { ZoneId, SecretKey } = params as Record<string, unknown>;
+    const zoneId = typeof ZoneId === 'string' ? ZoneId : undefined;
     const record = (answer: Answer) => {
       calls.push({ action, zoneId, answer: describeAnswer(answer) });
       return answer;
@@ -117,15 +122,16 @@ export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmu
         action === 'ModifyMultiPathGatewaySecretKey' &&
         zoneId &&
         zones.has(zoneId) &&
-        isValidKey(params.SecretKey)
+        isValidKey(SecretKey)
       ) {
-        zones.set(zoneId, params.SecretKey);
+        zones.set(zoneId, SecretKey);
       }
     };
-    if (fault) return record(await faulted(fault, apply, () => perform(action, params, zoneId)));
+    const fields = params as Record<string, unknown>;
+    if (fault) return record(await faulted(fault, apply, () => perform(action, fields, zoneId)));
     if (throttled())
       return record(teoError('RequestLimitExceeded', `More than ${limit} requests in a second.`));
-    return record(perform(action, params, zoneId));
+    return record(perform(action, fields, zoneId));
   }
 
   function perform(action: string, params: Record<string, unknown>, zoneId: string | undefined): Answer {
@@ -142,9 +148,17 @@ export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmu
   }
 
   const server = http.createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const answer = await serve(request, Buffer.concat(chunks));
+    let answer: Answer;
+    try {
+      const body = await readBody(request);
+      answer =
+        body === undefined
+          ? teoError('InvalidParameter', 'The body is over 1 MiB.')
+          : await serve(request, body);
+    } catch {
+      // The client went away mid-body: there is no one to answer, and the emulator goes on serving the others.
+      return void request.socket.destroy();
+    }
     if ('drop' in answer) request.socket.destroy();
     else response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
   });
@@ -167,6 +181,18 @@ export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmu
       await once(server, 'close');
     },
   };
+}
+
+/** TEO's requests are a few hundred bytes; the body, or undefined past 1 MiB (what TEO's gateway refuses). */
+async function readBody(request: http.IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of request) {
+    received += (chunk as Buffer).byteLength;
+    if (received > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** 'ok', TEO's error code, 'HTTP <status>', 'non-JSON' or 'dropped'. */

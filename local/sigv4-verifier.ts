@@ -60,24 +60,17 @@ export function verifySigV4(
     return { refused: 'x-amz-content-sha256 does not match the body' };
   const signedHeaders = signedHeaderList.split(';');
   if (!signedHeaders.includes('host')) return { refused: 'host is not signed' };
-  const query = request.query
-    .split('&')
-    .filter(Boolean)
-    .map((pair) =>
-      pair
-        .split('=')
-        .map((part) => encode(decodeURIComponent(part ?? '')))
-        .join('='),
-    )
-    .sort()
-    .join('&');
+  let target: { path: string; query: string };
+  try {
+    target = canonicalTarget(request);
+  } catch {
+    // decodeURIComponent throws a URIError on a malformed escape: AWS answers such a request 403, and so does this.
+    return { refused: 'malformed percent-encoding in the path or query' };
+  }
   const canonicalRequest = [
     request.method,
-    request.path
-      .split('/')
-      .map((segment) => encode(decodeURIComponent(segment)))
-      .join('/'),
-    query,
+    target.path,
+    target.query,
     signedHeaders
       .map((name) => `${name}:${(request.headers[name] ?? '').trim().replace(/\s+/g, ' ')}\n`)
       .join(''),
@@ -94,4 +87,25 @@ export function verifySigV4(
   return timingSafeEqual(Buffer.from(expected), Buffer.from(signature))
     ? { arn: key.arn }
     : { refused: 'signature mismatch' };
+}
+
+/** The path and query as SigV4 canonicalizes them: each part decoded, then encoded the one way AWS does. */
+function canonicalTarget({ path, query }: SignedHttpRequest) {
+  return {
+    path: path
+      .split('/')
+      .map((segment) => encode(decodeURIComponent(segment)))
+      .join('/'),
+    query: query
+      .split('&')
+      .filter(Boolean)
+      .map((pair) =>
+        pair
+          .split('=')
+          .map((part) => encode(decodeURIComponent(part)))
+          .join('='),
+      )
+      .sort()
+      .join('&'),
+  };
 }

@@ -1,4 +1,6 @@
 // `npm start`: builds the function, starts the TEO emulator, and serves the real bundled handler on loopback.
+// With TENCENTCLOUD_* and TEO_ENDPOINT set it talks to that TEO instead, and then only with callers of your own:
+// the demo callers' credentials are printed below and in the README, so they never reach a real zone.
 import { pathToFileURL } from 'node:url';
 import type { RotateHandler } from '#lib/rotate-handler.ts';
 import type { TeoEmulator } from '../emulator/teo-emulator.ts';
@@ -15,15 +17,27 @@ import {
 import { startLocalServer } from './server.ts';
 
 const port = Number(process.env.PORT ?? 3000);
-const realTeo = Boolean(
+const region = process.env.AWS_REGION || 'us-east-1';
+const ownTeo = Boolean(
   process.env.TENCENTCLOUD_SECRET_ID && process.env.TENCENTCLOUD_SECRET_KEY && process.env.TEO_ENDPOINT,
 );
+const demoCallers = process.env.ROTATOR_CLIENTS === undefined;
+
+if (ownTeo && demoCallers) {
+  console.error(`With your TENCENTCLOUD_* credentials, npm start needs callers of your own: set ROTATOR_CLIENTS.
+The demo callers' credentials are public (they are in the README), so they never reach a TEO you point it at.`);
+  process.exit(1);
+}
 
 await buildFunctions();
 
 let emulator: TeoEmulator | undefined;
-if (realTeo) {
-  console.log(`Talking to the real TEO at ${process.env.TEO_ENDPOINT} with your TENCENTCLOUD_* credentials.`);
+if (ownTeo) {
+  const endpoint = new URL(process.env.TEO_ENDPOINT ?? '');
+  const what = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])$/.test(endpoint.hostname)
+    ? 'a TEO emulator on this machine'
+    : 'the real TEO';
+  console.log(`Talking to ${what} at ${endpoint.origin} with your TENCENTCLOUD_* credentials.`);
 } else {
   emulator = await startDemoEmulator();
   Object.assign(process.env, {
@@ -40,26 +54,36 @@ process.env.ROTATOR_CLIENTS ??= localClients();
 // Configuration is read when the bundle loads, as at a Lambda cold start: the environment is set first.
 const { handler }: { handler: RotateHandler } = await import(pathToFileURL('dist/rotate/index.mjs').href);
 
-const server = await startLocalServer(handler, { port, accessKeys: LOCAL_ACCESS_KEYS }).catch((error) => {
-  console.error(
-    error.code === 'EADDRINUSE'
-      ? `Port ${port} is in use. Choose another one: PORT=${port + 1} npm start`
-      : `Could not listen on port ${port}: ${error.message}`,
-  );
-  process.exit(1);
-});
+const server = await startLocalServer(handler, { port, accessKeys: LOCAL_ACCESS_KEYS, region }).catch(
+  (error) => {
+    console.error(
+      error.code === 'EADDRINUSE'
+        ? `Port ${port} is in use. Choose another one: PORT=${port + 1} npm start`
+        : `Could not listen on port ${port}: ${error.message}`,
+    );
+    process.exit(1);
+  },
+);
 
+const [accessKeyId, accessKey] = Object.entries(LOCAL_ACCESS_KEYS)[0] ?? [];
 console.log(`
-Rotator listening on ${server.url}/rotate (the bundled handler, as API Gateway's HTTP API would invoke it)
-
-Callers: bearer token ${LOCAL_TOKEN}; webhook secret ${LOCAL_WEBHOOK_SECRET};
-AWS access key ${Object.keys(LOCAL_ACCESS_KEYS)[0]} (secret ${Object.values(LOCAL_ACCESS_KEYS)[0]?.secretAccessKey}). All may rotate any zone.
+Rotator listening on ${server.url}/rotate (IAM callers: ${server.url}/iam/rotate), the bundled handler as API
+Gateway's HTTP API would invoke it; only requests addressed to ${server.url} are served.
+${
+  demoCallers
+    ? `
+Demo callers, each allowed every zone: bearer token ${LOCAL_TOKEN}; webhook secret ${LOCAL_WEBHOOK_SECRET};
+AWS access key ${accessKeyId} (secret ${accessKey?.secretAccessKey}, region ${region}).
 
 Try it:
   curl -sS ${server.url}/rotate -H 'authorization: Bearer ${LOCAL_TOKEN}' -H 'content-type: application/json' \\
     -d '{"ZoneId":"${DEMO_ZONES[0]}","SecretKey":"'"$(openssl rand -base64 32)"'"}'
-  ROTATOR_TOKEN=${LOCAL_TOKEN} npm run rotator -- rotate --url ${server.url} --zone ${DEMO_ZONES[0]} --generate
-
+  ROTATOR_TOKEN=${LOCAL_TOKEN} npm run -s rotator -- rotate --url ${server.url} --zone ${DEMO_ZONES[0]} --generate
+`
+    : `
+Callers: yours, from ROTATOR_CLIENTS.
+`
+}
 Audit lines follow. Ctrl-C stops everything.
 `);
 

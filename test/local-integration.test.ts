@@ -18,65 +18,31 @@ import {
   localClients,
   startDemoEmulator,
 } from '../local/demo-setup.ts';
-import { type LocalServer, startLocalServer } from '../local/server.ts';
+import type { LocalServer } from '../local/server.ts';
 import { captureOutput } from './support/captured-output.ts';
-import { FAST_RETRY } from './support/fake-config.ts';
+import { LOCAL_REGION, type LocalStack, rotator, startLocalStack } from './support/local-stack.ts';
 
 const ZONE = DEMO_ZONES[0] ?? '';
 const [ACCESS_KEY_ID, ACCESS_KEY] = Object.entries(LOCAL_ACCESS_KEYS)[0] ?? [];
 const run = promisify(execFile);
 
+let stack: LocalStack;
 let emulator: TeoEmulator;
 let server: LocalServer;
 const output = captureOutput();
 
 beforeAll(async () => {
-  emulator = await startDemoEmulator();
-  const env = {
-    TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
-    TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
-    TEO_ENDPOINT: emulator.url,
-    TEO_TIMEOUT_MS: '500',
-    ROTATOR_CLIENTS: localClients(),
-  };
-  server = await startLocalServer(createRotateHandler(loadConfig(env), { retry: FAST_RETRY }), {
-    port: 0,
-    accessKeys: LOCAL_ACCESS_KEYS,
-  });
+  stack = await startLocalStack();
+  ({ emulator, server } = stack);
 });
 afterAll(async () => {
   output.restore();
-  await server.close();
-  await emulator.close();
+  await stack.close();
 });
 afterEach(() => {
   emulator.clearFaults();
   emulator.calls.length = 0;
 });
-
-/** The CLI from source, as `npm run rotator` runs it, with only the environment a test gives it. */
-async function rotator(args: string[], env: Record<string, string> = {}, stdin?: string) {
-  const child = execFile(process.execPath, ['cli/rotator.ts', ...args], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      ...env,
-    },
-  });
-  child.stdin?.end(stdin ?? '');
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const [code] = await once(child, 'exit');
-  return { code: code as number, stdout, stderr };
-}
 
 const rotate = (extra: string[], env: Record<string, string>, stdin?: string) =>
   rotator(['rotate', '--url', server.url, '--zone', ZONE, ...extra], env, stdin);
@@ -92,7 +58,7 @@ describe('rotator rotate, against the local server and the emulator', () => {
       {
         AWS_ACCESS_KEY_ID: ACCESS_KEY_ID ?? '',
         AWS_SECRET_ACCESS_KEY: ACCESS_KEY?.secretAccessKey ?? '',
-        AWS_REGION: 'eu-west-1',
+        AWS_REGION: LOCAL_REGION,
       },
     ],
   ])('rotates with %s and prints the new key once, which is then live in TEO', async (_, extra, env) => {
@@ -139,8 +105,8 @@ describe('rotator rotate, against the local server and the emulator', () => {
     [
       'a wrong AWS secret key',
       ['--generate', '--aws-iam'],
-      { AWS_ACCESS_KEY_ID: ACCESS_KEY_ID ?? '', AWS_SECRET_ACCESS_KEY: 'wrong' },
-      '403',
+      { AWS_ACCESS_KEY_ID: ACCESS_KEY_ID ?? '', AWS_SECRET_ACCESS_KEY: 'wrong', AWS_REGION: LOCAL_REGION },
+      'HTTP 403: Forbidden',
     ],
   ])(
     'fails with a non-zero exit and the error code for %s, leaving the key as it was',
@@ -168,22 +134,23 @@ describe('rotator rotate, against the local server and the emulator', () => {
   const MODIFY = 'ModifyMultiPathGatewaySecretKey';
   const DESCRIBE = 'DescribeMultiPathGatewaySecretKey';
   const UNKNOWN_OUTCOME = [MODIFY, DESCRIBE, MODIFY, DESCRIBE, MODIFY, DESCRIBE];
+  // Exit 1: refused, the previous key is live. Exit 3: the key may be live, and the CLI says how to resend.
   it.each([
-    [{ kind: 'error', code: 'InternalError' }, 'InternalError', [MODIFY, MODIFY, MODIFY]],
-    [{ kind: 'error', code: 'RequestLimitExceeded' }, 'RequestLimitExceeded', [MODIFY, MODIFY, MODIFY]],
-    [{ kind: 'error', code: 'OperationDenied' }, 'OperationDenied', [MODIFY]],
-    [{ kind: 'http-status', status: 503 }, 'InternalError', UNKNOWN_OUTCOME],
-    [{ kind: 'non-json' }, 'InternalError', UNKNOWN_OUTCOME],
-    [{ kind: 'drop' }, 'InternalError', UNKNOWN_OUTCOME],
-    [{ kind: 'latency', delayMs: 800 }, 'RequestTimeout', UNKNOWN_OUTCOME],
-  ] as [Fault, string, string[]][])(
+    [{ kind: 'error', code: 'InternalError' }, 'InternalError', 3, [MODIFY, MODIFY, MODIFY]],
+    [{ kind: 'error', code: 'RequestLimitExceeded' }, 'RequestLimitExceeded', 1, [MODIFY, MODIFY, MODIFY]],
+    [{ kind: 'error', code: 'OperationDenied' }, 'OperationDenied', 1, [MODIFY]],
+    [{ kind: 'http-status', status: 503 }, 'InternalError', 3, UNKNOWN_OUTCOME],
+    [{ kind: 'non-json' }, 'InternalError', 3, UNKNOWN_OUTCOME],
+    [{ kind: 'drop' }, 'InternalError', 3, UNKNOWN_OUTCOME],
+    [{ kind: 'latency', delayMs: 800 }, 'RequestTimeout', 3, UNKNOWN_OUTCOME],
+  ] as [Fault, string, number, string[]][])(
     'answers the fault %j, met every time, with its code',
-    async (fault, code, calls) => {
+    async (fault, code, exit, calls) => {
       emulator.inject(...Array(6).fill(fault));
 
       const result = await rotate(['--generate', '--json'], BEARER);
 
-      expect(result.code).toBe(1);
+      expect(result.code).toBe(exit);
       expect(JSON.parse(result.stdout).Error.Code).toBe(code);
       // A late answer is recorded when it is finally written, after the caller gave up.
       await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 0));
@@ -274,17 +241,18 @@ describe('npm start', () => {
     expect(response.status).toBe(200);
     expect(started.output()).toContain('no Tencent account needed');
     expect(started.output()).toContain(`-H 'authorization: Bearer ${LOCAL_TOKEN}'`);
-    expect(started.output()).toContain('npm run rotator -- rotate');
+    expect(started.output()).toContain('npm run -s rotator -- rotate');
     expect(started.output()).toContain('"outcome":"rotated"');
     expect(started.output()).toContain('Stopped.');
     expect(code).toBe(0);
   });
 
-  it('uses your TENCENTCLOUD_* credentials and TEO_ENDPOINT when they are set, and says so', async () => {
+  it('uses your TENCENTCLOUD_* credentials, TEO_ENDPOINT and callers when they are set, and says so', async () => {
     const started = await npmStart({
       TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
       TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
       TEO_ENDPOINT: emulator.url,
+      ROTATOR_CLIENTS: localClients(),
     });
     const { child, url } = started;
     const key = randomBytes(32).toString('base64');
@@ -298,11 +266,31 @@ describe('npm start', () => {
     await once(child, 'exit');
 
     expect(started.output()).toContain(
-      `Talking to the real TEO at ${emulator.url} with your TENCENTCLOUD_* credentials.`,
+      `Talking to a TEO emulator on this machine at ${emulator.url} with your TENCENTCLOUD_* credentials.`,
     );
     expect(started.output()).not.toContain('TEO emulator at');
+    expect(started.output()).toContain('Callers: yours, from ROTATOR_CLIENTS.');
+    expect(started.output()).not.toContain(LOCAL_TOKEN);
     expect(response.status).toBe(200);
     expect(emulator.zoneKey(ZONE)).toBe(key);
+  });
+
+  it('refuses to put the public demo callers in front of a TEO of your own', async () => {
+    const result = await run(process.execPath, ['local/start.ts'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: '0',
+        TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
+        TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+        TEO_ENDPOINT: emulator.url,
+      },
+    }).catch((error) => error);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'With your TENCENTCLOUD_* credentials, npm start needs callers of your own',
+    );
+    expect(result.stdout).not.toContain('Rotator listening');
   });
 
   it('says clearly when its port is in use', async () => {

@@ -125,6 +125,6 @@ function teoRefusal({ code, requestId }: TeoRefused): Refusal {
     };
   }
   if (code.startsWith('InternalError'))
-    return { status: 502, code, message: 'TEO failed internally.', ...withId };
+    return { status: 502, code, message: `TEO failed internally. ${KEY_STATE.unknown}`, ...withId };
   return { status: 422, code, message: `TEO refused the rotation (${code}).`, ...withId };
 }

@@ -1,0 +1,69 @@
+// What the function's answer means for the key: only the documented shapes are believed, and the server's words
+// reach the terminal only once made printable.
+
+export type Answer =
+  | { readonly outcome: 'rotated'; readonly requestId: string; readonly settledBy?: string }
+  /** Nothing changed: the previous key is live. */
+  | { readonly outcome: 'refused'; readonly code: string; readonly message: string }
+  /** The requested key may or may not be live: the same request must be sent again. */
+  | { readonly outcome: 'unknown'; readonly code: string; readonly message: string };
+
+/** What a server said, made safe for a terminal: no control, escape or direction characters, and bounded. */
+export const printable = (said: string) =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what is removed.
+  said.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '').slice(0, 300);
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The function's own 502 and 504 say which key is live; any other of its errors changed nothing. */
+const PREVIOUS_KEY_LIVE = 'shows the previous key still live';
+
+export function readAnswer(status: number, body: string): Answer {
+  if (status >= 300 && status < 400) {
+    return {
+      outcome: 'refused',
+      code: 'Redirected',
+      message: `HTTP ${status}: redirects are never followed (they would carry the key elsewhere); check --url`,
+    };
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(body);
+  } catch {
+    document = undefined;
+  }
+  if (status === 200) {
+    if (
+      isObject(document) &&
+      typeof document.RequestId === 'string' &&
+      document.RequestId !== '' &&
+      Object.keys(document).every((name) => name === 'RequestId' || name === 'SettledBy')
+    ) {
+      const settledBy =
+        typeof document.SettledBy === 'string' ? { settledBy: printable(document.SettledBy) } : {};
+      return { outcome: 'rotated', requestId: printable(document.RequestId), ...settledBy };
+    }
+    return unknown(status, 'an answer that is not the function’s');
+  }
+  const error = isObject(document) && isObject(document.Error) ? document.Error : undefined;
+  if (error && typeof error.Code === 'string' && typeof error.Message === 'string') {
+    const answer = { code: printable(error.Code), message: printable(error.Message) };
+    const keyUnknown = (status === 502 || status === 504) && !error.Message.includes(PREVIOUS_KEY_LIVE);
+    return { outcome: keyUnknown ? 'unknown' : 'refused', ...answer };
+  }
+  // API Gateway's own answers: {"message": "Forbidden"}, a throttle, or the function having failed.
+  const said = isObject(document) && typeof document.message === 'string' ? printable(document.message) : '';
+  if (status >= 500) return unknown(status, said || 'an answer that is not the function’s');
+  return {
+    outcome: 'refused',
+    code: `HTTP ${status}`,
+    message: said || 'an answer that is not the function’s',
+  };
+}
+
+const unknown = (status: number, what: string): Answer => ({
+  outcome: 'unknown',
+  code: `HTTP ${status}`,
+  message: what,
+});

@@ -1,0 +1,67 @@
+// The local stack over real loopback HTTP, as `npm start` assembles it: the local server (HTTP API + its AWS_IAM
+// route) serving the handler, against the TEO emulator; and the rotator CLI run from source in a child process.
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { loadConfig } from '#lib/config.ts';
+import { createRotateHandler } from '#lib/rotate-handler.ts';
+import type { TeoEmulator } from '../../emulator/teo-emulator.ts';
+import { DEMO_TENCENT, LOCAL_ACCESS_KEYS, localClients, startDemoEmulator } from '../../local/demo-setup.ts';
+import { type LocalServer, startLocalServer } from '../../local/server.ts';
+import { FAST_RETRY } from './fake-config.ts';
+
+/** The region the local server stands for; the CLI's IAM callers sign for it. */
+export const LOCAL_REGION = 'eu-west-1';
+
+export interface LocalStack {
+  readonly emulator: TeoEmulator;
+  readonly server: LocalServer;
+  close(): Promise<void>;
+}
+
+export async function startLocalStack(): Promise<LocalStack> {
+  const emulator = await startDemoEmulator();
+  const env = {
+    TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
+    TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+    TEO_ENDPOINT: emulator.url,
+    TEO_TIMEOUT_MS: '500',
+    ROTATOR_CLIENTS: localClients(),
+  };
+  const server = await startLocalServer(createRotateHandler(loadConfig(env), { retry: FAST_RETRY }), {
+    port: 0,
+    accessKeys: LOCAL_ACCESS_KEYS,
+    region: LOCAL_REGION,
+  });
+  return {
+    emulator,
+    server,
+    close: async () => {
+      await server.close();
+      await emulator.close();
+    },
+  };
+}
+
+/** The CLI from source, as `npm run -s rotator` runs it, with only the environment a test gives it. */
+export async function rotator(args: string[], env: Record<string, string> = {}, stdin?: string) {
+  const child = execFile(process.execPath, ['cli/rotator.ts', ...args], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      ...env,
+    },
+  });
+  child.stdin?.end(stdin ?? '');
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const [code] = await once(child, 'exit');
+  return { code: code as number, stdout, stderr };
+}
