@@ -6,8 +6,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '#lib/config.ts';
-import { createRotateHandler } from '#lib/rotate-handler.ts';
 import type { Fault, TeoEmulator } from '../emulator/teo-emulator.ts';
 import {
   DEMO_TENCENT,
@@ -16,7 +14,6 @@ import {
   LOCAL_TOKEN,
   LOCAL_WEBHOOK_SECRET,
   localClients,
-  startDemoEmulator,
 } from '../local/demo-setup.ts';
 import type { LocalServer } from '../local/server.ts';
 import { captureOutput } from './support/captured-output.ts';
