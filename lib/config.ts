@@ -19,6 +19,8 @@ export interface TeoAccess {
   readonly teo: TeoSettings;
   /** The DynamoDB table of the rotation ledger; unset, the ledger is in memory (one instance's view only). */
   readonly table: string | undefined;
+  /** The EventBridge bus that hears of every applied rotation (ROTATOR_EVENT_BUS); unset, none does. */
+  readonly eventBus: string | undefined;
 }
 
 /** The rotate function's: and its callers. */
@@ -93,6 +95,15 @@ function readTeoAccess(env: Environment, problems: string[]): TeoAccess | undefi
   if (table !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(table)) {
     problems.push('ROTATOR_TABLE must be a DynamoDB table name: 3 to 255 letters, digits, _ . or -');
   }
+  const eventBus = env.ROTATOR_EVENT_BUS || undefined;
+  if (
+    eventBus !== undefined &&
+    !/^(?:[A-Za-z0-9._/-]{1,256}|arn:[a-z-]+:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._/-]{1,256})$/.test(
+      eventBus,
+    )
+  ) {
+    problems.push('ROTATOR_EVENT_BUS must be an EventBridge bus name (such as default) or its ARN');
+  }
   if (typeof endpoint === 'string') return undefined;
-  return { teo: { endpoint, timeoutMs, credentials }, table };
+  return { teo: { endpoint, timeoutMs, credentials }, table, eventBus };
 }

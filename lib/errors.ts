@@ -13,13 +13,15 @@ export class InvalidRequest extends Error {
   }
 }
 
-/** Nothing is served at this path (404) or with this method (405). */
+/** Nothing is served at this path (404) or with this method (405, with the methods that are: `allow`). */
 export class RouteNotFound extends Error {
   override name = 'RouteNotFound';
   readonly status: 404 | 405;
-  constructor(status: 404 | 405, message: string) {
+  readonly allow: string | undefined;
+  constructor(status: 404 | 405, message: string, allow?: string) {
     super(message);
     this.status = status;
+    this.allow = allow;
   }
 }
 

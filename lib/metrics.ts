@@ -12,10 +12,15 @@ export interface RequestMetrics {
   readonly teoLatenciesMs: readonly number[];
   /** ModifyMultiPathGatewaySecretKey calls sent; 0 when the request never reached TEO. */
   readonly teoAttempts: number;
+  /** A rotation was applied but its event could not be published. */
+  readonly eventPublishFailed?: boolean;
 }
 
 /** The EMF fields to merge into a log line that already has `service`, the dimension both share. */
-export function embeddedMetrics({ outcome, teoLatenciesMs, teoAttempts }: RequestMetrics, now = Date.now()) {
+export function embeddedMetrics(
+  { outcome, teoLatenciesMs, teoAttempts, eventPublishFailed = false }: RequestMetrics,
+  now = Date.now(),
+) {
   const teo = teoAttempts > 0;
   return {
     _aws: {
@@ -28,6 +33,7 @@ export function embeddedMetrics({ outcome, teoLatenciesMs, teoAttempts }: Reques
             { Name: 'Rotations', Unit: 'Count' },
             ...(teoLatenciesMs.length > 0 ? [{ Name: 'TeoLatency', Unit: 'Milliseconds' }] : []),
             ...(teo ? [{ Name: 'TeoRetries', Unit: 'Count' }] : []),
+            ...(eventPublishFailed ? [{ Name: 'EventPublishFailures', Unit: 'Count' }] : []),
           ],
         },
       ],
@@ -37,5 +43,6 @@ export function embeddedMetrics({ outcome, teoLatenciesMs, teoAttempts }: Reques
     Rotations: 1,
     ...(teoLatenciesMs.length > 0 && { TeoLatency: teoLatenciesMs }),
     ...(teo && { TeoRetries: teoAttempts - 1 }),
+    ...(eventPublishFailed && { EventPublishFailures: 1 }),
   };
 }

@@ -36,7 +36,15 @@ export const ROTATION_FIELDS = {
   ),
 };
 
-const RotationBody = v.strictObject(ROTATION_FIELDS);
+const RotationBody = v.strictObject({
+  ...ROTATION_FIELDS,
+  DryRun: v.optional(v.boolean('DryRun must be true or false.')),
+});
+
+/** A rotation as an HTTP caller asks for it: or only a rehearsal of it (docs/contract.md §7). */
+export interface HttpRotationRequest extends RotationRequest {
+  readonly dryRun: boolean;
+}
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -56,7 +64,7 @@ export function refuseOversizedBody(body: Buffer): void {
 }
 
 /** After authentication, in docs/contract.md §2's order of blame: media type, JSON, then each field. */
-export function parseRotationRequest(body: Buffer, contentType: string | undefined): RotationRequest {
+export function parseRotationRequest(body: Buffer, contentType: string | undefined): HttpRotationRequest {
   if (contentType === undefined || !JSON_MEDIA_TYPE.test(contentType.trim())) {
     throw new InvalidRequest(
       415,
@@ -69,7 +77,10 @@ export function parseRotationRequest(body: Buffer, contentType: string | undefin
     throw new InvalidRequest(400, 'InvalidParameter', 'The body must be a JSON object.');
   }
   const result = v.safeParse(RotationBody, document, { abortEarly: false });
-  if (result.success) return { zoneId: result.output.ZoneId, secretKey: result.output.SecretKey };
+  if (result.success) {
+    const { ZoneId, SecretKey, DryRun = false } = result.output;
+    return { zoneId: ZoneId, secretKey: SecretKey, dryRun: DryRun };
+  }
   throw refusalFor(result.issues);
 }
 
@@ -95,13 +106,20 @@ function refusalFor(issues: readonly Issue[]): InvalidRequest {
     return new InvalidRequest(
       400,
       'InvalidParameter',
-      `${describeUnknownField(fieldOf(unknown))} is not accepted; the body takes only ZoneId and SecretKey.`,
+      `${describeUnknownField(fieldOf(unknown))} is not accepted; the body takes only ZoneId, SecretKey and DryRun.`,
     );
   }
   const missing = issues.find(isMissingField);
   if (missing) return new InvalidRequest(400, 'MissingParameter', `${fieldOf(missing)} is required.`);
   const [first] = issues;
   return new InvalidRequest(400, 'InvalidParameterValue', first?.message ?? 'A field is invalid.');
+}
+
+/** The zone id of a path (GET /zones/{ZoneId}), checked by the same rule as the body's. */
+export function parseZoneId(zoneId: string): string {
+  const result = v.safeParse(ROTATION_FIELDS.ZoneId, zoneId);
+  if (!result.success) throw new InvalidRequest(400, 'InvalidParameterValue', result.issues[0].message);
+  return result.output;
 }
 
 /** A field name is caller input too: it is echoed only when it cannot be a smuggled secret. */

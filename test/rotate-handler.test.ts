@@ -210,7 +210,7 @@ describe.each(SOURCES)('through a %s event', (source) => {
       const response = await call(source, { body: body({ zoneId: ZONE, SecretKey: KEY }) });
 
       expect(response.json.Error.Message).toBe(
-        "The field 'zoneId' is not accepted; the body takes only ZoneId and SecretKey.",
+        "The field 'zoneId' is not accepted; the body takes only ZoneId, SecretKey and DryRun.",
       );
     });
 

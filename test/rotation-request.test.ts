@@ -20,8 +20,24 @@ const refusal = (fields: Record<string, unknown>) => {
 const keyOf = (bytes: number) => Buffer.alloc(bytes, 0xa7).toString('base64');
 
 describe('parseRotationRequest', () => {
-  it('returns the zone and key of a valid body', () => {
-    expect(parse({ ZoneId: ZONE, SecretKey: KEY })).toEqual({ zoneId: ZONE, secretKey: KEY });
+  it('returns the zone and key of a valid body, not a dry run unless it says so', () => {
+    expect(parse({ ZoneId: ZONE, SecretKey: KEY })).toEqual({ zoneId: ZONE, secretKey: KEY, dryRun: false });
+    expect(parse({ ZoneId: ZONE, SecretKey: KEY, DryRun: true })).toEqual({
+      zoneId: ZONE,
+      secretKey: KEY,
+      dryRun: true,
+    });
+    expect(parse({ ZoneId: ZONE, SecretKey: KEY, DryRun: false }).dryRun).toBe(false);
+  });
+
+  it.each(['true', 1, null, {}, []])('refuses DryRun %j: it must be true or false', (dryRun) => {
+    expect(() => parse({ ZoneId: ZONE, SecretKey: KEY, DryRun: dryRun })).toThrow(
+      expect.objectContaining({
+        status: 400,
+        code: 'InvalidParameterValue',
+        message: 'DryRun must be true or false.',
+      }),
+    );
   });
 
   it.each([32, 33, 47, 48])('accepts a key of %i bytes', (bytes) => {
@@ -73,7 +89,9 @@ describe('parseRotationRequest', () => {
   it('does not echo an unknown field name that could be a smuggled secret', () => {
     const { message } = refusal({ ZoneId: ZONE, SecretKey: KEY, [KEY]: true });
 
-    expect(message).toBe('An unknown field is not accepted; the body takes only ZoneId and SecretKey.');
+    expect(message).toBe(
+      'An unknown field is not accepted; the body takes only ZoneId, SecretKey and DryRun.',
+    );
   });
 
   it('treats a JSON "__proto__" key as an unknown field, not as a prototype', () => {

@@ -84,11 +84,17 @@ export function readHttpRequest(event: unknown): HttpRequest {
   const http = required(context, 'http', isObject, 'must be an object');
   const authorizer = isObject(context.authorizer) ? context.authorizer : {};
   const iam = isObject(authorizer.iam) ? authorizer.iam : {};
-  // A named route ("POST /rotate") is what the API matched; "$default" (catch-all, Function URL) leaves the raw path.
+  // A named route ("POST /rotate") is what the API matched; "$default" (catch-all, Function URL), or a route with a
+  // parameter ("GET /zones/{zoneId}"), leaves the raw path to read, without a named stage's prefix.
   const [routeMethod, routePath] = routeKey === '$default' ? [] : routeKey.split(' ');
+  const stage = typeof context.stage === 'string' && context.stage !== '$default' ? `/${context.stage}` : '';
+  const rawPath = () => {
+    const path = required(event, 'rawPath', isString, 'must be a string');
+    return stage !== '' && path.startsWith(`${stage}/`) ? path.slice(stage.length) : path;
+  };
   return {
     method: routeMethod ?? required(http, 'method', isString, 'must be a string'),
-    path: routePath ?? required(event, 'rawPath', isString, 'must be a string'),
+    path: routePath === undefined || routePath.includes('{') ? rawPath() : routePath,
     headers: joinHeaders(event.headers ?? {}),
     body,
     iamPrincipal: iam.userArn === null ? undefined : optionalArn(iam.userArn),

@@ -8,6 +8,7 @@ import {
   RotationConflict,
   RouteNotFound,
 } from '#lib/errors.ts';
+import type { AppliedRotation } from '#lib/ledger/rotation-ledger.ts';
 import type { RotationOutcome } from '#lib/rotation/rotate-zone.ts';
 import { type KeyState, TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 
@@ -40,6 +41,34 @@ const json = (
 export const rotatedResponse = ({ requestId, settledBy }: RotationOutcome) =>
   json(200, { RequestId: requestId, ...(settledBy && { SettledBy: settledBy }) });
 
+/** docs/contract.md §7: a rehearsal proved the rotation would be sent; Describe's RequestId shows TEO was reached. */
+export const dryRunResponse = ({ requestId }: { readonly requestId: string }) =>
+  json(200, { DryRun: true, RequestId: requestId });
+
+export interface ZoneStatus {
+  readonly zoneId: string;
+  readonly liveKeyFingerprint: string;
+  readonly requestId: string;
+  readonly lastRotation: AppliedRotation | undefined;
+}
+
+/** docs/contract.md §7: which key is live (by fingerprint), and the last rotation the function applied. */
+export const zoneStatusResponse = ({ zoneId, liveKeyFingerprint, requestId, lastRotation }: ZoneStatus) =>
+  json(200, {
+    ZoneId: zoneId,
+    LiveKeyFingerprint: liveKeyFingerprint,
+    RequestId: requestId,
+    LastRotation: lastRotation
+      ? {
+          At: new Date(lastRotation.at).toISOString(),
+          By: lastRotation.by,
+          RequestId: lastRotation.requestId,
+          KeyFingerprint: lastRotation.keyFingerprint,
+          Live: lastRotation.keyFingerprint === liveKeyFingerprint,
+        }
+      : null,
+  });
+
 export const refusalResponse = ({ status, code, message, requestId, headers }: Refusal) =>
   json(
     status,
@@ -62,7 +91,12 @@ export function refusalFor(error: unknown): Refusal {
   if (error instanceof RouteNotFound) {
     return error.status === 404
       ? { status: 404, code: 'NotFound', message: error.message }
-      : { status: 405, code: 'MethodNotAllowed', message: error.message, headers: { allow: 'POST' } };
+      : {
+          status: 405,
+          code: 'MethodNotAllowed',
+          message: error.message,
+          headers: { allow: error.allow ?? '' },
+        };
   }
   if (error instanceof AuthenticationFailed) {
     return {

@@ -145,6 +145,14 @@ export function createDynamoDbLedger(
         throw error;
       }
     },
+    async lastApplied(zoneId) {
+      const { Item } = (await client.call('GetItem', {
+        TableName: table,
+        Key: zoneKey(zoneId),
+        ConsistentRead: true,
+      })) as { Item?: Item };
+      return Item && appliedIn(Item);
+    },
     async releaseZone(zoneId, owner, change) {
       const applied = change?.applied;
       const values = change && {

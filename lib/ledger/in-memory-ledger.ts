@@ -51,6 +51,7 @@ export function createInMemoryLedger(now: Clock = Date.now): RotationLedger {
       zones.set(zoneId, { fence, applied: entry?.applied, lease: { owner, until: leaseUntil } });
       return { fence, lastApplied: entry?.applied };
     },
+    lastApplied: async (zoneId) => zones.get(zoneId)?.applied,
     async releaseZone(zoneId, owner, change) {
       const entry = zones.get(zoneId);
       const lease = entry?.lease?.owner === owner ? undefined : entry?.lease;

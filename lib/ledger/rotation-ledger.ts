@@ -64,6 +64,8 @@ export interface RotationLedger {
   finishRequest(requestKey: string, answer: StoredAnswer | undefined, keepUntil: number): Promise<void>;
   /** Takes the zone for `owner` until `leaseUntil`, unless someone else holds an unexpired lease. */
   acquireZone(zoneId: string, owner: string, leaseUntil: number): Promise<ZoneLease | undefined>;
+  /** The zone's last applied rotation, read consistently: what GET /zones/{ZoneId} reports. */
+  lastApplied(zoneId: string): Promise<AppliedRotation | undefined>;
   /** Frees the zone; with a change, raises its fence (never lowers it) and records what was applied. */
   releaseZone(zoneId: string, owner: string, change?: ZoneChange): Promise<void>;
 }

@@ -23,12 +23,20 @@ function audit({ context, response, error }: RotateRequest) {
   const record = context.rotator;
   const status = response?.statusCode ?? 500;
   const line = {
-    // A replayed answer is not another rotation: the metrics must not count it as one.
-    outcome: record.replay ? 'replayed' : status < 300 ? 'rotated' : status < 500 ? 'refused' : 'failed',
+    // A replayed answer, a dry run or a zone's status is not another rotation: the metrics must not count it as one.
+    outcome: record.replay
+      ? 'replayed'
+      : status < 300
+        ? (record.done ?? 'rotated')
+        : status < 500
+          ? 'refused'
+          : 'failed',
     status,
     caller: record.authenticated?.caller.name,
     authKind: record.authenticated?.kind,
-    zone: record.rotation?.zoneId,
+    zone: record.rotation?.zoneId ?? record.statusOf,
+    dryRun: record.rotation?.dryRun || undefined,
+    eventPublished: record.eventPublished,
     keyFingerprint: record.rotation && keyFingerprint(record.rotation.secretKey),
     teoRequestId: record.teoRequestId ?? record.refusal?.requestId,
     teoAttempts: record.teoAttempts,
@@ -49,6 +57,7 @@ function audit({ context, response, error }: RotateRequest) {
     outcome: line.outcome,
     teoLatenciesMs: record.teoLatenciesMs,
     teoAttempts: record.teoAttempts,
+    eventPublishFailed: record.eventPublished === false,
   };
   const withMetrics = { ...line, ...embeddedMetrics(metrics) };
   writeAuditLine(status >= 500 ? 'ERROR' : 'INFO', context, withMetrics);

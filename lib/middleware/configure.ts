@@ -9,13 +9,15 @@ import type { RotateEvent } from '#lib/http/request.ts';
 import type { HttpResponse } from '#lib/http/responses.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
 import type { RotateContext } from '#lib/request-record.ts';
+import type { RotationEvents } from '#lib/rotation/rotation-events.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
 
-/** What one configuration sets up, once: TEO's client with its credentials, the callers, the ledger. */
+/** What one configuration sets up, once: TEO's client with its credentials, the callers, the ledger, the events. */
 export interface RotatorSetup {
   readonly config: RotatorConfig;
   readonly callers: readonly Caller[];
   readonly ledger: RotationLedger;
+  readonly events: RotationEvents;
   readonly teo: TeoGateway;
 }
 

@@ -42,7 +42,15 @@ export const redelivery: { claim: RotateMiddleware; keepAnswer: RotateMiddleware
         const record = context.rotator;
         const id = requestId(record);
         const ledger = record.setup?.ledger;
-        if (id === undefined || record.authenticated === undefined || record.http === undefined || !ledger)
+        // Only a rotation is remembered: a dry run or a zone's status changes nothing worth answering again.
+        const rotates = record.rotation !== undefined && !record.rotation.dryRun;
+        if (
+          id === undefined ||
+          !rotates ||
+          record.authenticated === undefined ||
+          record.http === undefined ||
+          !ledger
+        )
           return;
         const key = `${record.authenticated.caller.name}#${id}`;
         const digest = createHash('sha256').update(record.http.body).digest('hex');

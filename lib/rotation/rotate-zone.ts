@@ -4,7 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { RotationConflict } from '#lib/errors.ts';
 import { keyFingerprint } from '#lib/key-fingerprint.ts';
-import type { RotationLedger, ZoneChange } from '#lib/ledger/rotation-ledger.ts';
+import type { RotationLedger, ZoneChange, ZoneLease } from '#lib/ledger/rotation-ledger.ts';
 import type { RotationRequest } from '#lib/rotation-request.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
@@ -78,13 +78,7 @@ export async function rotateZone(
   retry: RetryPolicy,
   run: RotationRun,
 ): Promise<RotationOutcome> {
-  const lease = await ledger.acquireZone(rotation.zoneId, run.owner, run.leaseUntil);
-  if (lease === undefined) {
-    throw new RotationConflict(
-      'ResourceInUse',
-      'Another rotation of this zone is in flight; retry when it is done.',
-    );
-  }
+  const lease = await holdZone(rotation.zoneId, ledger, run);
   if (lease.fence > run.firstSeen) {
     await ledger.releaseZone(rotation.zoneId, run.owner);
     throw new RotationConflict(
@@ -120,6 +114,40 @@ const mayHaveApplied = (error: unknown) =>
   error instanceof TeoRefused
     ? error.code.startsWith('InternalError')
     : !(error instanceof TeoUnreachable && error.keyState === 'unchanged');
+
+/** The zone's lease for this run, or 409: two rotations of a zone never overlap. */
+async function holdZone(zoneId: string, ledger: RotationLedger, run: RotationRun): Promise<ZoneLease> {
+  const lease = await ledger.acquireZone(zoneId, run.owner, run.leaseUntil);
+  if (lease === undefined) {
+    throw new RotationConflict(
+      'ResourceInUse',
+      'Another rotation of this zone is in flight; retry when it is done.',
+    );
+  }
+  return lease;
+}
+
+/**
+ * docs/contract.md §7: everything a rotation does up to TEO (the zone's lease included), then
+ * DescribeMultiPathGatewaySecretKey instead of the Modify, which proves the function's credentials reach the zone.
+ * Nothing is changed or recorded; the lease is given back.
+ */
+export async function rehearseRotation(
+  rotation: RotationRequest,
+  teo: TeoGateway,
+  ledger: RotationLedger,
+  run: RotationRun,
+): Promise<{ readonly requestId: string }> {
+  await holdZone(rotation.zoneId, ledger, run);
+  try {
+    const { requestId } = await timed(run, 'Describe', (deadline) =>
+      teo.describeSecretKey(rotation.zoneId, deadline),
+    );
+    return { requestId };
+  } finally {
+    await ledger.releaseZone(rotation.zoneId, run.owner);
+  }
+}
 
 const isRetryable = (error: unknown) =>
   error instanceof TeoUnreachable ||

@@ -11,6 +11,7 @@ import { configuredLedger } from '#lib/ledger/configured-ledger.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
 import { embeddedMetrics } from '#lib/metrics.ts';
 import { DEFAULT_RETRY, type RetryPolicy, runOf, type TeoTally } from '#lib/rotation/rotate-zone.ts';
+import { eventBridgeEvents, noEvents, type RotationEvents } from '#lib/rotation/rotation-events.ts';
 import {
   ROTATION_STEPS,
   type RotationStep,
@@ -30,6 +31,8 @@ export interface SecretsManagerHandlerOptions {
   readonly secrets?: AwsJsonClient;
   readonly ledger?: RotationLedger;
   readonly retry?: RetryPolicy;
+  /** Defaults to EventBridge with ROTATOR_EVENT_BUS, else none. */
+  readonly events?: RotationEvents;
 }
 
 export function createSecretsManagerRotationHandler(
@@ -39,10 +42,12 @@ export function createSecretsManagerRotationHandler(
   const source = 'current' in config ? config : fixedSource(config);
   const secrets = options.secrets ?? awsJsonClient('secretsmanager');
   let ledger = options.ledger;
+  let events = options.events;
   let last: { config: SecretsManagerConfig; deps: SecretRotationDeps } | undefined;
   const depsFor = (config: SecretsManagerConfig): SecretRotationDeps => {
     if (last?.config !== config) {
       ledger ??= configuredLedger(config.table);
+      events ??= config.eventBus === undefined ? noEvents : eventBridgeEvents(config.eventBus);
       last = {
         config,
         deps: {
@@ -62,6 +67,7 @@ export function createSecretsManagerRotationHandler(
     const tally: TeoTally = { teoAttempts: 0, teoLatenciesMs: [] };
     let result: StepResult = {};
     let failure: unknown;
+    let eventPublished: boolean | undefined;
     try {
       const step = target(event);
       const loaded = await source.current();
@@ -71,6 +77,15 @@ export function createSecretsManagerRotationHandler(
       result = await withFreshCredentials(source, loaded.config, (config) =>
         runRotationStep(step, depsFor(config), run),
       );
+      // setSecret put the key live: whoever subscribes must hear of it, as after an HTTP rotation.
+      if (result.rotation && result.outcome && events !== undefined && events !== noEvents) {
+        eventPublished = await events.announce({
+          rotation: result.rotation,
+          requestId: result.outcome.requestId,
+          caller: 'secretsmanager',
+          trigger: 'secretsmanager-rotation',
+        });
+      }
     } catch (error) {
       failure = error;
     }
@@ -96,9 +111,10 @@ export function createSecretsManagerRotationHandler(
       teoAttempts: tally.teoAttempts,
       settledBy: result.outcome?.settledBy,
       alreadyCurrent: result.alreadyCurrent,
+      eventPublished,
       durationMs: Math.round(performance.now() - started),
       errorDetail: failure === undefined ? undefined : explainFailure(failure),
-      ...embeddedMetrics({ outcome, ...tally }),
+      ...embeddedMetrics({ outcome, ...tally, eventPublishFailed: eventPublished === false }),
     });
     // Failing the invocation is how a step tells Secrets Manager it failed: AWSCURRENT stays where it was.
     if (failure) throw failure;

@@ -1,0 +1,60 @@
+// docs/contract.md §6: after every applied rotation, one event on EventBridge, so that automation can push the new
+// key to the gateways or page the zone's owner. It never carries the key, and failing to publish it never turns a
+// rotation into a failure: the rotation happened, and the audit line and a metric say the event did not.
+import { type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-client.ts';
+import { keyFingerprint } from '#lib/key-fingerprint.ts';
+import type { RotationRequest } from '#lib/rotation-request.ts';
+
+export const EVENT_SOURCE = 'teo-key-rotator';
+export const EVENT_DETAIL_TYPE = 'Gateway Key Rotated';
+
+/** What set the key: an HTTP caller, Secrets Manager's rotation schedule, or a sync from a secrets manager. */
+export type Trigger = 'http' | 'secretsmanager-rotation' | 'sync';
+
+export interface AppliedKey {
+  readonly rotation: RotationRequest;
+  readonly requestId: string;
+  readonly caller: string;
+  readonly trigger: Trigger;
+}
+
+export interface RotationEvents {
+  /** True once EventBridge accepted the event; false when it could not be published (never throws). */
+  announce(applied: AppliedKey): Promise<boolean>;
+}
+
+/** No bus configured (local runs): there is no one to tell. */
+export const noEvents: RotationEvents = { announce: async () => false };
+
+export function eventBridgeEvents(
+  bus: string,
+  client: AwsJsonClient = awsJsonClient('events'),
+): RotationEvents {
+  return {
+    async announce({ rotation, requestId, caller, trigger }) {
+      const detail = {
+        ZoneId: rotation.zoneId,
+        KeyFingerprint: keyFingerprint(rotation.secretKey),
+        RequestId: requestId,
+        Caller: caller,
+        Trigger: trigger,
+        At: new Date().toISOString(),
+      };
+      try {
+        const { FailedEntryCount } = await client.call('PutEvents', {
+          Entries: [
+            {
+              EventBusName: bus,
+              Source: EVENT_SOURCE,
+              DetailType: EVENT_DETAIL_TYPE,
+              Detail: JSON.stringify(detail),
+            },
+          ],
+        });
+        return FailedEntryCount === 0;
+      } catch {
+        return false;
+      }
+    },
+  };
+}

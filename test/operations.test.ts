@@ -1,0 +1,251 @@
+// docs/contract.md §6 and §7 through the handler: the rotation event on EventBridge, the dry run, and a zone's status.
+// Against the TEO emulator, an EventBridge stand-in, and both ledgers.
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
+import { loadConfig } from '#lib/config.ts';
+import { keyFingerprint } from '#lib/key-fingerprint.ts';
+import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
+import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import { createRotateHandler } from '#lib/rotate-handler.ts';
+import { eventBridgeEvents } from '#lib/rotation/rotation-events.ts';
+import type { TeoEmulator } from '../emulator/teo-emulator.ts';
+import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup.ts';
+import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
+import { type EventBridgeStandIn, startEventBridgeStandIn } from './support/eventbridge-stand-in.ts';
+import { type EventChanges, lambdaContext, rotateEvent } from './support/events.ts';
+import { FAST_RETRY, sha256Hex } from './support/fake-config.ts';
+
+const [ZONE = '', OTHER_ZONE = ''] = DEMO_ZONES;
+const TOKEN = 'test-token-operations-0123456789';
+const NARROW_TOKEN = 'test-token-operations-narrow-000';
+const MODIFY = 'ModifyMultiPathGatewaySecretKey';
+const DESCRIBE = 'DescribeMultiPathGatewaySecretKey';
+
+let emulator: TeoEmulator;
+let bus: EventBridgeStandIn;
+let output: CapturedOutput;
+beforeAll(async () => {
+  [emulator, bus] = await Promise.all([startDemoEmulator(), startEventBridgeStandIn()]);
+});
+afterAll(async () => {
+  await Promise.all([emulator.close(), bus.close()]);
+});
+beforeEach(() => {
+  output = captureOutput();
+});
+afterEach(() => {
+  output.restore();
+  emulator.clearFaults();
+  emulator.calls.length = 0;
+  bus.entries.length = 0;
+});
+
+const handlerWith = (ledger: RotationLedger = createInMemoryLedger()) =>
+  createRotateHandler(
+    loadConfig({
+      TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
+      TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+      TEO_ENDPOINT: emulator.url,
+      TEO_TIMEOUT_MS: '300',
+      ROTATOR_CLIENTS: JSON.stringify([
+        { name: 'ops', zones: ['*'], tokenSha256: [sha256Hex(TOKEN)] },
+        { name: 'narrow', zones: [OTHER_ZONE], tokenSha256: [sha256Hex(NARROW_TOKEN)] },
+      ]),
+    }),
+    {
+      ledger,
+      retry: FAST_RETRY,
+      events: eventBridgeEvents('default', awsJsonClient('events', { env: bus.env })),
+    },
+  );
+
+async function send(handler: ReturnType<typeof handlerWith>, changes: EventChanges, token = TOKEN) {
+  const response = await handler(
+    rotateEvent('http-api-v2', {
+      ...changes,
+      headers: { authorization: `Bearer ${token}`, ...changes.headers },
+    }),
+    lambdaContext(),
+  );
+  return { ...response, json: JSON.parse(response.body) };
+}
+
+const newKey = () => randomBytes(32).toString('base64');
+const rotation = (secretKey: string, extra: Record<string, unknown> = {}, zoneId = ZONE) => ({
+  body: JSON.stringify({ ZoneId: zoneId, SecretKey: secretKey, ...extra }),
+});
+const status = (zoneId: string, method = 'GET') => ({ method, path: `/zones/${zoneId}`, body: '' });
+const actions = () => emulator.calls.map((call) => call.action);
+const auditLine = () => output.lines().findLast((line) => line.message === 'rotation request');
+
+describe('the rotation event', () => {
+  it('is put on the bus after an applied rotation, naming the key by fingerprint only', async () => {
+    const key = newKey();
+
+    const response = await send(handlerWith(), rotation(key));
+
+    expect(response.statusCode).toBe(200);
+    expect(bus.entries).toHaveLength(1);
+    const [entry] = bus.entries;
+    expect(entry).toMatchObject({
+      EventBusName: 'default',
+      Source: 'teo-key-rotator',
+      DetailType: 'Gateway Key Rotated',
+    });
+    expect(JSON.parse(entry?.Detail ?? '')).toEqual({
+      ZoneId: ZONE,
+      KeyFingerprint: keyFingerprint(key),
+      RequestId: response.json.RequestId,
+      Caller: 'ops',
+      Trigger: 'http',
+      At: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    expect(JSON.stringify(bus.entries)).not.toContain(key);
+    expect(auditLine()).toMatchObject({ outcome: 'rotated', eventPublished: true });
+  });
+
+  it.each([
+    ['EventBridge fails', () => Array.from({ length: 3 }, () => bus.failNext('error'))],
+    ['EventBridge refuses the entry', () => bus.failNext('failed-entry')],
+  ])('does not turn the rotation into a failure when %s: it is logged and counted', async (_, fail) => {
+    fail();
+    const key = newKey();
+
+    const response = await send(handlerWith(), rotation(key));
+
+    expect(response.statusCode).toBe(200);
+    expect(emulator.zoneKey(ZONE)).toBe(key);
+    expect(auditLine()).toMatchObject({ outcome: 'rotated', eventPublished: false, EventPublishFailures: 1 });
+  });
+
+  it('is not put for a refused rotation', async () => {
+    emulator.inject({ kind: 'error', code: 'OperationDenied' });
+
+    expect((await send(handlerWith(), rotation(newKey()))).statusCode).toBe(422);
+    expect(bus.entries).toEqual([]);
+  });
+});
+
+describe('a dry run', () => {
+  it('checks everything up to TEO, then Describes instead of Modifying: 200 {DryRun, RequestId}', async () => {
+    const before = emulator.zoneKey(ZONE);
+
+    const response = await send(handlerWith(), rotation(newKey(), { DryRun: true }));
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toEqual({ DryRun: true, RequestId: expect.any(String) });
+    expect(actions()).toEqual([DESCRIBE]);
+    expect(emulator.zoneKey(ZONE)).toBe(before);
+    expect(bus.entries).toEqual([]);
+    expect(auditLine()).toMatchObject({ outcome: 'dry-run', dryRun: true, status: 200, Rotations: 1 });
+  });
+
+  it('keeps no lease and no redelivery record: the same Idempotency-Key then rotates another body', async () => {
+    const handler = handlerWith();
+    const headers = { 'idempotency-key': 'dry-then-real' };
+    expect((await send(handler, { ...rotation(newKey(), { DryRun: true }), headers })).statusCode).toBe(200);
+
+    const real = await send(handler, { ...rotation(newKey()), headers });
+
+    expect([real.statusCode, real.json]).toEqual([200, expect.anything()]);
+    expect(actions()).toEqual([DESCRIBE, MODIFY]);
+  });
+
+  it('is refused with 409 while the zone is being rotated', async () => {
+    const handler = handlerWith();
+    emulator.inject({ kind: 'latency', delayMs: 150 });
+    const [rotated, rehearsed] = await Promise.all([
+      send(handler, rotation(newKey())),
+      new Promise((resolve) => setTimeout(resolve, 40)).then(() =>
+        send(handler, rotation(newKey(), { DryRun: true })),
+      ),
+    ]);
+
+    expect(rotated.statusCode).toBe(200);
+    expect([rehearsed.statusCode, rehearsed.json.Error.Code]).toEqual([409, 'ResourceInUse']);
+  });
+
+  it("proves the function's own Tencent credentials: a refusal of them is the deployment's 502", async () => {
+    emulator.inject({ kind: 'error', code: 'AuthFailure.SecretIdNotFound' });
+
+    const response = await send(handlerWith(), rotation(newKey(), { DryRun: true }));
+
+    expect([response.statusCode, response.json.Error.Code]).toEqual([502, 'AuthFailure.SecretIdNotFound']);
+  });
+
+  it('for a zone the caller may not rotate: 403, and TEO is not called', async () => {
+    const response = await send(handlerWith(), rotation(newKey(), { DryRun: true }), NARROW_TOKEN);
+
+    expect(response.statusCode).toBe(403);
+    expect(actions()).toEqual([]);
+  });
+});
+
+describe('GET /zones/{ZoneId}', () => {
+  it('tells the live key by fingerprint, and the last rotation the function applied, which is live', async () => {
+    const handler = handlerWith();
+    const key = newKey();
+    const rotated = await send(handler, rotation(key));
+
+    const response = await send(handler, status(ZONE));
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json).toEqual({
+      ZoneId: ZONE,
+      LiveKeyFingerprint: keyFingerprint(key),
+      RequestId: expect.any(String),
+      LastRotation: {
+        At: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        By: 'ops',
+        RequestId: rotated.json.RequestId,
+        KeyFingerprint: keyFingerprint(key),
+        Live: true,
+      },
+    });
+    expect(actions()).toEqual([MODIFY, DESCRIBE]);
+    expect(auditLine()).toMatchObject({ outcome: 'described', zone: ZONE, status: 200 });
+  });
+
+  it('says when the key live in TEO is no longer the one the function applied', async () => {
+    const handler = handlerWith();
+    await send(handler, rotation(newKey()));
+    const elsewhere = newKey();
+    await send(handlerWith(), rotation(elsewhere));
+
+    const response = await send(handler, status(ZONE));
+
+    expect(response.json.LiveKeyFingerprint).toBe(keyFingerprint(elsewhere));
+    expect(response.json.LastRotation.Live).toBe(false);
+  });
+
+  it('answers LastRotation null for a zone the function never rotated', async () => {
+    const response = await send(handlerWith(), status(OTHER_ZONE));
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json.LastRotation).toBeNull();
+  });
+
+  it.each([
+    ['a malformed zone id', () => status('zone-UPPER'), TOKEN, 400, 'InvalidParameterValue'],
+    ['a zone the caller may not see', () => status(ZONE), NARROW_TOKEN, 403, 'UnauthorizedOperation'],
+    ['no credential', () => status(ZONE), 'not-a-token', 401, 'AuthFailure'],
+  ] as const)('refuses %s before any TEO call', async (_, request, token, code, errorCode) => {
+    const response = await send(handlerWith(), request(), token);
+
+    expect([response.statusCode, response.json.Error.Code]).toEqual([code, errorCode]);
+    expect(actions()).toEqual([]);
+  });
+
+  it.each([
+    ['DELETE', `/zones/${ZONE}`, 'GET'],
+    ['POST', `/zones/${ZONE}`, 'GET'],
+    ['GET', '/rotate', 'POST'],
+    ['PUT', '/iam/rotate', 'POST'],
+  ])('answers %s %s with 405 and Allow: %s', async (method, path, allow) => {
+    const response = await send(handlerWith(), { method, path, body: '' });
+
+    expect(response.statusCode).toBe(405);
+    expect(response.headers.allow).toBe(allow);
+  });
+});
