@@ -10,15 +10,21 @@ export function signingScope(url: URL, fallbackRegion: string): { service: strin
   return { service: 'execute-api', region: httpApi?.[1] ?? fallbackRegion };
 }
 
-/** The headers to add to a POST of `body` to `url`. */
-export async function sigV4Headers(url: URL, body: string, headers: Record<string, string>, region: string) {
+/** The headers to add to a request of `body` to `url`. */
+export async function sigV4Headers(
+  url: URL,
+  method: 'POST' | 'GET',
+  body: string,
+  headers: Record<string, string>,
+  region: string,
+) {
   const signer = new SignatureV4({
     credentials: defaultProvider(),
     sha256: Sha256,
     ...signingScope(url, region),
   });
   const signed = await signer.sign({
-    method: 'POST',
+    method,
     protocol: url.protocol,
     hostname: url.hostname,
     ...(url.port && { port: Number(url.port) }),

@@ -1,8 +1,24 @@
 // What the function's answer means for the key: only the documented shapes are believed, and the server's words
 // reach the terminal only once made printable.
 
+/** GET /zones/{ZoneId}'s answer, as documented. */
+export interface ZoneStatusAnswer {
+  readonly ZoneId: string;
+  readonly LiveKeyFingerprint: string;
+  readonly RequestId: string;
+  readonly LastRotation: {
+    readonly At: string;
+    readonly By: string;
+    readonly RequestId: string;
+    readonly KeyFingerprint: string;
+    readonly Live: boolean;
+  } | null;
+}
+
 export type Answer =
   | { readonly outcome: 'rotated'; readonly requestId: string; readonly settledBy?: string }
+  | { readonly outcome: 'dry-run'; readonly requestId: string }
+  | { readonly outcome: 'status'; readonly status: ZoneStatusAnswer }
   /** Nothing changed: the previous key is live. */
   | { readonly outcome: 'refused'; readonly code: string; readonly message: string }
   /** The requested key may or may not be live: the same request must be sent again. */
@@ -38,12 +54,17 @@ export function readAnswer(status: number, body: string): Answer {
       isObject(document) &&
       typeof document.RequestId === 'string' &&
       document.RequestId !== '' &&
-      Object.keys(document).every((name) => name === 'RequestId' || name === 'SettledBy')
+      Object.keys(document).every((name) => ROTATED_FIELDS.has(name))
     ) {
       const settledBy =
         typeof document.SettledBy === 'string' ? { settledBy: printable(document.SettledBy) } : {};
       return { outcome: 'rotated', requestId: printable(document.RequestId), ...settledBy };
     }
+    if (isObject(document) && document.DryRun === true && typeof document.RequestId === 'string') {
+      return { outcome: 'dry-run', requestId: printable(document.RequestId) };
+    }
+    const zone = zoneStatusOf(document);
+    if (zone !== undefined) return { outcome: 'status', status: zone };
     return unknown(status, 'an answer that is not the function’s');
   }
   const error = isObject(document) && isObject(document.Error) ? document.Error : undefined;
@@ -59,6 +80,39 @@ export function readAnswer(status: number, body: string): Answer {
     outcome: 'refused',
     code: `HTTP ${status}`,
     message: said || 'an answer that is not the function’s',
+  };
+}
+
+const ROTATED_FIELDS = new Set(['RequestId', 'SettledBy']);
+const text = (value: unknown): value is string => typeof value === 'string';
+
+/** A zone's status, with every field of the documented shape, made printable; else undefined. */
+function zoneStatusOf(document: unknown): ZoneStatusAnswer | undefined {
+  if (
+    !isObject(document) ||
+    !text(document.ZoneId) ||
+    !text(document.LiveKeyFingerprint) ||
+    !text(document.RequestId)
+  ) {
+    return undefined;
+  }
+  const last = document.LastRotation;
+  const lastRotation =
+    isObject(last) && text(last.At) && text(last.By) && text(last.RequestId) && text(last.KeyFingerprint)
+      ? {
+          At: printable(last.At),
+          By: printable(last.By),
+          RequestId: printable(last.RequestId),
+          KeyFingerprint: printable(last.KeyFingerprint),
+          Live: last.Live === true,
+        }
+      : null;
+  if (last !== null && lastRotation === null) return undefined;
+  return {
+    ZoneId: printable(document.ZoneId),
+    LiveKeyFingerprint: printable(document.LiveKeyFingerprint),
+    RequestId: printable(document.RequestId),
+    LastRotation: lastRotation,
   };
 }
 

@@ -9,12 +9,14 @@ import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { keyFingerprint } from '#lib/key-fingerprint.ts';
 import { sigV4Headers } from './aws-sigv4.ts';
-import { type Answer, printable, readAnswer } from './rotation-answer.ts';
+import { type Answer, printable, readAnswer, type ZoneStatusAnswer } from './rotation-answer.ts';
 import { webhookHeaders } from './webhook-signature.ts';
 
 const USAGE = `usage:
   rotator rotate --url URL --zone ZONE_ID (--generate | --key -) [--key-out FILE] [--idempotency-key ID]
-                 [--aws-iam] [--json]
+                 [--dry-run] [--aws-iam] [--json]
+  rotator status --url URL --zone ZONE_ID [--aws-iam] [--json]
+                              which key is live (by fingerprint), and the last rotation the function applied
   rotator hash-token          reads a token on stdin, prints the tokenSha256 to configure
   rotator new-webhook-secret  prints a fresh whsec_ secret
   rotator --help
@@ -22,7 +24,8 @@ const USAGE = `usage:
 Authentication (exactly one): ROTATOR_TOKEN (bearer), ROTATOR_WEBHOOK_SECRET (Standard Webhooks), or --aws-iam
 (SigV4 for execute-api with the standard AWS credential chain; region from the URL, else AWS_REGION).
 
---generate makes 32 random bytes; --key - reads the key from stdin. --key-out FILE writes the key (mode 0600)
+--dry-run checks everything up to TEO (the caller's rights on the zone, the function's Tencent credentials) and
+changes nothing. --generate makes 32 random bytes; --key - reads the key from stdin. --key-out FILE writes the key (mode 0600)
 before anything is sent, so it survives any outcome. Every rotation carries an Idempotency-Key (--idempotency-key,
 else a fresh one): sending the same request again is safe.
 URL: https://, or http:// to a loopback address; a base path (https://host/prod) is kept.
@@ -51,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.rotated;
   }
   if (command === 'rotate') return rotate(rest);
+  if (command === 'status') return status(rest);
   throw new UsageError(`unknown command: ${printable(command)}`);
 }
 
@@ -66,6 +70,7 @@ function options(args: string[]) {
         'key-out': { type: 'string' },
         'idempotency-key': { type: 'string' },
         generate: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
         'aws-iam': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -102,10 +107,12 @@ async function rotate(args: string[]): Promise<number> {
   // Durable before it is sent: whatever happens next, the key that may go live is not lost.
   const keyFile = values['key-out'];
   if (keyFile !== undefined) writeKey(keyFile, secretKey);
-  const body = JSON.stringify({ ZoneId: values.zone, SecretKey: secretKey });
-  const headers = await authenticate(endpoint, body, awsIam, idempotencyKey);
+  const dryRun = values['dry-run'];
+  const body = JSON.stringify({ ZoneId: values.zone, SecretKey: secretKey, ...(dryRun && { DryRun: true }) });
+  const headers = await authenticate(endpoint, body, awsIam, idempotencyKey, 'POST');
 
-  const answer = await send(endpoint, headers, body);
+  const answer = await send(endpoint, { method: 'POST', headers, body });
+  if (dryRun) return reportDryRun(answer, values.json);
   const resend = {
     url: values.url,
     zone: values.zone,
@@ -167,6 +174,7 @@ async function authenticate(
   body: string,
   awsIam: boolean,
   idempotencyKey: string,
+  method: 'POST' | 'GET',
 ): Promise<Record<string, string>> {
   const token = process.env.ROTATOR_TOKEN;
   const secret = process.env.ROTATOR_WEBHOOK_SECRET;
@@ -179,22 +187,21 @@ async function authenticate(
     return { ...json, ...webhookHeaders(secret, idempotencyKey, Math.floor(Date.now() / 1000), body) };
   const keyed = { ...json, 'idempotency-key': idempotencyKey };
   if (token) return { ...keyed, authorization: `Bearer ${token}` };
-  return sigV4Headers(
-    url,
-    body,
-    keyed,
-    process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-  );
+  const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  return sigV4Headers(url, method, body, keyed, region);
 }
 
 /** Errors that mean the request never left this machine: nothing can have changed. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-async function send(url: URL, headers: Record<string, string>, body: string): Promise<Answer> {
+async function send(
+  url: URL,
+  request: { method: 'POST' | 'GET'; headers: Record<string, string>; body?: string },
+): Promise<Answer> {
   let response: Response;
   try {
     // Never follow a redirect: it would carry the key, and the signed headers, to wherever it points.
-    response = await fetch(url, { method: 'POST', headers, body, redirect: 'manual' });
+    response = await fetch(url, { ...request, redirect: 'manual' });
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const reason = printable(cause?.code ?? cause?.message ?? (error as Error).message);
@@ -203,6 +210,57 @@ async function send(url: URL, headers: Record<string, string>, body: string): Pr
       : { outcome: 'unknown', code: 'ConnectionFailed', message: `the connection failed (${reason})` };
   }
   return readAnswer(response.status, await response.text());
+}
+
+/** `rotator status`: GET /zones/{ZoneId}, the live key's fingerprint and the last rotation applied. */
+async function status(args: string[]): Promise<number> {
+  const values = options(args);
+  if (values.help) {
+    console.log(USAGE);
+    return EXIT.rotated;
+  }
+  if (!values.url || !values.zone) throw new UsageError('--url and --zone are required');
+  const awsIam = values['aws-iam'];
+  const endpoint = rotateUrl(values.url, `${awsIam ? 'iam/' : ''}zones/${encodeURIComponent(values.zone)}`);
+  const headers = await authenticate(endpoint, '', awsIam, `sts_${randomUUID()}`, 'GET');
+  const answer = await send(endpoint, { method: 'GET', headers });
+  if (answer.outcome !== 'status') return reportFailure(failureOf(answer, 'not a zone status'), values.json);
+  if (values.json) console.log(JSON.stringify(answer.status));
+  else for (const line of describeStatus(answer.status)) console.log(line);
+  return EXIT.rotated;
+}
+
+function describeStatus(status: ZoneStatusAnswer): string[] {
+  const last = status.LastRotation;
+  return [
+    `ZoneId: ${status.ZoneId}`,
+    `LiveKeyFingerprint: ${status.LiveKeyFingerprint}`,
+    last
+      ? `LastRotation: ${last.At} by ${last.By}, key ${last.KeyFingerprint} (${last.Live ? 'live' : 'no longer live'}), RequestId ${last.RequestId}`
+      : 'LastRotation: none by this function',
+  ];
+}
+
+function reportDryRun(answer: Answer, json: boolean): number {
+  if (answer.outcome === 'dry-run') {
+    if (json) console.log(JSON.stringify({ DryRun: true, RequestId: answer.requestId }));
+    else console.log(`DryRun: the rotation would be sent; nothing changed (RequestId ${answer.requestId})`);
+    return EXIT.rotated;
+  }
+  // A dry run changes nothing, whatever the answer: there is never anything to resend.
+  return reportFailure(failureOf(answer, 'not a dry run’s answer'), json);
+}
+
+/** What went wrong, from an answer that is not the one expected. */
+const failureOf = (answer: Answer, unexpected: string) =>
+  answer.outcome === 'refused' || answer.outcome === 'unknown'
+    ? { code: answer.code, message: answer.message }
+    : { code: 'UnexpectedAnswer', message: unexpected };
+
+function reportFailure({ code, message }: { code: string; message: string }, json: boolean): number {
+  if (json) console.log(JSON.stringify({ Outcome: 'refused', Error: { Code: code, Message: message } }));
+  else console.error(`error: ${code}: ${message}`);
+  return EXIT.refused;
 }
 
 interface ReportOptions {
@@ -219,6 +277,17 @@ interface ReportOptions {
 
 function report(answer: Answer, secretKey: string, { json, printKey, resend }: ReportOptions): number {
   const KeyFingerprint = keyFingerprint(secretKey);
+  if (answer.outcome === 'dry-run' || answer.outcome === 'status') {
+    return report(
+      { outcome: 'unknown', code: 'UnexpectedAnswer', message: 'not a rotation’s answer' },
+      secretKey,
+      {
+        json,
+        printKey,
+        resend,
+      },
+    );
+  }
   if (answer.outcome === 'rotated') {
     const result = {
       RequestId: answer.requestId,

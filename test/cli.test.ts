@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { keyFingerprint } from '#lib/key-fingerprint.ts';
 import type { Fault } from '../emulator/teo-emulator.ts';
 import { DEMO_ZONES, LOCAL_TOKEN, LOCAL_WEBHOOK_SECRET } from '../local/demo-setup.ts';
 import { captureOutput } from './support/captured-output.ts';
@@ -159,6 +160,48 @@ describe('a key whose fate is unknown is never lost', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe('error: OperationDenied: TEO refused the rotation (OperationDenied).\n');
     expect(stack.emulator.zoneKey(ZONE)).toBe(before);
+  });
+});
+
+describe('rotator rotate --dry-run and rotator status', () => {
+  it('rehearses a rotation: exit 0, nothing changed, TEO only described the zone', async () => {
+    const before = stack.emulator.zoneKey(ZONE);
+
+    const result = await rotate(['--generate', '--dry-run']);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^DryRun: the rotation would be sent; nothing changed \(RequestId [0-9a-f-]{36}\)\n$/,
+    );
+    expect(stack.emulator.zoneKey(ZONE)).toBe(before);
+    expect(stack.emulator.calls.map((call) => call.action)).toEqual(['DescribeMultiPathGatewaySecretKey']);
+  });
+
+  it('tells which key is live, by fingerprint, and whether the function put it there', async () => {
+    const file = join(scratch(), 'key');
+    await rotate(['--generate', '--key-out', file]);
+    const fingerprint = keyFingerprint(readFileSync(file, 'utf8').trim());
+
+    const result = await rotator(['status', '--url', stack.server.url, '--zone', ZONE], BEARER);
+    const json = await rotator(['status', '--url', stack.server.url, '--zone', ZONE, '--json'], BEARER);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`LiveKeyFingerprint: ${fingerprint}`);
+    expect(result.stdout).toMatch(
+      new RegExp(`LastRotation: \\S+ by local-dev, key ${fingerprint} \\(live\\)`),
+    );
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ZoneId: ZONE,
+      LiveKeyFingerprint: fingerprint,
+      LastRotation: { Live: true },
+    });
+  });
+
+  it('refuses a malformed zone id with the function’s own error', async () => {
+    const result = await rotator(['status', '--url', stack.server.url, '--zone', 'zone-BAD'], BEARER);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: InvalidParameterValue: ZoneId must be');
   });
 });
 
