@@ -5,6 +5,8 @@ const template = JSON.parse(readFileSync('.serverless/cloudformation-template-up
 /** The properties this check reads, of the resource types it looks at. */
 interface Resource {
   Type: string;
+  Condition?: string;
+  DeletionPolicy?: string;
   Properties: {
     Runtime?: string;
     Architectures?: string[];
@@ -22,6 +24,12 @@ interface Resource {
     Principal?: string;
     SourceAccount?: unknown;
     RotationLambdaARN?: unknown;
+    MetricName?: string;
+    Namespace?: string;
+    Dimensions?: { Name: string; Value: unknown }[];
+    AlarmActions?: unknown[];
+    EventPattern?: { detail?: { eventName?: string[] } };
+    Targets?: { Arn: unknown }[];
   };
 }
 const resources: Record<string, Resource> = template.Resources;
@@ -152,6 +160,67 @@ check(
   'an example secret rotated on a schedule by the function',
 );
 
+// docs/contract.md §6: who is told, and of what.
+check(
+  resources.AlarmTopic?.Type === 'AWS::SNS::Topic' && resources.AlarmTopic.Condition === 'CreateAlarmTopic',
+  'an SNS topic for the alarms (unless a topic ARN is given)',
+);
+const alarms = ofType('AWS::CloudWatch::Alarm').map(({ Properties }) => Properties);
+const alarmOn = (namespace: string, metric: string, dimension: string) =>
+  alarms.some(
+    (alarm) =>
+      alarm.Namespace === namespace &&
+      alarm.MetricName === metric &&
+      JSON.stringify(alarm.Dimensions).includes(dimension) &&
+      JSON.stringify(alarm.AlarmActions).includes('AlarmTopic'),
+  );
+check(alarmOn('TeoKeyRotator', 'Rotations', '"failed"'), 'an alarm on failed rotations and syncs');
+check(
+  alarmOn('TeoKeyRotator', 'Rotations', '"invalid-value"'),
+  'an alarm on invalid values in bound secrets',
+);
+for (const fn of ['RotateLambdaFunction', 'SecretsManagerRotationLambdaFunction']) {
+  for (const metric of ['Errors', 'Throttles']) {
+    check(alarmOn('AWS/Lambda', metric, fn), `an alarm on the ${metric.toLowerCase()} of ${fn}`);
+  }
+}
+check(
+  ofType('AWS::Events::Rule').some(
+    ({ Properties }) =>
+      Properties.EventPattern?.detail?.eventName?.includes('RotationFailed') === true &&
+      JSON.stringify(Properties.Targets).includes('AlarmTopic'),
+  ),
+  'a notification of failed Secrets Manager rotations',
+);
+const putEvents = ofType('AWS::IAM::Role')
+  .flatMap(statementsOf)
+  .filter(({ Action }) => [Action].flat().includes('events:PutEvents'));
+check(
+  putEvents.length === 2 &&
+    putEvents.every(({ Resource }) => JSON.stringify(Resource).endsWith(':event-bus/default"}')),
+  'both roles may put events on the default bus, and only there',
+);
+check(
+  environment.ROTATOR_EVENT_BUS === 'default' &&
+    smRotation?.Environment?.Variables?.ROTATOR_EVENT_BUS === 'default',
+  'both functions announce rotations on the default bus',
+);
+check(
+  routes.some((route) => route.RouteKey === 'GET /zones/{zoneId}' && route.AuthorizationType === undefined) &&
+    routes.some(
+      (route) => route.RouteKey === 'GET /iam/zones/{zoneId}' && route.AuthorizationType === 'AWS_IAM',
+    ),
+  'the zone status routes, GET /zones/{zoneId} and its AWS_IAM twin',
+);
+for (const name of [
+  'RotationLedger',
+  'RotateLogGroup',
+  'SecretsManagerRotationLogGroup',
+  'ExampleGatewayKeySecret',
+]) {
+  check(resources[name]?.DeletionPolicy === 'Retain', `${name} is kept when the stack is removed`);
+}
+
 if (failures.length > 0) {
   console.error(
     `The packaged template is missing:\n${failures.map((failure) => `  - ${failure}`).join('\n')}`,
@@ -159,5 +228,5 @@ if (failures.length > 0) {
   process.exit(1);
 }
 console.log(
-  'The packaged template has both functions, the two routes (IAM callers behind AWS_IAM), no Function URL, the ledger table and the Secrets Manager rotation, with least privilege and no secret values.',
+  'The packaged template has both functions, their routes (IAM callers behind AWS_IAM), no Function URL, the ledger table, the Secrets Manager rotation, the alarms and their topic, with least privilege, retained state and no secret values.',
 );
