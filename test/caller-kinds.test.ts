@@ -2,7 +2,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config.ts';
-import { createRotateHandler } from '#lib/rotate-handler.ts';
 import {
   type EventChanges,
   type EventSource,
@@ -12,6 +11,7 @@ import {
   SOURCES,
 } from './support/events.ts';
 import { KEY, OPS_TOKEN, OTHER_ZONE, testEnvironment, ZONE } from './support/fake-config.ts';
+import { createDocumentedHandler } from './support/openapi.ts';
 import { useTeoStandIn } from './support/stand-in-harness.ts';
 import { webhookHeaders, webhookVector } from './support/webhooks.ts';
 
@@ -23,7 +23,7 @@ const now = () => Math.floor(Date.now() / 1000);
 const bodyFor = (zoneId: string, secretKey = KEY) => JSON.stringify({ ZoneId: zoneId, SecretKey: secretKey });
 
 async function send(source: EventSource, changes: EventChanges, env?: Record<string, string>) {
-  const handler = createRotateHandler(loadConfig(testEnvironment(harness.teo.url, env)));
+  const handler = createDocumentedHandler(loadConfig(testEnvironment(harness.teo.url, env)));
   const response = await handler(rotateEvent(source, changes), lambdaContext());
   return { ...response, json: JSON.parse(response.body) };
 }
@@ -115,7 +115,7 @@ describe('a repeated header delivered in multiValueHeaders (REST API)', () => {
     const request = signed(bodyFor(ZONE));
     const event = rotateEvent('rest-api-v1', request) as { multiValueHeaders: Record<string, string[]> };
     event.multiValueHeaders['webhook-id'] = ['msg_first', request.headers['webhook-id']];
-    const handler = createRotateHandler(loadConfig(testEnvironment(harness.teo.url)));
+    const handler = createDocumentedHandler(loadConfig(testEnvironment(harness.teo.url)));
 
     const response = await handler(event as never, lambdaContext());
 

@@ -5,11 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config.ts';
 import { configSource, MIN_REREAD_MS, SECRET_TTL_MS } from '#lib/config-source.ts';
-import { createRotateHandler } from '#lib/rotate-handler.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';
 import { FAST_RETRY, sha256Hex, ZONE } from './support/fake-config.ts';
+import { createDocumentedHandler } from './support/openapi.ts';
 import {
   type SecretsManagerStandIn,
   startSecretsManagerStandIn,
@@ -55,7 +55,7 @@ afterEach(() => output.restore());
 const deployedEnv = () => ({ ...sm.env, ROTATOR_SECRET_ID: sm.arnOf(SECRET_NAME), TEO_ENDPOINT: teo.url });
 
 const handlerFor = (env: Record<string, string> = deployedEnv()) =>
-  createRotateHandler(
+  createDocumentedHandler(
     configSource(env, loadConfig, {
       now: () => clock,
       warn: (message) => process.stdout.write(`WARN ${message}\n`),

@@ -6,13 +6,13 @@ import { loadConfig } from '#lib/config.ts';
 import { createDynamoDbLedger } from '#lib/ledger/dynamodb-ledger.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
-import { createRotateHandler } from '#lib/rotate-handler.ts';
 import type { Fault, TeoEmulator } from '../emulator/teo-emulator.ts';
 import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { type LocalDynamoDb, startDynalite } from './support/dynalite.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';
 import { FAST_RETRY, sha256Hex } from './support/fake-config.ts';
+import { createDocumentedHandler } from './support/openapi.ts';
 import { webhookHeaders } from './support/webhooks.ts';
 
 const [ZONE = '', OTHER_ZONE = ''] = DEMO_ZONES;
@@ -57,7 +57,7 @@ const env = {
 };
 
 const handlerWith = (ledger: RotationLedger = createInMemoryLedger()) =>
-  createRotateHandler(loadConfig({ ...env, TEO_ENDPOINT: emulator.url }), { ledger, retry: FAST_RETRY });
+  createDocumentedHandler(loadConfig({ ...env, TEO_ENDPOINT: emulator.url }), { ledger, retry: FAST_RETRY });
 
 const newKey = () => randomBytes(32).toString('base64');
 const bodyFor = (secretKey: string, zoneId = ZONE) =>

@@ -2,19 +2,16 @@
 // to HMAC, and what the audit line must still record about them.
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config.ts';
-import { createRotateHandler } from '#lib/rotate-handler.ts';
 import { type EventChanges, type EventSource, lambdaContext, rotateEvent } from './support/events.ts';
 import { CALLERS, KEY, testEnvironment, ZONE } from './support/fake-config.ts';
+import { createDocumentedHandler } from './support/openapi.ts';
 import { useTeoStandIn } from './support/stand-in-harness.ts';
 import { webhookHeaders, webhookVector } from './support/webhooks.ts';
 
 const harness = useTeoStandIn();
 
 const handlerFor = (env?: Record<string, string>) =>
-  createRotateHandler(loadConfig(testEnvironment(harness.teo.url, env))) as (
-    event: unknown,
-    context: ReturnType<typeof lambdaContext>,
-  ) => ReturnType<ReturnType<typeof createRotateHandler>>;
+  createDocumentedHandler(loadConfig(testEnvironment(harness.teo.url, env)));
 
 const auditLine = () => harness.output.lines().find((line) => line.message === 'rotation request');
 

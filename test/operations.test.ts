@@ -7,7 +7,6 @@ import { loadConfig } from '#lib/config.ts';
 import { keyFingerprint } from '#lib/key-fingerprint.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
-import { createRotateHandler } from '#lib/rotate-handler.ts';
 import { eventBridgeEvents } from '#lib/rotation/rotation-events.ts';
 import type { TeoEmulator } from '../emulator/teo-emulator.ts';
 import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup.ts';
@@ -15,6 +14,7 @@ import { type CapturedOutput, captureOutput } from './support/captured-output.ts
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './support/eventbridge-stand-in.ts';
 import { type EventChanges, lambdaContext, rotateEvent } from './support/events.ts';
 import { FAST_RETRY, sha256Hex } from './support/fake-config.ts';
+import { createDocumentedHandler } from './support/openapi.ts';
 
 const [ZONE = '', OTHER_ZONE = ''] = DEMO_ZONES;
 const TOKEN = 'test-token-operations-0123456789';
@@ -42,7 +42,7 @@ afterEach(() => {
 });
 
 const handlerWith = (ledger: RotationLedger = createInMemoryLedger()) =>
-  createRotateHandler(
+  createDocumentedHandler(
     loadConfig({
       TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
       TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,

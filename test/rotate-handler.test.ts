@@ -2,7 +2,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config.ts';
-import { createRotateHandler } from '#lib/rotate-handler.ts';
 import { parseTc3Authorization, signTc3 } from '../emulator/tc3-signature.ts';
 import {
   type EventChanges,
@@ -22,6 +21,7 @@ import {
   testEnvironment,
   ZONE,
 } from './support/fake-config.ts';
+import { createDocumentedHandler } from './support/openapi.ts';
 import { useTeoStandIn } from './support/stand-in-harness.ts';
 import { type ScriptedAnswer, teoError } from './support/teo-stand-in.ts';
 
@@ -37,7 +37,7 @@ interface Call extends EventChanges {
 }
 
 async function call(source: EventSource, { token = OPS_TOKEN, env, headers, ...changes }: Call = {}) {
-  const handler = createRotateHandler(loadConfig(testEnvironment(harness.teo.url, env)), {
+  const handler = createDocumentedHandler(loadConfig(testEnvironment(harness.teo.url, env)), {
     retry: FAST_RETRY,
   });
   const authorization = token === null ? {} : { Authorization: `Bearer ${token}` };

@@ -1,0 +1,83 @@
+// The check that keeps openapi.yaml and the handler in step must itself catch a drift.
+import { describe, expect, it } from 'vitest';
+import { undocumented } from './support/openapi.ts';
+
+const answer = (statusCode: number, body: unknown, headers: Record<string, string> = {}) => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+  body: JSON.stringify(body),
+});
+
+describe('openapi.yaml, as the handler tests read it', () => {
+  it.each([
+    ['POST', '/rotate', answer(200, { RequestId: 'r' })],
+    ['POST', '/iam/rotate', answer(200, { RequestId: 'r', SettledBy: 'DescribeMultiPathGatewaySecretKey' })],
+    ['POST', '/rotate', answer(200, { DryRun: true, RequestId: 'r' })],
+    ['POST', '/rotate', answer(409, { Error: { Code: 'RequestSuperseded', Message: 'm' } })],
+    [
+      'POST',
+      '/rotate',
+      answer(
+        429,
+        { Error: { Code: 'RequestLimitExceeded', Message: 'm' }, RequestId: 'r' },
+        { 'retry-after': '1' },
+      ),
+    ],
+    [
+      'GET',
+      '/zones/zone-abc',
+      answer(200, {
+        ZoneId: 'zone-abc',
+        LiveKeyFingerprint: '0123456789abcdef',
+        RequestId: 'r',
+        LastRotation: null,
+      }),
+    ],
+    ['GET', '/nowhere', answer(404, { Error: { Code: 'NotFound', Message: 'm' } })],
+    [
+      'DELETE',
+      '/rotate',
+      answer(405, { Error: { Code: 'MethodNotAllowed', Message: 'm' } }, { allow: 'POST' }),
+    ],
+  ])('accepts the documented %s %s answer', (method, path, response) => {
+    expect(undocumented(method, path, response)).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a field the document does not have',
+      'POST',
+      '/rotate',
+      answer(200, { RequestId: 'r', SecretKey: 'k' }),
+    ],
+    ['a success without its RequestId', 'POST', '/rotate', answer(200, {})],
+    [
+      'a status the operation does not document',
+      'POST',
+      '/rotate',
+      answer(418, { Error: { Code: 'x', Message: 'm' } }),
+    ],
+    ['an error body of another shape', 'POST', '/rotate', answer(400, { message: 'Bad Request' })],
+    [
+      'a 405 without Allow',
+      'DELETE',
+      '/rotate',
+      answer(405, { Error: { Code: 'MethodNotAllowed', Message: 'm' } }),
+    ],
+    [
+      'a 401 without WWW-Authenticate',
+      'POST',
+      '/rotate',
+      answer(401, { Error: { Code: 'AuthFailure', Message: 'm' } }),
+    ],
+    [
+      'a fingerprint of another form',
+      'GET',
+      '/zones/zone-abc',
+      answer(200, { ZoneId: 'zone-abc', LiveKeyFingerprint: 'KEY', RequestId: 'r', LastRotation: null }),
+    ],
+    ['a cacheable answer', 'POST', '/rotate', { ...answer(200, { RequestId: 'r' }), headers: {} }],
+  ])('refuses %s', (_, method, path, response) => {
+    expect(undocumented(method, path, response)).not.toEqual([]);
+  });
+});
