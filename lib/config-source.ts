@@ -16,6 +16,12 @@ export const SECRET_FIELDS = [
   'TENCENTCLOUD_SECRET_KEY',
   'TENCENTCLOUD_SESSION_TOKEN',
   'ROTATOR_CLIENTS',
+  // The secrets managers' credentials, for sync (docs/contract.md §8).
+  'DOPPLER_TOKEN',
+  'DOPPLER_WEBHOOK_SECRET',
+  'INFISICAL_CLIENT_ID',
+  'INFISICAL_CLIENT_SECRET',
+  'INFISICAL_WEBHOOK_SECRET',
 ] as const;
 
 /** How long a read of the secret is used before it is read again. */

@@ -1,5 +1,7 @@
 // docs/contract.md §3: the environment, read and validated once per cold start. Problems name the variable, never a value.
 import { type Caller, parseCallers, parseZoneGrant, type ZoneGrant } from '#lib/callers.ts';
+import { type Binding, parseBindings } from '#lib/sync/bindings.ts';
+import type { ManagerCredentials } from '#lib/sync/secret-readers.ts';
 import { parseTeoEndpoint, type TeoEndpoint } from '#lib/teo/endpoint.ts';
 
 export interface TencentCredentials {
@@ -37,6 +39,13 @@ export interface SecretsManagerConfig extends TeoAccess {
   readonly secretPrefix: string;
 }
 
+/** The sync function's: the bindings, and the managers' credentials and webhook secrets (from the secret). */
+export interface SyncConfig extends TeoAccess {
+  readonly bindings: readonly Binding[];
+  readonly managers: ManagerCredentials;
+  readonly webhookSecrets: { readonly doppler: string | undefined; readonly infisical: string | undefined };
+}
+
 export type Loaded<T> = { ok: true; config: T } | { ok: false; problems: readonly string[] };
 export type LoadedConfig = Loaded<RotatorConfig>;
 
@@ -71,6 +80,38 @@ export function loadSecretsManagerConfig(env: Environment): Loaded<SecretsManage
   }
   if (access === undefined || zones === undefined || problems.length > 0) return { ok: false, problems };
   return { ok: true, config: { ...access, zones, secretPrefix } };
+}
+
+export function loadSyncConfig(env: Environment): Loaded<SyncConfig> {
+  const problems: string[] = [];
+  const access = readTeoAccess(env, problems);
+  const parsed = parseBindings(env.ROTATOR_SYNC_BINDINGS);
+  if (!parsed.ok) problems.push(...parsed.problems);
+  const kinds = new Set(parsed.ok ? parsed.bindings.map(({ source }) => source.kind) : []);
+  if (kinds.has('doppler') && !env.DOPPLER_TOKEN)
+    problems.push('DOPPLER_TOKEN is not set, and a binding reads Doppler');
+  if (kinds.has('infisical') && !(env.INFISICAL_CLIENT_ID && env.INFISICAL_CLIENT_SECRET)) {
+    problems.push(
+      'INFISICAL_CLIENT_ID and INFISICAL_CLIENT_SECRET are not set, and a binding reads Infisical',
+    );
+  }
+  if (access === undefined || !parsed.ok || problems.length > 0) return { ok: false, problems };
+  return {
+    ok: true,
+    config: {
+      ...access,
+      bindings: parsed.bindings,
+      managers: {
+        dopplerToken: env.DOPPLER_TOKEN,
+        infisicalClientId: env.INFISICAL_CLIENT_ID,
+        infisicalClientSecret: env.INFISICAL_CLIENT_SECRET,
+      },
+      webhookSecrets: {
+        doppler: env.DOPPLER_WEBHOOK_SECRET || undefined,
+        infisical: env.INFISICAL_WEBHOOK_SECRET || undefined,
+      },
+    },
+  };
 }
 
 /** The variables both functions read; each problem goes to `problems`, naming the variable, never a value. */

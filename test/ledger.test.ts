@@ -144,6 +144,7 @@ describe.each(adapters)('the %s ledger', (_, create) => {
       by: 'ops-cli',
       requestId,
       keyFingerprint: '0123456789abcdef',
+      sourceVersion: firstSeen * 2,
     });
 
     it('lets one owner hold a zone and refuses the others until it is released', async () => {

@@ -196,6 +196,7 @@ const APPLIED_FIELDS = [
   'appliedBy',
   'appliedRequestId',
   'appliedKeyFingerprint',
+  'appliedSourceVersion',
 ] as const;
 
 function appliedValue(applied: AppliedRotation, field: (typeof APPLIED_FIELDS)[number]) {
@@ -210,6 +211,8 @@ function appliedValue(applied: AppliedRotation, field: (typeof APPLIED_FIELDS)[n
       return { S: applied.requestId };
     case 'appliedKeyFingerprint':
       return { S: applied.keyFingerprint };
+    case 'appliedSourceVersion':
+      return number(applied.sourceVersion);
   }
 }
 
@@ -221,5 +224,6 @@ function appliedIn(item: Item): AppliedRotation | undefined {
     by: item.appliedBy?.S ?? '',
     requestId: item.appliedRequestId?.S ?? '',
     keyFingerprint: item.appliedKeyFingerprint?.S ?? '',
+    sourceVersion: item.appliedSourceVersion?.N === undefined ? 0 : numberIn(item, 'appliedSourceVersion'),
   };
 }

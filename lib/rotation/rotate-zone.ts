@@ -97,6 +97,7 @@ export async function rotateZone(
         by: run.by,
         requestId: outcome.requestId,
         keyFingerprint: keyFingerprint(rotation.secretKey),
+        sourceVersion: 0,
       },
     };
     return outcome;
@@ -110,13 +111,13 @@ export async function rotateZone(
 }
 
 /** Only TEO's own refusal, or reading the previous key back, proves a failed rotation changed nothing. */
-const mayHaveApplied = (error: unknown) =>
+export const mayHaveApplied = (error: unknown) =>
   error instanceof TeoRefused
     ? error.code.startsWith('InternalError')
     : !(error instanceof TeoUnreachable && error.keyState === 'unchanged');
 
 /** The zone's lease for this run, or 409: two rotations of a zone never overlap. */
-async function holdZone(zoneId: string, ledger: RotationLedger, run: RotationRun): Promise<ZoneLease> {
+export async function holdZone(zoneId: string, ledger: RotationLedger, run: RotationRun): Promise<ZoneLease> {
   const lease = await ledger.acquireZone(zoneId, run.owner, run.leaseUntil);
   if (lease === undefined) {
     throw new RotationConflict(
@@ -153,7 +154,13 @@ const isRetryable = (error: unknown) =>
   error instanceof TeoUnreachable ||
   (error instanceof TeoRefused && /^(?:InternalError|RequestLimitExceeded)/.test(error.code));
 
-async function withRetries(rotation: RotationRequest, teo: TeoGateway, retry: RetryPolicy, run: RotationRun) {
+/** ModifyMultiPathGatewaySecretKey with docs/contract.md §5's retries and settlement, the zone's lease held. */
+export async function withRetries(
+  rotation: RotationRequest,
+  teo: TeoGateway,
+  retry: RetryPolicy,
+  run: RotationRun,
+) {
   let failure: unknown;
   for (let attempt = 1; attempt <= retry.maxAttempts; attempt += 1) {
     if (attempt > 1) {

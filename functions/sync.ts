@@ -1,0 +1,16 @@
+// Lambda entry point for sync (docs/contract.md §8): Doppler and Infisical webhooks through the HTTP API, Secrets
+// Manager label changes through EventBridge, and the reconcile schedule. Configuration as the other functions'.
+import { loadSyncConfig } from '#lib/config.ts';
+import { configSource } from '#lib/config-source.ts';
+import { writeLogLine } from '#lib/log-line.ts';
+import { createSyncHandler } from '#lib/sync/handler.ts';
+
+const source = configSource(process.env, loadSyncConfig, {
+  warn: (message) => writeLogLine('WARN', message),
+});
+void source.current().then((loaded) => {
+  if (!loaded.ok)
+    writeLogLine('ERROR', 'invalid configuration: every sync will fail', { problems: loaded.problems });
+});
+
+export const handler = createSyncHandler(source);

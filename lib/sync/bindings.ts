@@ -1,0 +1,152 @@
+// docs/contract.md §8: a binding says "zone Z's gateway key is the secret S in manager M". Parsed once from
+// ROTATOR_SYNC_BINDINGS like the callers: every problem at once, naming the binding and the rule, never a value.
+import * as v from 'valibot';
+import { elementWithRepeatedField } from '#lib/repeated-field.ts';
+import { ZONE_ID_PATTERN } from '#lib/rotation-request.ts';
+
+export type SecretLocation =
+  /** The secret's SecretString, or one field of it as JSON. */
+  | { readonly kind: 'aws-secrets-manager'; readonly secretArn: string; readonly field?: string | undefined }
+  | {
+      readonly kind: 'doppler';
+      readonly apiUrl: string;
+      readonly project: string;
+      readonly config: string;
+      readonly name: string;
+    }
+  | {
+      readonly kind: 'infisical';
+      readonly siteUrl: string;
+      readonly projectId: string;
+      readonly environment: string;
+      readonly secretPath: string;
+      readonly name: string;
+    };
+
+export interface Binding {
+  /** The binding's name in audit lines: the zone it keeps. */
+  readonly zoneId: string;
+  readonly source: SecretLocation;
+}
+
+const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])$/;
+/** A manager's API: https, or plain http to a loopback address (an emulator). Never a path, query or user info. */
+const isApiBase = (raw: string) => {
+  try {
+    const url = new URL(raw);
+    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname));
+    return secure && url.username === '' && url.password === '' && url.search === '' && url.pathname === '/';
+  } catch {
+    return false;
+  }
+};
+
+const text = (field: string) =>
+  v.pipe(
+    v.string(`${field} must be a string`),
+    v.regex(/^[^\s]{1,256}$/, `${field} must be 1 to 256 characters without spaces`),
+  );
+const apiBase = (field: string, fallback: string) =>
+  v.optional(
+    v.pipe(
+      v.string(`${field} must be a string`),
+      v.check(isApiBase, `${field} must be an https:// origin (http:// only to a loopback address)`),
+    ),
+    fallback,
+  );
+
+const Source = v.variant(
+  'kind',
+  [
+    v.strictObject(
+      {
+        kind: v.literal('aws-secrets-manager'),
+        secretArn: v.pipe(
+          v.string('secretArn must be a string'),
+          v.regex(
+            /^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
+            'secretArn must be a Secrets Manager secret ARN',
+          ),
+        ),
+        field: v.optional(text('field')),
+      },
+      'an aws-secrets-manager source has only secretArn and field',
+    ),
+    v.strictObject(
+      {
+        kind: v.literal('doppler'),
+        apiUrl: apiBase('apiUrl', 'https://api.doppler.com'),
+        project: text('project'),
+        config: text('config'),
+        name: text('name'),
+      },
+      'a doppler source has only apiUrl, project, config and name',
+    ),
+    v.strictObject(
+      {
+        kind: v.literal('infisical'),
+        siteUrl: apiBase('siteUrl', 'https://app.infisical.com'),
+        projectId: text('projectId'),
+        environment: text('environment'),
+        secretPath: v.optional(
+          v.pipe(text('secretPath'), v.startsWith('/', 'secretPath must start with /')),
+          '/',
+        ),
+        name: text('name'),
+      },
+      'an infisical source has only siteUrl, projectId, environment, secretPath and name',
+    ),
+  ],
+  'source.kind must be aws-secrets-manager, doppler or infisical',
+);
+
+const Entry = v.strictObject(
+  {
+    zone: v.pipe(
+      v.string('zone must be a zone id'),
+      v.regex(ZONE_ID_PATTERN, 'zone must be a zone id (zone- and 1 to 64 lower-case letters or digits)'),
+    ),
+    source: Source,
+  },
+  'a binding has only zone and source',
+);
+
+export type ParsedBindings = { ok: true; bindings: readonly Binding[] } | { ok: false; problems: string[] };
+
+export function parseBindings(raw: string | undefined): ParsedBindings {
+  if (raw === undefined || raw.trim() === '')
+    return { ok: false, problems: ['ROTATOR_SYNC_BINDINGS is not set'] };
+  let document: unknown;
+  try {
+    document = JSON.parse(raw);
+  } catch {
+    return { ok: false, problems: ['ROTATOR_SYNC_BINDINGS is not valid JSON'] };
+  }
+  if (!Array.isArray(document) || document.length === 0) {
+    return { ok: false, problems: ['ROTATOR_SYNC_BINDINGS must be a non-empty JSON array of bindings'] };
+  }
+  const repeated = elementWithRepeatedField(raw);
+  if (repeated !== undefined) {
+    return {
+      ok: false,
+      problems: [
+        `ROTATOR_SYNC_BINDINGS[${repeated}] gives a field twice: JSON would silently keep only the last`,
+      ],
+    };
+  }
+  const problems: string[] = [];
+  const bindings: Binding[] = [];
+  document.forEach((item, index) => {
+    const result = v.safeParse(Entry, item);
+    if (!result.success)
+      problems.push(...result.issues.map((issue) => `ROTATOR_SYNC_BINDINGS[${index}]: ${issue.message}`));
+    else bindings.push({ zoneId: result.output.zone, source: result.output.source });
+  });
+  const zones = new Set<string>();
+  for (const { zoneId } of bindings) {
+    // Two sources for one zone would fight: each sync would undo the other's key.
+    if (zones.has(zoneId)) problems.push(`ROTATOR_SYNC_BINDINGS: the zone ${zoneId} is bound more than once`);
+    zones.add(zoneId);
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, bindings };
+}

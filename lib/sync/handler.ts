@@ -1,0 +1,213 @@
+// The sync function, assembled (docs/contract.md §8): a verified notification (Doppler or Infisical webhook, an
+// EventBridge event for a Secrets Manager secret) or the schedule selects bindings; each is synced and audited.
+import type { Context } from 'aws-lambda';
+import { explainFailure, writeAuditLine } from '#lib/audit-log.ts';
+import type { Loaded, SyncConfig } from '#lib/config.ts';
+import { type ConfigSource, fixedSource } from '#lib/config-source.ts';
+import { ConfigurationInvalid, InvalidRequest, RotationConflict, RouteNotFound } from '#lib/errors.ts';
+import { readHttpRequest } from '#lib/http/request.ts';
+import { type HttpResponse, refusalFor, refusalResponse } from '#lib/http/responses.ts';
+import { configuredLedger } from '#lib/ledger/configured-ledger.ts';
+import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import { embeddedMetrics } from '#lib/metrics.ts';
+import { DEFAULT_RETRY, type RetryPolicy, runOf, type TeoTally } from '#lib/rotation/rotate-zone.ts';
+import { eventBridgeEvents, noEvents, type RotationEvents } from '#lib/rotation/rotation-events.ts';
+import { refuseOversizedBody } from '#lib/rotation-request.ts';
+import type { Binding } from '#lib/sync/bindings.ts';
+import { dopplerBindings, infisicalBindings, secretEventBindings } from '#lib/sync/notifications.ts';
+import { createSecretReaders, type SecretReaders } from '#lib/sync/secret-readers.ts';
+import { type SyncOutcome, syncBinding } from '#lib/sync/sync-binding.ts';
+import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
+
+export type SyncTrigger = 'doppler' | 'infisical' | 'secretsmanager' | 'schedule';
+
+export interface SyncHandlerOptions {
+  readonly ledger?: RotationLedger;
+  readonly events?: RotationEvents;
+  readonly readers?: SecretReaders;
+  readonly retry?: RetryPolicy;
+  readonly now?: () => number;
+}
+
+export interface SyncedBinding {
+  readonly zoneId: string;
+  readonly outcome: SyncOutcome;
+  /** Failed because another rotation or sync of the zone was in flight: answered 409, as /rotate would. */
+  readonly conflict: boolean;
+}
+
+export interface SyncReport {
+  readonly trigger: SyncTrigger;
+  readonly results: readonly SyncedBinding[];
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What a sender is answered: 2xx once every binding is synced or found in sync, an honest error otherwise. */
+const STATUS: Record<SyncOutcome, number> = {
+  synced: 200,
+  'in-sync': 200,
+  'invalid-value': 422,
+  failed: 502,
+};
+
+export function createSyncHandler(
+  config: Loaded<SyncConfig> | ConfigSource<SyncConfig>,
+  options: SyncHandlerOptions = {},
+) {
+  const source = 'current' in config ? config : fixedSource(config);
+  const now = options.now ?? Date.now;
+  let shared: { ledger: RotationLedger; events: RotationEvents } | undefined;
+  let last:
+    | { config: SyncConfig; teo: ReturnType<typeof createTencentCloudGateway>; readers: SecretReaders }
+    | undefined;
+
+  async function configured() {
+    const loaded = await source.current();
+    if (!loaded.ok) throw new ConfigurationInvalid(loaded.problems);
+    const { config } = loaded;
+    shared ??= {
+      ledger: options.ledger ?? configuredLedger(config.table),
+      events:
+        options.events ?? (config.eventBus === undefined ? noEvents : eventBridgeEvents(config.eventBus)),
+    };
+    if (last?.config !== config) {
+      last = {
+        config,
+        teo: createTencentCloudGateway(config.teo),
+        readers: options.readers ?? createSecretReaders(config.managers),
+      };
+    }
+    return { ...shared, ...last };
+  }
+
+  /** One binding, one audit line with its metrics; the outcome, never a value. */
+  async function sync(binding: Binding, trigger: SyncTrigger, context: Context): Promise<SyncedBinding> {
+    const started = performance.now();
+    const tally: TeoTally = { teoAttempts: 0, teoLatenciesMs: [] };
+    const { teo, ledger, readers, events } = await configured();
+    const run = runOf(context, tally, { firstSeen: now(), by: `sync:${binding.source.kind}` });
+    let outcome: SyncOutcome = 'failed';
+    let conflict = false;
+    let detail: Record<string, unknown> = {};
+    try {
+      const result = await syncBinding(
+        binding,
+        { teo, ledger, readers, retry: options.retry ?? DEFAULT_RETRY },
+        run,
+      );
+      outcome = result.outcome;
+      detail = { keyFingerprint: result.keyFingerprint, teoRequestIds: result.teoRequestIds };
+      if (result.outcome === 'synced' && result.secretKey !== undefined && events !== noEvents) {
+        detail.eventPublished = await events.announce({
+          rotation: { zoneId: binding.zoneId, secretKey: result.secretKey },
+          requestId: result.teoRequestIds.at(-1) ?? '',
+          caller: run.by,
+          trigger: 'sync',
+        });
+      }
+    } catch (error) {
+      conflict = error instanceof RotationConflict;
+      detail = { errorDetail: explainFailure(error) };
+    }
+    writeAuditLine(outcome === 'failed' || outcome === 'invalid-value' ? 'ERROR' : 'INFO', context, {
+      operation: 'sync',
+      trigger,
+      zone: binding.zoneId,
+      sourceKind: binding.source.kind,
+      outcome,
+      // Found by the schedule rather than a notification: a notification was lost, or the key was changed behind.
+      drift: trigger === 'schedule' && outcome === 'synced' ? true : undefined,
+      ...detail,
+      durationMs: Math.round(performance.now() - started),
+      ...embeddedMetrics({ outcome, ...tally, eventPublishFailed: detail.eventPublished === false }),
+    });
+    return { zoneId: binding.zoneId, outcome, conflict };
+  }
+
+  async function syncAll(
+    bindings: readonly Binding[],
+    trigger: SyncTrigger,
+    context: Context,
+  ): Promise<SyncReport> {
+    const results: SyncedBinding[] = [];
+    // One after the other: each holds its zone's lease, and TEO allows 20 requests a second.
+    for (const binding of bindings) results.push(await sync(binding, trigger, context));
+    return { trigger, results };
+  }
+
+  /** POST /sync/doppler or /sync/infisical, as API Gateway delivers it. */
+  async function webhook(event: unknown, context: Context): Promise<HttpResponse> {
+    try {
+      const request = readHttpRequest(event);
+      const trigger = request.path.replace(/^\/sync\//, '');
+      if (request.path !== `/sync/${trigger}` || (trigger !== 'doppler' && trigger !== 'infisical')) {
+        throw new RouteNotFound(
+          404,
+          'Nothing is served at this path; see POST /sync/doppler and POST /sync/infisical.',
+        );
+      }
+      if (request.method !== 'POST')
+        throw new RouteNotFound(405, `${request.path} accepts only POST.`, 'POST');
+      // Before any MAC: an anonymous sender cannot make the function hash megabytes.
+      refuseOversizedBody(request.body);
+      const { config } = await configured();
+      const bindings =
+        trigger === 'doppler'
+          ? dopplerBindings(request, config.webhookSecrets.doppler, config.bindings)
+          : infisicalBindings(request, config.webhookSecrets.infisical, config.bindings, now());
+      const report = await syncAll(bindings, trigger, context);
+      const status = Math.max(
+        200,
+        ...report.results.map(({ outcome, conflict }) => (conflict ? 409 : STATUS[outcome])),
+      );
+      return {
+        statusCode: status,
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        body: JSON.stringify({
+          Results: report.results.map(({ zoneId, outcome }) => ({ ZoneId: zoneId, Outcome: outcome })),
+        }),
+      };
+    } catch (error) {
+      const refusal = refusalFor(error);
+      writeAuditLine(refusal.status >= 500 ? 'ERROR' : 'INFO', context, {
+        operation: 'sync',
+        outcome: refusal.status >= 500 ? 'failed' : 'refused',
+        status: refusal.status,
+        errorCode: refusal.code,
+        errorDetail: explainFailure(error),
+      });
+      return refusalResponse(refusal);
+    }
+  }
+
+  return async (event: unknown, context: Context): Promise<HttpResponse | SyncReport> => {
+    const fields = isObject(event) ? event : {};
+    if ('requestContext' in fields) return webhook(event, context);
+    const { bindings } = (await configured()).config;
+    const report =
+      fields.source === 'aws.secretsmanager' && fields['detail-type'] === 'Secret Label Updated'
+        ? await syncAll(secretEventBindings(fields, bindings), 'secretsmanager', context)
+        : fields.source === 'aws.events' && fields['detail-type'] === 'Scheduled Event'
+          ? await syncAll(bindings, 'schedule', context)
+          : undefined;
+    if (report === undefined) {
+      throw new InvalidRequest(
+        400,
+        'InvalidEvent',
+        'The event is neither a sync webhook, a secret change nor the schedule.',
+      );
+    }
+    // A failure makes the invocation fail: EventBridge retries it, then hands it to the dead-letter queue.
+    if (report.results.some(({ outcome }) => outcome === 'failed')) {
+      throw new Error(
+        `Sync failed for ${report.results
+          .filter(({ outcome }) => outcome === 'failed')
+          .map(({ zoneId }) => zoneId)
+          .join(', ')}`,
+      );
+    }
+    return report;
+  };
+}

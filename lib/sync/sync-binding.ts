@@ -1,0 +1,105 @@
+// docs/contract.md §8, one binding: make TEO's key equal to the bound secret's current value. Desired state, not a
+// command: whatever notification started it, it can only ever set the secret's current value, and changes nothing
+// when TEO already holds it.
+import { timingSafeEqual } from 'node:crypto';
+import * as v from 'valibot';
+import { keyFingerprint } from '#lib/key-fingerprint.ts';
+import type { RotationLedger, ZoneChange } from '#lib/ledger/rotation-ledger.ts';
+import {
+  holdZone,
+  mayHaveApplied,
+  type RetryPolicy,
+  type RotationRun,
+  withRetries,
+} from '#lib/rotation/rotate-zone.ts';
+import { ROTATION_FIELDS } from '#lib/rotation-request.ts';
+import type { Binding } from '#lib/sync/bindings.ts';
+import { type SecretReaders, SourceUnavailable } from '#lib/sync/secret-readers.ts';
+import type { TeoGateway } from '#lib/teo/gateway.ts';
+
+export type SyncOutcome = 'synced' | 'in-sync' | 'invalid-value' | 'failed';
+
+export interface SyncResult {
+  readonly outcome: Exclude<SyncOutcome, 'failed'>;
+  /** The fingerprint of the value found in the manager (and, unless invalid, now live in TEO). */
+  readonly keyFingerprint?: string;
+  readonly teoRequestIds: readonly string[];
+  /** The value synced, for the rotation event: never logged. */
+  readonly secretKey?: string;
+}
+
+export interface SyncDeps {
+  readonly teo: TeoGateway;
+  readonly ledger: RotationLedger;
+  readonly readers: SecretReaders;
+  readonly retry: RetryPolicy;
+}
+
+/** How often a value that changes during a sync is read again before the sync gives up to the next notification. */
+const MAX_ROUNDS = 3;
+
+const isValidKey = (value: string) => v.safeParse(ROTATION_FIELDS.SecretKey, value).success;
+
+const sameKey = (a: string, b: string) =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+export async function syncBinding(
+  { zoneId, source }: Binding,
+  deps: SyncDeps,
+  run: RotationRun,
+): Promise<SyncResult> {
+  const lease = await holdZone(zoneId, deps.ledger, run);
+  let change: ZoneChange | undefined;
+  const teoRequestIds: string[] = [];
+  try {
+    let read = await deps.readers.read(source);
+    for (let round = 0; round < MAX_ROUNDS; round += 1) {
+      const { value, version = 0 } = read;
+      // An invalid value is permanent until someone fixes the secret: TEO is never called with it.
+      if (!isValidKey(value)) return { outcome: 'invalid-value', teoRequestIds };
+      const fingerprint = keyFingerprint(value);
+      // A notification that arrives late must not apply a value older than one already applied.
+      if (version > 0 && version < (lease.lastApplied?.sourceVersion ?? 0)) {
+        return { outcome: 'in-sync', keyFingerprint: fingerprint, teoRequestIds };
+      }
+      const live = await deps.teo.describeSecretKey(zoneId, run.deadline);
+      teoRequestIds.push(live.requestId);
+      if (sameKey(live.secretKey, value)) {
+        return {
+          outcome: round === 0 ? 'in-sync' : 'synced',
+          keyFingerprint: fingerprint,
+          teoRequestIds,
+          secretKey: value,
+        };
+      }
+      const rotation = { zoneId, secretKey: value };
+      try {
+        const { requestId } = await withRetries(rotation, deps.teo, deps.retry, run);
+        teoRequestIds.push(requestId);
+        change = {
+          fence: run.firstSeen,
+          applied: {
+            firstSeen: run.firstSeen,
+            at: Date.now(),
+            by: run.by,
+            requestId,
+            keyFingerprint: fingerprint,
+            sourceVersion: version,
+          },
+        };
+      } catch (error) {
+        if (mayHaveApplied(error)) change = { fence: run.firstSeen };
+        throw error;
+      }
+      // The value may have changed while TEO was being set: only the current one may stay.
+      read = await deps.readers.read(source);
+      if (sameKey(read.value, value))
+        return { outcome: 'synced', keyFingerprint: fingerprint, teoRequestIds, secretKey: value };
+    }
+    throw new SourceUnavailable(
+      'The bound secret changed on every read during the sync: the next notification, or the schedule, will sync it',
+    );
+  } finally {
+    await deps.ledger.releaseZone(zoneId, run.owner, change);
+  }
+}

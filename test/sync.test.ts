@@ -1,0 +1,526 @@
+// docs/contract.md §8, sync, end to end: each trigger against the TEO emulator and the managers' stand-ins; replays,
+// reordering, values that change mid-sync, invalid values, managers that fail, concurrency, drift, and no secret in
+// any output.
+import { createHmac, randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
+import { loadSyncConfig } from '#lib/config.ts';
+import { keyFingerprint } from '#lib/key-fingerprint.ts';
+import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
+import { createSyncHandler, type SyncReport } from '#lib/sync/handler.ts';
+import { createSecretReaders, type SecretReaders } from '#lib/sync/secret-readers.ts';
+import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
+import {
+  type DopplerEmulator,
+  type InfisicalEmulator,
+  startDopplerEmulator,
+  startInfisicalEmulator,
+} from '../emulator/secrets-managers.ts';
+import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
+import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
+import { lambdaContext, rotateEvent } from './support/events.ts';
+import { FAST_RETRY, TENCENT_SECRET_ID, TENCENT_SECRET_KEY } from './support/fake-config.ts';
+import {
+  type SecretsManagerStandIn,
+  secretArn,
+  startSecretsManagerStandIn,
+} from './support/secrets-manager-stand-in.ts';
+
+const DOPPLER_ZONE = 'zone-doppler1';
+const INFISICAL_ZONE = 'zone-infisical1';
+const AWS_ZONE = 'zone-aws1';
+const DOPPLER_TOKEN = 'dp.st.prd.FakeDopplerServiceTokenForTests000';
+const DOPPLER_WEBHOOK_SECRET = 'fake-doppler-webhook-signing-secret';
+const INFISICAL = { id: 'fake-infisical-client-id', secret: 'fake-infisical-client-secret-000' };
+const INFISICAL_WEBHOOK_SECRET = 'fake-infisical-webhook-signing-secret';
+const AWS_SECRET = 'teo/gateway-key';
+const MODIFY = 'ModifyMultiPathGatewaySecretKey';
+
+let teo: TeoEmulator;
+let doppler: DopplerEmulator;
+let infisical: InfisicalEmulator;
+let sm: SecretsManagerStandIn;
+let output: CapturedOutput;
+let clock: number;
+beforeAll(async () => {
+  [teo, doppler, infisical, sm] = await Promise.all([
+    startTeoEmulator({
+      credentials: { [TENCENT_SECRET_ID]: TENCENT_SECRET_KEY },
+      zones: Object.fromEntries(
+        [DOPPLER_ZONE, INFISICAL_ZONE, AWS_ZONE].map((zone) => [zone, Buffer.alloc(32).toString('base64')]),
+      ),
+      // Many syncs in a second here: TEO's throttle is not what these tests are about.
+      rateLimitPerSecond: Number.POSITIVE_INFINITY,
+    }),
+    startDopplerEmulator(DOPPLER_TOKEN),
+    startInfisicalEmulator(INFISICAL.id, INFISICAL.secret),
+    startSecretsManagerStandIn(),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([teo.close(), doppler.close(), infisical.close(), sm.close()]);
+});
+beforeEach(() => {
+  clock = Date.now();
+  output = captureOutput();
+});
+afterEach(() => {
+  output.restore();
+  teo.clearFaults();
+  teo.calls.length = 0;
+  doppler.calls.length = 0;
+  infisical.calls.length = 0;
+});
+
+const env = () => ({
+  TENCENTCLOUD_SECRET_ID: TENCENT_SECRET_ID,
+  TENCENTCLOUD_SECRET_KEY: TENCENT_SECRET_KEY,
+  TEO_ENDPOINT: teo.url,
+  TEO_TIMEOUT_MS: '300',
+  DOPPLER_TOKEN,
+  DOPPLER_WEBHOOK_SECRET,
+  INFISICAL_CLIENT_ID: INFISICAL.id,
+  INFISICAL_CLIENT_SECRET: INFISICAL.secret,
+  INFISICAL_WEBHOOK_SECRET,
+  ROTATOR_SYNC_BINDINGS: JSON.stringify([
+    {
+      zone: DOPPLER_ZONE,
+      source: { kind: 'doppler', apiUrl: doppler.url, project: 'gateways', config: 'prd', name: 'TEO_KEY' },
+    },
+    {
+      zone: INFISICAL_ZONE,
+      source: {
+        kind: 'infisical',
+        siteUrl: infisical.url,
+        projectId: 'proj-1',
+        environment: 'prod',
+        secretPath: '/teo',
+        name: 'GATEWAY_KEY',
+      },
+    },
+    {
+      zone: AWS_ZONE,
+      source: { kind: 'aws-secrets-manager', secretArn: secretArn(AWS_SECRET), field: 'SecretKey' },
+    },
+  ]),
+});
+
+const realReaders = () =>
+  createSecretReaders(
+    { dopplerToken: DOPPLER_TOKEN, infisicalClientId: INFISICAL.id, infisicalClientSecret: INFISICAL.secret },
+    { aws: awsJsonClient('secretsmanager', { env: sm.env }) },
+  );
+
+const handlerWith = ({
+  readers = realReaders(),
+  ledger = createInMemoryLedger(),
+}: {
+  readers?: SecretReaders;
+  ledger?: ReturnType<typeof createInMemoryLedger>;
+} = {}) => {
+  const loaded = loadSyncConfig(env());
+  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+  return createSyncHandler(loaded, { ledger, readers, retry: FAST_RETRY, now: () => clock });
+};
+
+const newKey = () => randomBytes(32).toString('base64');
+const mac = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest('hex');
+
+const dopplerPayload = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    type: 'config.secrets.update',
+    config: { project: 'gateways', name: 'prd', environment: 'prd' },
+    ...extra,
+  });
+const infisicalPayload = (t: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    event: 'secrets.modified',
+    project: { workspaceId: 'proj-1', environment: 'prod', secretPath: '/teo' },
+    timestamp: String(t),
+    ...extra,
+  });
+
+async function webhook(
+  handler: ReturnType<typeof handlerWith>,
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+) {
+  const response = (await handler(
+    rotateEvent('http-api-v2', { path, body, headers: { authorization: undefined, ...headers } }),
+    lambdaContext(),
+  )) as { statusCode: number; body: string };
+  return { status: response.statusCode, json: JSON.parse(response.body) };
+}
+const fromDoppler = (
+  handler: ReturnType<typeof handlerWith>,
+  body = dopplerPayload(),
+  signature = `sha256=${mac(DOPPLER_WEBHOOK_SECRET, body)}`,
+) => webhook(handler, '/sync/doppler', body, { 'x-doppler-signature': signature });
+const fromInfisical = (handler: ReturnType<typeof handlerWith>, t = clock, body = infisicalPayload(t)) =>
+  webhook(handler, '/sync/infisical', body, {
+    'x-infisical-signature': `t=${t};${mac(INFISICAL_WEBHOOK_SECRET, body)}`,
+  });
+
+const modifies = () => teo.calls.filter((call) => call.action === MODIFY).length;
+const syncLines = () => output.lines().filter((line) => line.operation === 'sync');
+
+describe('a Doppler webhook', () => {
+  it('makes TEO follow the bound Doppler secret, reading it itself', async () => {
+    const key = newKey();
+    doppler.set('gateways', 'prd', 'TEO_KEY', key);
+
+    const answer = await fromDoppler(handlerWith());
+
+    expect(answer).toEqual({ status: 200, json: { Results: [{ ZoneId: DOPPLER_ZONE, Outcome: 'synced' }] } });
+    expect(teo.zoneKey(DOPPLER_ZONE)).toBe(key);
+    expect(syncLines()).toEqual([
+      expect.objectContaining({
+        trigger: 'doppler',
+        zone: DOPPLER_ZONE,
+        sourceKind: 'doppler',
+        outcome: 'synced',
+        keyFingerprint: keyFingerprint(key),
+        Rotations: 1,
+      }),
+    ]);
+  });
+
+  it('replayed, changes nothing: TEO already holds the value (in-sync, no Modify)', async () => {
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+    const handler = handlerWith();
+    await fromDoppler(handler);
+    teo.calls.length = 0;
+
+    const again = await fromDoppler(handler);
+
+    expect(again.json.Results).toEqual([{ ZoneId: DOPPLER_ZONE, Outcome: 'in-sync' }]);
+    expect(modifies()).toBe(0);
+  });
+
+  it.each([
+    ['a wrong signature', `sha256=${'0'.repeat(64)}`],
+    ['a signature of another body', `sha256=${mac(DOPPLER_WEBHOOK_SECRET, '{}')}`],
+    ['no signature', ''],
+    ['a signature without its scheme', mac(DOPPLER_WEBHOOK_SECRET, dopplerPayload())],
+  ])('refuses %s with 401, reading nothing', async (_, signature) => {
+    const answer = await fromDoppler(handlerWith(), dopplerPayload(), signature);
+
+    expect([answer.status, answer.json.Error.Code]).toEqual([401, 'AuthFailure']);
+    expect(doppler.calls).toEqual([]);
+    expect(teo.calls).toEqual([]);
+  });
+
+  it.each([
+    [
+      'a change to unbound names only',
+      dopplerPayload({ diff: { added: [], updated: ['DATABASE_URL'], removed: [] } }),
+    ],
+    [
+      'another project',
+      JSON.stringify({ type: 'config.secrets.update', config: { project: 'web', name: 'prd' } }),
+    ],
+    [
+      'another event type',
+      JSON.stringify({ type: 'config.created', config: { project: 'gateways', name: 'prd' } }),
+    ],
+  ])('for %s, reads nothing and answers 200', async (_, body) => {
+    const answer = await fromDoppler(handlerWith(), body);
+
+    expect(answer).toEqual({ status: 200, json: { Results: [] } });
+    expect(doppler.calls).toEqual([]);
+  });
+
+  it('refuses a body over 8 KiB before any signature, and a signed body that is not JSON', async () => {
+    const large = dopplerPayload({ pad: 'x'.repeat(9000) });
+    const notJson = '{"type":';
+
+    expect((await fromDoppler(handlerWith(), large)).status).toBe(413);
+    expect((await fromDoppler(handlerWith(), notJson)).status).toBe(400);
+    expect(doppler.calls).toEqual([]);
+  });
+
+  it('reports an invalid value (422, invalid-value, an ERROR line) and never calls TEO with it', async () => {
+    doppler.set('gateways', 'prd', 'TEO_KEY', 'not-a-gateway-key');
+
+    const answer = await fromDoppler(handlerWith());
+
+    expect(answer).toEqual({
+      status: 422,
+      json: { Results: [{ ZoneId: DOPPLER_ZONE, Outcome: 'invalid-value' }] },
+    });
+    expect(teo.calls).toEqual([]);
+    expect(syncLines()[0]).toMatchObject({
+      level: 'ERROR',
+      outcome: 'invalid-value',
+      Outcome: 'invalid-value',
+    });
+  });
+
+  it.each([401, 429, 503])(
+    'answers 502 when Doppler answers HTTP %i, and the sender retries',
+    async (status) => {
+      doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+      doppler.inject({ status });
+      const before = teo.zoneKey(DOPPLER_ZONE);
+
+      const answer = await fromDoppler(handlerWith());
+
+      expect(answer.json.Results).toEqual([{ ZoneId: DOPPLER_ZONE, Outcome: 'failed' }]);
+      expect(answer.status).toBe(502);
+      expect(teo.zoneKey(DOPPLER_ZONE)).toBe(before);
+      expect(syncLines()[0]?.errorDetail).toBe(`SourceUnavailable: Doppler answered HTTP ${status}`);
+    },
+  );
+
+  it('syncs a slow Doppler all the same', async () => {
+    const key = newKey();
+    doppler.set('gateways', 'prd', 'TEO_KEY', key);
+    doppler.inject({ delayMs: 200 });
+
+    expect((await fromDoppler(handlerWith())).json.Results[0].Outcome).toBe('synced');
+    expect(teo.zoneKey(DOPPLER_ZONE)).toBe(key);
+  });
+
+  it('follows a value that changes during the sync, and leaves TEO on the latest', async () => {
+    const [first, latest] = [newKey(), newKey()];
+    doppler.set('gateways', 'prd', 'TEO_KEY', first);
+    const real = realReaders();
+    let reads = 0;
+    const readers: SecretReaders = {
+      read: async (source) => {
+        const value = await real.read(source);
+        reads += 1;
+        if (reads === 1) doppler.set('gateways', 'prd', 'TEO_KEY', latest);
+        return value;
+      },
+    };
+
+    const answer = await fromDoppler(handlerWith({ readers }));
+
+    expect(answer.json.Results[0].Outcome).toBe('synced');
+    expect(teo.zoneKey(DOPPLER_ZONE)).toBe(latest);
+    expect(modifies()).toBe(2);
+  });
+
+  it('lets only one of two simultaneous notifications for a zone change TEO: the other gets 409', async () => {
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+    const handler = handlerWith();
+    teo.inject({ kind: 'latency', delayMs: 150 });
+
+    const answers = await Promise.all([
+      fromDoppler(handler),
+      new Promise((r) => setTimeout(r, 30)).then(() => fromDoppler(handler)),
+    ]);
+
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    expect(modifies()).toBe(1);
+  });
+});
+
+describe('an Infisical webhook', () => {
+  it('syncs every binding in the notified folder, logging in once', async () => {
+    const key = newKey();
+    infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', key);
+    const handler = handlerWith();
+
+    const answer = await fromInfisical(handler);
+    infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', newKey());
+    await fromInfisical(handler);
+
+    expect(answer).toEqual({
+      status: 200,
+      json: { Results: [{ ZoneId: INFISICAL_ZONE, Outcome: 'synced' }] },
+    });
+    expect(infisical.calls.filter((call) => call.endsWith('/login'))).toHaveLength(1);
+  });
+
+  it('logs in again once when its token was revoked', async () => {
+    const key = newKey();
+    infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', key);
+    const handler = handlerWith();
+    await fromInfisical(handler);
+    infisical.revokeTokens();
+    const next = newKey();
+    infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', next);
+
+    expect((await fromInfisical(handler)).json.Results[0].Outcome).toBe('synced');
+    expect(teo.zoneKey(INFISICAL_ZONE)).toBe(next);
+  });
+
+  it.each([
+    ['signed more than 5 minutes ago', () => fromInfisical(handlerWith(), clock - 5 * 60 * 1000 - 1)],
+    [
+      'whose signed time is not the body’s',
+      () => fromInfisical(handlerWith(), clock, infisicalPayload(clock - 1000)),
+    ],
+  ])('refuses one %s with 401, reading nothing', async (_, send) => {
+    const answer = await send();
+
+    expect(answer.status).toBe(401);
+    expect(infisical.calls).toEqual([]);
+  });
+
+  it('never applies a value older than one already applied for the binding', async () => {
+    const [newer, older] = [newKey(), newKey()];
+    const versions = [
+      { value: newer, version: 7 },
+      { value: newer, version: 7 },
+      { value: older, version: 6 },
+    ];
+    const readers: SecretReaders = { read: async () => versions.shift() ?? { value: older, version: 6 } };
+    const handler = handlerWith({ readers });
+    const first = await fromInfisical(handler);
+    expect(first.json.Results[0].Outcome).toBe('synced');
+
+    const late = await fromInfisical(handler);
+
+    expect(late.json.Results[0].Outcome).toBe('in-sync');
+    expect(teo.zoneKey(INFISICAL_ZONE)).toBe(newer);
+  });
+});
+
+describe('a Secrets Manager label change (EventBridge)', () => {
+  const labelUpdated = (arn: string, label = 'AWSCURRENT') => ({
+    version: '0',
+    id: 'c1a2b3c4-0000-4000-8000-000000000001',
+    'detail-type': 'Secret Label Updated',
+    source: 'aws.secretsmanager',
+    account: '123456789012',
+    time: '2026-11-28T12:00:00Z',
+    region: 'eu-west-1',
+    resources: [arn],
+    detail: { labelUpdated: label, secretId: arn },
+  });
+
+  it('syncs the bound secret, reading the field that holds the key', async () => {
+    const key = newKey();
+    sm.put(AWS_SECRET, JSON.stringify({ ZoneId: AWS_ZONE, SecretKey: key }));
+
+    const report = (await handlerWith()(labelUpdated(secretArn(AWS_SECRET)), lambdaContext())) as SyncReport;
+
+    expect(report.results).toEqual([{ zoneId: AWS_ZONE, outcome: 'synced', conflict: false }]);
+    expect(teo.zoneKey(AWS_ZONE)).toBe(key);
+  });
+
+  it.each([
+    ['a secret no binding names', () => labelUpdated(secretArn('other/secret'))],
+    ['a label other than AWSCURRENT', () => labelUpdated(secretArn(AWS_SECRET), 'AWSPENDING')],
+  ])('ignores %s', async (_, event) => {
+    const report = (await handlerWith()(event(), lambdaContext())) as SyncReport;
+
+    expect(report.results).toEqual([]);
+    expect(teo.calls).toEqual([]);
+  });
+
+  it('fails the invocation when the sync fails, so that EventBridge retries and then dead-letters it', async () => {
+    sm.failNext('InternalServiceError');
+
+    await expect(handlerWith()(labelUpdated(secretArn(AWS_SECRET)), lambdaContext())).rejects.toThrow(
+      `Sync failed for ${AWS_ZONE}`,
+    );
+  });
+});
+
+describe('the reconcile schedule', () => {
+  const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events', resources: [], detail: {} };
+
+  it('finds a zone whose key was changed behind its binding, and puts it back, reporting the drift', async () => {
+    const key = newKey();
+    doppler.set('gateways', 'prd', 'TEO_KEY', key);
+    infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', newKey());
+    sm.put(AWS_SECRET, JSON.stringify({ SecretKey: newKey() }));
+    const handler = handlerWith();
+    await handler(scheduled, lambdaContext());
+    const loaded = loadSyncConfig(env());
+    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+    // Someone changes the zone's key behind the binding's back.
+    await createTencentCloudGateway(loaded.config.teo).modifySecretKey(
+      { zoneId: DOPPLER_ZONE, secretKey: newKey() },
+      Date.now() + 2000,
+    );
+    output.restore();
+    output = captureOutput();
+
+    const report = (await handler(scheduled, lambdaContext())) as SyncReport;
+
+    expect(report.results.map(({ zoneId, outcome }) => [zoneId, outcome])).toEqual([
+      [DOPPLER_ZONE, 'synced'],
+      [INFISICAL_ZONE, 'in-sync'],
+      [AWS_ZONE, 'in-sync'],
+    ]);
+    expect(teo.zoneKey(DOPPLER_ZONE)).toBe(key);
+    expect(syncLines().find((line) => line.zone === DOPPLER_ZONE)).toMatchObject({
+      trigger: 'schedule',
+      drift: true,
+    });
+  });
+});
+
+describe('everything sync wrote', () => {
+  it('holds no value, token, client secret or webhook secret', async () => {
+    const key = newKey();
+    doppler.set('gateways', 'prd', 'TEO_KEY', key);
+    infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', key);
+    const handler = handlerWith();
+    await fromDoppler(handler);
+    await fromInfisical(handler);
+    doppler.set('gateways', 'prd', 'TEO_KEY', `${key}x`);
+    await fromDoppler(handler);
+    await fromDoppler(handler, dopplerPayload(), 'sha256=bad');
+
+    const everything = output.text();
+    for (const secret of [
+      key,
+      DOPPLER_TOKEN,
+      INFISICAL.secret,
+      DOPPLER_WEBHOOK_SECRET,
+      INFISICAL_WEBHOOK_SECRET,
+      TENCENT_SECRET_KEY,
+    ]) {
+      expect(everything).not.toContain(secret);
+    }
+  });
+});
+
+describe('ROTATOR_SYNC_BINDINGS', () => {
+  const problems = (bindings: unknown[], extra: Record<string, string> = {}) => {
+    const loaded = loadSyncConfig({ ...env(), ROTATOR_SYNC_BINDINGS: JSON.stringify(bindings), ...extra });
+    return loaded.ok ? [] : loaded.problems;
+  };
+  const dopplerSource = { kind: 'doppler', project: 'p', config: 'c', name: 'N' };
+
+  it.each([
+    [
+      'one zone bound twice',
+      [
+        { zone: 'zone-a1', source: dopplerSource },
+        { zone: 'zone-a1', source: { ...dopplerSource, name: 'M' } },
+      ],
+      'ROTATOR_SYNC_BINDINGS: the zone zone-a1 is bound more than once',
+    ],
+    [
+      'a manager URL in clear text',
+      [{ zone: 'zone-a1', source: { ...dopplerSource, apiUrl: 'http://doppler.example.com' } }],
+      'ROTATOR_SYNC_BINDINGS[0]: apiUrl must be an https:// origin (http:// only to a loopback address)',
+    ],
+    [
+      'an unknown kind',
+      [{ zone: 'zone-a1', source: { kind: 'vault' } }],
+      'ROTATOR_SYNC_BINDINGS[0]: source.kind must be aws-secrets-manager, doppler or infisical',
+    ],
+    [
+      'a malformed zone',
+      [{ zone: 'zone-A', source: dopplerSource }],
+      'ROTATOR_SYNC_BINDINGS[0]: zone must be a zone id (zone- and 1 to 64 lower-case letters or digits)',
+    ],
+  ])('refuses %s at load, naming the problem', (_, bindings, problem) => {
+    expect(problems(bindings)).toEqual([problem]);
+  });
+
+  it('requires the Doppler token when a binding reads Doppler', () => {
+    expect(problems([{ zone: 'zone-a1', source: dopplerSource }], { DOPPLER_TOKEN: '' })).toEqual([
+      'DOPPLER_TOKEN is not set, and a binding reads Doppler',
+    ]);
+  });
+});
