@@ -171,7 +171,7 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
 
     expect(response.status).toBe(500);
     expect(output.lines().find((line) => line.status === 500)?.errorDetail).toEqual([
-      'ROTATOR_SECRET_ID: the secret must be a JSON object of strings, with fields among TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_SESSION_TOKEN, ROTATOR_CLIENTS',
+      'ROTATOR_SECRET_ID: the secret must be a JSON object of strings, with fields among TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_SESSION_TOKEN, ROTATOR_CLIENTS, DOPPLER_TOKEN, DOPPLER_WEBHOOK_SECRET, INFISICAL_CLIENT_ID, INFISICAL_CLIENT_SECRET, INFISICAL_WEBHOOK_SECRET',
     ]);
     expect(output.text()).not.toContain('hunter2');
     expect(output.text()).not.toContain('Password');
