@@ -30,6 +30,15 @@ export const localClients = () =>
     { name: 'local-iam', zones: ['*'], iamPrincipals: ['arn:aws:iam::000000000000:role/local-dev'] },
   ]);
 
+/** The demo Doppler project whose secret the second demo zone follows, through sync (docs/contract.md §8). */
+export const DEMO_DOPPLER = {
+  token: 'dp.st.demo.LocalDopplerServiceTokenNotSecret',
+  webhookSecret: 'local-doppler-webhook-secret-not-secret',
+  project: 'gateways',
+  config: 'prd',
+  name: 'TEO_GATEWAY_KEY',
+};
+
 /** The emulator with the demo account and zones (each zone's key starts as 32 zero bytes). */
 export const startDemoEmulator = (options: { port?: number; rateLimitPerSecond?: number } = {}) =>
   startTeoEmulator({

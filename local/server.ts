@@ -16,6 +16,8 @@ export interface LocalServer {
 
 export interface LocalServerOptions {
   readonly port: number;
+  /** The sync function, served at /sync/* as its HTTP API routes are (serverless.yml). */
+  readonly sync?: RotateHandler;
   readonly accessKeys: Readonly<Record<string, LocalAccessKey>>;
   /** The region IAM callers must sign for, as the deployed API's own region. */
   readonly region: string;
@@ -54,7 +56,7 @@ async function readBody(request: http.IncomingMessage): Promise<Buffer> {
  */
 export async function startLocalServer(
   handler: RotateHandler,
-  { port, accessKeys, region }: LocalServerOptions,
+  { port, accessKeys, region, sync }: LocalServerOptions,
 ): Promise<LocalServer> {
   let origins: readonly string[] = [];
 
@@ -82,8 +84,9 @@ export async function startLocalServer(
       iamPrincipal = verdict.arn;
     }
     const event = httpApiEvent(request, body, iamPrincipal);
+    const target = sync !== undefined && url.pathname.startsWith('/sync/') ? sync : handler;
     try {
-      const result = await handler(
+      const result = await target(
         event,
         lambdaContextFor({ requestId: event.requestContext.requestId, remainingMs: LAMBDA_TIMEOUT_MS }),
       );

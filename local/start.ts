@@ -1,11 +1,15 @@
 // `npm start`: builds the function, starts the TEO emulator, and serves the real bundled handler on loopback.
 // With TENCENTCLOUD_* and TEO_ENDPOINT set it talks to that TEO instead, and then only with callers of your own:
 // the demo callers' credentials are printed below and in the README, so they never reach a real zone.
+
+import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import type { RotateHandler } from '#lib/rotate-handler.ts';
+import { type DopplerEmulator, startDopplerEmulator } from '../emulator/secrets-managers.ts';
 import type { TeoEmulator } from '../emulator/teo-emulator.ts';
 import { buildFunctions } from '../scripts/build.ts';
 import {
+  DEMO_DOPPLER,
   DEMO_TENCENT,
   DEMO_ZONES,
   LOCAL_ACCESS_KEYS,
@@ -32,6 +36,7 @@ The demo callers' credentials are public (they are in the README), so they never
 await buildFunctions();
 
 let emulator: TeoEmulator | undefined;
+let doppler: DopplerEmulator | undefined;
 if (ownTeo) {
   const endpoint = new URL(process.env.TEO_ENDPOINT ?? '');
   const what = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])$/.test(endpoint.hostname)
@@ -48,22 +53,39 @@ if (ownTeo) {
   console.log(
     `TEO emulator at ${emulator.url} (zones: ${DEMO_ZONES.join(', ')}); no Tencent account needed.`,
   );
+  // Sync's demo: the second zone follows a secret in an emulated Doppler.
+  doppler = await startDopplerEmulator(DEMO_DOPPLER.token);
+  doppler.set(
+    DEMO_DOPPLER.project,
+    DEMO_DOPPLER.config,
+    DEMO_DOPPLER.name,
+    randomBytes(32).toString('base64'),
+  );
+  const { project, config, name } = DEMO_DOPPLER;
+  Object.assign(process.env, {
+    DOPPLER_TOKEN: DEMO_DOPPLER.token,
+    DOPPLER_WEBHOOK_SECRET: DEMO_DOPPLER.webhookSecret,
+    ROTATOR_SYNC_BINDINGS: JSON.stringify([
+      { zone: DEMO_ZONES[1], source: { kind: 'doppler', apiUrl: doppler.url, project, config, name } },
+    ]),
+  });
 }
 process.env.ROTATOR_CLIENTS ??= localClients();
 
 // Configuration is read when the bundle loads, as at a Lambda cold start: the environment is set first.
 const { handler }: { handler: RotateHandler } = await import(pathToFileURL('dist/rotate/index.mjs').href);
+const sync: { handler: RotateHandler } | undefined =
+  doppler && (await import(pathToFileURL('dist/sync/index.mjs').href));
 
-const server = await startLocalServer(handler, { port, accessKeys: LOCAL_ACCESS_KEYS, region }).catch(
-  (error) => {
-    console.error(
-      error.code === 'EADDRINUSE'
-        ? `Port ${port} is in use. Choose another one: PORT=${port + 1} npm start`
-        : `Could not listen on port ${port}: ${error.message}`,
-    );
-    process.exit(1);
-  },
-);
+const options = { port, accessKeys: LOCAL_ACCESS_KEYS, region, ...(sync && { sync: sync.handler }) };
+const server = await startLocalServer(handler, options).catch((error) => {
+  console.error(
+    error.code === 'EADDRINUSE'
+      ? `Port ${port} is in use. Choose another one: PORT=${port + 1} npm start`
+      : `Could not listen on port ${port}: ${error.message}`,
+  );
+  process.exit(1);
+});
 
 const [accessKeyId, accessKey] = Object.entries(LOCAL_ACCESS_KEYS)[0] ?? [];
 console.log(`
@@ -79,7 +101,18 @@ Try it:
   curl -sS ${server.url}/rotate -H 'authorization: Bearer ${LOCAL_TOKEN}' -H 'content-type: application/json' \\
     -d '{"ZoneId":"${DEMO_ZONES[0]}","SecretKey":"'"$(openssl rand -base64 32)"'"}'
   ROTATOR_TOKEN=${LOCAL_TOKEN} npm run -s rotator -- rotate --url ${server.url} --zone ${DEMO_ZONES[0]} --generate
+${
+  doppler
+    ? `
+Sync: ${DEMO_ZONES[1]} follows the secret ${DEMO_DOPPLER.name} in an emulated Doppler (${doppler.url}). Deliver the
+webhook Doppler sends on a change, signed with the webhook secret, and TEO's key becomes Doppler's:
+  BODY='{"type":"config.secrets.update","config":{"project":"${DEMO_DOPPLER.project}","name":"${DEMO_DOPPLER.config}"}}'
+  curl -sS ${server.url}/sync/doppler -H 'content-type: application/json' --data-binary "$BODY" \\
+    -H "x-doppler-signature: sha256=$(printf %s "$BODY" | openssl dgst -sha256 -hmac '${DEMO_DOPPLER.webhookSecret}' | sed 's/^.* //')"
+  ROTATOR_TOKEN=${LOCAL_TOKEN} npm run -s rotator -- status --url ${server.url} --zone ${DEMO_ZONES[1]}
 `
+    : ''
+}`
     : `
 Callers: yours, from ROTATOR_CLIENTS.
 `
@@ -90,6 +123,7 @@ Audit lines follow. Ctrl-C stops everything.
 const stop = async () => {
   await server.close();
   await emulator?.close();
+  await doppler?.close();
   console.log('Stopped.');
   process.exit(0);
 };

@@ -29,6 +29,7 @@ interface Resource {
     Dimensions?: { Name: string; Value: unknown }[];
     AlarmActions?: unknown[];
     EventPattern?: { detail?: { eventName?: string[] } };
+    ScheduleExpression?: string;
     Targets?: { Arn: unknown }[];
   };
 }
@@ -83,9 +84,11 @@ check(
 );
 check(
   ofType('AWS::Lambda::Permission').every(({ Properties }) =>
-    ['apigateway.amazonaws.com', 'secretsmanager.amazonaws.com'].includes(Properties.Principal ?? ''),
+    ['apigateway.amazonaws.com', 'secretsmanager.amazonaws.com', 'events.amazonaws.com'].includes(
+      Properties.Principal ?? '',
+    ),
   ),
-  'only API Gateway and Secrets Manager may invoke the functions',
+  'only API Gateway, Secrets Manager and EventBridge may invoke the functions',
 );
 const routes = ofType('AWS::ApiGatewayV2::Route').map(({ Properties }) => Properties);
 check(
@@ -196,9 +199,9 @@ const putEvents = ofType('AWS::IAM::Role')
   .flatMap(statementsOf)
   .filter(({ Action }) => [Action].flat().includes('events:PutEvents'));
 check(
-  putEvents.length === 2 &&
+  putEvents.length === 3 &&
     putEvents.every(({ Resource }) => JSON.stringify(Resource).endsWith(':event-bus/default"}')),
-  'both roles may put events on the default bus, and only there',
+  'the three roles may put events on the default bus, and only there',
 );
 check(
   environment.ROTATOR_EVENT_BUS === 'default' &&
@@ -220,6 +223,33 @@ for (const name of [
 ]) {
   check(resources[name]?.DeletionPolicy === 'Retain', `${name} is kept when the stack is removed`);
 }
+
+// docs/contract.md §8: sync's triggers, retried and dead-lettered, and watched.
+check(resources.SyncLambdaFunction?.Properties.Handler === 'functions/sync.handler', 'the sync function');
+check(
+  routes.some((route) => route.RouteKey === 'POST /sync/doppler') &&
+    routes.some((route) => route.RouteKey === 'POST /sync/infisical'),
+  'the sync webhooks, POST /sync/doppler and POST /sync/infisical',
+);
+const rules = ofType('AWS::Events::Rule').map(({ Properties }) => JSON.stringify(Properties));
+check(
+  rules.some(
+    (rule) =>
+      rule.includes('Secret Label Updated') &&
+      rule.includes('RetryPolicy') &&
+      rule.includes('SyncDeadLetterQueue'),
+  ),
+  'an EventBridge rule for bound secrets changing, with a retry policy and a dead-letter queue',
+);
+check(
+  rules.some((rule) => rule.includes('ScheduleExpression') && rule.includes('Scheduled Event')),
+  'the reconcile schedule',
+);
+check(
+  alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'SyncDeadLetterQueue'),
+  'an alarm on the sync dead-letter queue',
+);
+check(alarmOn('AWS/Lambda', 'Errors', 'SyncLambdaFunction'), 'an alarm on the errors of the sync function');
 
 if (failures.length > 0) {
   console.error(

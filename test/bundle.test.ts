@@ -137,6 +137,18 @@ describe('dist/secrets-manager-rotation/index.mjs', () => {
   });
 });
 
+describe('dist/sync/index.mjs', () => {
+  it('imports nothing but Node built-ins, and exports its handler', () => {
+    const code = readFileSync(join(outdir, 'sync', 'index.mjs'), 'utf8');
+    const imports = [...code.matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)].map(
+      ([, specifier]) => specifier ?? '',
+    );
+
+    expect(imports.filter((specifier) => !isBuiltin(specifier))).toEqual([]);
+    expect(code).toMatch(/export\s*\{[^}]*\bhandler\b/);
+  });
+});
+
 describe('dist/cli/rotator.mjs, the package bin', () => {
   it('runs on its own, with a shebang', async () => {
     const cli = join(outdir, 'cli', 'rotator.mjs');

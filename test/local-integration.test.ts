@@ -1,6 +1,6 @@
 // The local stack over real loopback HTTP: rotator CLI → local server (HTTP API + AWS_IAM) → handler → emulator.
 import { execFile, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Fault, TeoEmulator } from '../emulator/teo-emulator.ts';
 import {
+  DEMO_DOPPLER,
   DEMO_TENCENT,
   DEMO_ZONES,
   LOCAL_ACCESS_KEYS,
@@ -232,9 +233,24 @@ describe('npm start', () => {
       headers: { authorization: `Bearer ${LOCAL_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ ZoneId: ZONE, SecretKey: randomBytes(32).toString('base64') }),
     });
+    // The sync demo it prints: a webhook signed as Doppler signs, and TEO follows the emulated Doppler secret.
+    const body = JSON.stringify({
+      type: 'config.secrets.update',
+      config: { project: DEMO_DOPPLER.project, name: DEMO_DOPPLER.config },
+    });
+    const synced = await fetch(`${url}/sync/doppler`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-doppler-signature': `sha256=${createHmac('sha256', DEMO_DOPPLER.webhookSecret).update(body).digest('hex')}`,
+      },
+      body,
+    });
     child.kill('SIGINT');
     const [code] = await once(child, 'exit');
 
+    expect(await synced.json()).toEqual({ Results: [{ ZoneId: DEMO_ZONES[1], Outcome: 'synced' }] });
+    expect(started.output()).toContain(`curl -sS ${url}/sync/doppler`);
     expect(response.status).toBe(200);
     expect(started.output()).toContain('no Tencent account needed');
     expect(started.output()).toContain(`-H 'authorization: Bearer ${LOCAL_TOKEN}'`);

@@ -518,6 +518,18 @@ describe('ROTATOR_SYNC_BINDINGS', () => {
     expect(problems(bindings)).toEqual([problem]);
   });
 
+  it('takes an empty list: sync is off, and the schedule finds nothing to do', async () => {
+    const loaded = loadSyncConfig({ ...env(), ROTATOR_SYNC_BINDINGS: '[]' });
+    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+
+    const report = (await createSyncHandler(loaded)(
+      { source: 'aws.events', 'detail-type': 'Scheduled Event' },
+      lambdaContext(),
+    )) as SyncReport;
+
+    expect(report.results).toEqual([]);
+  });
+
   it('requires the Doppler token when a binding reads Doppler', () => {
     expect(problems([{ zone: 'zone-a1', source: dopplerSource }], { DOPPLER_TOKEN: '' })).toEqual([
       'DOPPLER_TOKEN is not set, and a binding reads Doppler',

@@ -122,9 +122,9 @@ export function parseBindings(raw: string | undefined): ParsedBindings {
   } catch {
     return { ok: false, problems: ['ROTATOR_SYNC_BINDINGS is not valid JSON'] };
   }
-  if (!Array.isArray(document) || document.length === 0) {
-    return { ok: false, problems: ['ROTATOR_SYNC_BINDINGS must be a non-empty JSON array of bindings'] };
-  }
+  // An empty list is a deployment with sync turned off: the schedule then finds nothing to do.
+  if (!Array.isArray(document))
+    return { ok: false, problems: ['ROTATOR_SYNC_BINDINGS must be a JSON array of bindings'] };
   const repeated = elementWithRepeatedField(raw);
   if (repeated !== undefined) {
     return {
