@@ -5,6 +5,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { loadSyncConfig } from '#lib/config.ts';
+import type { HttpResponse } from '#lib/http/responses.ts';
 import { keyFingerprint } from '#lib/key-fingerprint.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
 import { createSyncHandler, type SyncReport } from '#lib/sync/handler.ts';
@@ -20,6 +21,7 @@ import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts'
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';
 import { FAST_RETRY, TENCENT_SECRET_ID, TENCENT_SECRET_KEY } from './support/fake-config.ts';
+import { undocumented } from './support/openapi.ts';
 import {
   type SecretsManagerStandIn,
   secretArn,
@@ -149,7 +151,9 @@ async function webhook(
   const response = (await handler(
     rotateEvent('http-api-v2', { path, body, headers: { authorization: undefined, ...headers } }),
     lambdaContext(),
-  )) as { statusCode: number; body: string };
+  )) as HttpResponse;
+  // Every answer is as openapi.yaml documents it.
+  expect(undocumented('POST', path, response)).toEqual([]);
   return { status: response.statusCode, json: JSON.parse(response.body) };
 }
 const fromDoppler = (
