@@ -88,8 +88,29 @@ export async function rotateZone(
   }
   let change: ZoneChange | undefined;
   try {
+    return await sendKey(rotation, teo, retry, run, 0, (left) => {
+      change = left;
+    });
+  } finally {
+    await ledger.releaseZone(rotation.zoneId, run.owner, change);
+  }
+}
+
+/**
+ * Sends the key with §5's retries and settlement, the zone's lease held, and tells `leave` what the zone keeps: the
+ * applied rotation, or, when the key may have gone live, the fence that stops every request first seen before.
+ */
+export async function sendKey(
+  rotation: RotationRequest,
+  teo: TeoGateway,
+  retry: RetryPolicy,
+  run: RotationRun,
+  sourceVersion: number,
+  leave: (change: ZoneChange) => void,
+): Promise<RotationOutcome> {
+  try {
     const outcome = await withRetries(rotation, teo, retry, run);
-    change = {
+    leave({
       fence: run.firstSeen,
       applied: {
         firstSeen: run.firstSeen,
@@ -97,21 +118,18 @@ export async function rotateZone(
         by: run.by,
         requestId: outcome.requestId,
         keyFingerprint: keyFingerprint(rotation.secretKey),
-        sourceVersion: 0,
+        sourceVersion,
       },
-    };
+    });
     return outcome;
   } catch (error) {
-    // A key that may have gone live fences off every request first seen before this one.
-    if (mayHaveApplied(error)) change = { fence: run.firstSeen };
+    if (mayHaveApplied(error)) leave({ fence: run.firstSeen });
     throw error;
-  } finally {
-    await ledger.releaseZone(rotation.zoneId, run.owner, change);
   }
 }
 
 /** Only TEO's own refusal, or reading the previous key back, proves a failed rotation changed nothing. */
-export const mayHaveApplied = (error: unknown) =>
+const mayHaveApplied = (error: unknown) =>
   error instanceof TeoRefused
     ? error.code.startsWith('InternalError')
     : !(error instanceof TeoUnreachable && error.keyState === 'unchanged');
@@ -154,13 +172,7 @@ const isRetryable = (error: unknown) =>
   error instanceof TeoUnreachable ||
   (error instanceof TeoRefused && /^(?:InternalError|RequestLimitExceeded)/.test(error.code));
 
-/** ModifyMultiPathGatewaySecretKey with docs/contract.md §5's retries and settlement, the zone's lease held. */
-export async function withRetries(
-  rotation: RotationRequest,
-  teo: TeoGateway,
-  retry: RetryPolicy,
-  run: RotationRun,
-) {
+async function withRetries(rotation: RotationRequest, teo: TeoGateway, retry: RetryPolicy, run: RotationRun) {
   let failure: unknown;
   for (let attempt = 1; attempt <= retry.maxAttempts; attempt += 1) {
     if (attempt > 1) {

@@ -5,13 +5,7 @@ import { timingSafeEqual } from 'node:crypto';
 import * as v from 'valibot';
 import { keyFingerprint } from '#lib/key-fingerprint.ts';
 import type { RotationLedger, ZoneChange } from '#lib/ledger/rotation-ledger.ts';
-import {
-  holdZone,
-  mayHaveApplied,
-  type RetryPolicy,
-  type RotationRun,
-  withRetries,
-} from '#lib/rotation/rotate-zone.ts';
+import { holdZone, type RetryPolicy, type RotationRun, sendKey } from '#lib/rotation/rotate-zone.ts';
 import { ROTATION_FIELDS } from '#lib/rotation-request.ts';
 import type { Binding } from '#lib/sync/bindings.ts';
 import { type SecretReaders, SourceUnavailable } from '#lib/sync/secret-readers.ts';
@@ -73,24 +67,10 @@ export async function syncBinding(
         };
       }
       const rotation = { zoneId, secretKey: value };
-      try {
-        const { requestId } = await withRetries(rotation, deps.teo, deps.retry, run);
-        teoRequestIds.push(requestId);
-        change = {
-          fence: run.firstSeen,
-          applied: {
-            firstSeen: run.firstSeen,
-            at: Date.now(),
-            by: run.by,
-            requestId,
-            keyFingerprint: fingerprint,
-            sourceVersion: version,
-          },
-        };
-      } catch (error) {
-        if (mayHaveApplied(error)) change = { fence: run.firstSeen };
-        throw error;
-      }
+      const { requestId } = await sendKey(rotation, deps.teo, deps.retry, run, version, (left) => {
+        change = left;
+      });
+      teoRequestIds.push(requestId);
       // The value may have changed while TEO was being set: only the current one may stay.
       read = await deps.readers.read(source);
       if (sameKey(read.value, value))
