@@ -1,7 +1,16 @@
 // The light AWS client every run-time AWS call goes through: the standard endpoint variables, the credentials
 // Lambda provides, and AWS's errors by code. Against real local servers on loopback.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsError, awsJsonClient } from '#lib/aws/aws-json-client.ts';
+
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  AwsError,
+  awsJsonClient,
+  backoffMs,
+  MAX_ATTEMPTS,
+  serviceEndpoint,
+} from '#lib/aws/aws-json-client.ts';
 import { type LocalDynamoDb, startDynalite } from './support/dynalite.ts';
 import {
   type SecretsManagerStandIn,
@@ -82,5 +91,168 @@ describe('awsJsonClient', () => {
     await expect(
       awsJsonClient('secretsmanager', { env: withoutSecret }).call('GetSecretValue', { SecretId: 'x' }),
     ).rejects.toThrow('No AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).');
+  });
+});
+
+/** A loopback endpoint answering from a script, one entry per request; `null` drops the connection. */
+async function scriptedEndpoint(
+  script: ({ status: number; body: string; headers?: Record<string, string> } | null)[],
+) {
+  const received: { target: string; authorization: string; body: string }[] = [];
+  const server = http.createServer(async (request, response) => {
+    let body = '';
+    for await (const chunk of request) body += chunk;
+    received.push({
+      target: String(request.headers['x-amz-target']),
+      authorization: String(request.headers.authorization),
+      body,
+    });
+    const next = script.shift();
+    if (!next) request.socket.destroy();
+    else response.writeHead(next.status, next.headers ?? {}).end(next.body);
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const { port } = server.address() as AddressInfo;
+  return {
+    received,
+    env: {
+      AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`,
+      AWS_ACCESS_KEY_ID: 'AKIAFAKEEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'fake',
+    },
+    close: () => new Promise((closed) => server.close(closed)),
+  };
+}
+
+const throttled = {
+  status: 400,
+  body: '{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate exceeded"}',
+};
+const failedCondition = {
+  status: 400,
+  body: '{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException"}',
+};
+
+describe('awsJsonClient retries', () => {
+  const waits: number[] = [];
+  const clientFor = (env: Record<string, string>) =>
+    awsJsonClient('dynamodb', {
+      env,
+      random: () => 0.5,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+  beforeEach(() => {
+    waits.length = 0;
+  });
+
+  it('tries again after a throttle and a dropped connection', async () => {
+    const endpoint = await scriptedEndpoint([throttled, null, { status: 200, body: '{"Item":{}}' }]);
+    try {
+      await expect(clientFor(endpoint.env).call('GetItem', { TableName: 't' })).resolves.toEqual({
+        Item: {},
+      });
+    } finally {
+      await endpoint.close();
+    }
+
+    expect(endpoint.received.map(({ target, body }) => [target, body])).toEqual(
+      Array(3).fill(['DynamoDB_20120810.GetItem', '{"TableName":"t"}']),
+    );
+    expect(waits).toEqual([50, 100]);
+  });
+
+  it('tries again after a 5xx, and gives up after three attempts with the last answer', async () => {
+    const endpoint = await scriptedEndpoint([
+      throttled,
+      { status: 503, body: '' },
+      throttled,
+      { status: 200, body: '{}' },
+    ]);
+    try {
+      await expect(clientFor(endpoint.env).call('PutItem', {})).rejects.toMatchObject({
+        code: 'ThrottlingException',
+        status: 400,
+      });
+    } finally {
+      await endpoint.close();
+    }
+
+    expect(endpoint.received).toHaveLength(MAX_ATTEMPTS);
+    expect(waits).toEqual([50, 100]);
+  });
+
+  it('passes on a network failure once three attempts have all failed', async () => {
+    const endpoint = await scriptedEndpoint([null, null, null]);
+    try {
+      await expect(clientFor(endpoint.env).call('PutItem', {})).rejects.toMatchObject({ code: 'ECONNRESET' });
+    } finally {
+      await endpoint.close();
+    }
+
+    expect(endpoint.received).toHaveLength(3);
+  });
+
+  it("never repeats a request AWS refused for a reason of the request's own", async () => {
+    const endpoint = await scriptedEndpoint([failedCondition, { status: 200, body: '{}' }]);
+    try {
+      await expect(clientFor(endpoint.env).call('PutItem', {})).rejects.toMatchObject({
+        code: 'ConditionalCheckFailedException',
+      });
+    } finally {
+      await endpoint.close();
+    }
+
+    expect(endpoint.received).toHaveLength(1);
+    expect(waits).toEqual([]);
+  });
+
+  it('names an error from the x-amzn-errortype header when the body does not, and keeps no message of AWS', async () => {
+    const endpoint = await scriptedEndpoint([
+      {
+        status: 400,
+        body: 'not json',
+        headers: { 'x-amzn-errortype': 'ValidationException:http://internal.amazon.com/' },
+      },
+      { status: 413, body: '' },
+    ]);
+    try {
+      const client = clientFor(endpoint.env);
+      const named = await client.call('PutItem', {}).catch((error: unknown) => error);
+      const unnamed = await client.call('PutItem', {}).catch((error: unknown) => error);
+
+      expect(named).toMatchObject({
+        code: 'ValidationException',
+        status: 400,
+        message: 'AWS answered ValidationException (HTTP 400)',
+      });
+      expect(unnamed).toMatchObject({ code: 'UnknownError', status: 413 });
+    } finally {
+      await endpoint.close();
+    }
+  });
+});
+
+describe('backoffMs', () => {
+  it('waits a random share of a ceiling that doubles from 100 ms', () => {
+    expect([0, 1, 2].map((retry) => backoffMs(retry, 0.999))).toEqual([99, 199, 399]);
+    expect(backoffMs(3, 0)).toBe(0);
+    expect(backoffMs(1, 0.25)).toBe(50);
+  });
+});
+
+describe('serviceEndpoint', () => {
+  it("is the service's regional endpoint in Lambda's region, the China partition's in a China region", () => {
+    const endpoint = (service: 'dynamodb' | 'events', env: Record<string, string>) =>
+      serviceEndpoint(service, env).url.href;
+
+    expect(endpoint('dynamodb', { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-west-2' })).toBe(
+      'https://dynamodb.eu-west-1.amazonaws.com/',
+    );
+    expect(endpoint('events', { AWS_DEFAULT_REGION: 'cn-north-1' })).toBe(
+      'https://events.cn-north-1.amazonaws.com.cn/',
+    );
+    expect(serviceEndpoint('dynamodb', {})).toMatchObject({ region: 'us-east-1' });
   });
 });

@@ -1,7 +1,8 @@
 // The light AWS client every run-time AWS call goes through: DynamoDB, Secrets Manager and EventBridge all speak
-// AWS's JSON protocol (a POST with X-Amz-Target), so one small @aws-lite/client call serves the three. From a fresh
-// process to a first DynamoDB write on dynalite (BENCHMARKS.md): AWS SDK 211 ms, aws4fetch 116 ms, @aws-lite 64 ms.
-import type awsLite from '@aws-lite/client';
+// AWS's JSON protocol (a POST with X-Amz-Target), so one signed POST serves the three. From a fresh process to a
+// first DynamoDB write on dynalite (BENCHMARKS.md): AWS SDK 211 ms, aws4fetch 116 ms, @aws-lite 64 ms, this 37 ms.
+import { signPost } from '#lib/aws/sigv4.ts';
+import { type RawAnswer, sendRequest } from '#lib/outbound/send-request.ts';
 
 /** The services the functions call, with their JSON protocol details and their standard endpoint variable. */
 const SERVICES = {
@@ -20,9 +21,9 @@ export type AwsService = keyof typeof SERVICES;
 export class AwsError extends Error {
   override name = 'AwsError';
   readonly code: string;
-  readonly status: number | undefined;
-  constructor(code: string, status: number | undefined, options?: ErrorOptions) {
-    super(`AWS answered ${code}${status === undefined ? '' : ` (HTTP ${status})`}`, options);
+  readonly status: number;
+  constructor(code: string, status: number, options?: ErrorOptions) {
+    super(`AWS answered ${code} (HTTP ${status})`, options);
     this.code = code;
     this.status = status;
   }
@@ -38,6 +39,42 @@ type Environment = Readonly<Record<string, string | undefined>>;
 export interface AwsJsonClientOptions {
   /** Where credentials, region and endpoints come from: the Lambda's own environment unless told otherwise. */
   readonly env?: Environment;
+  /** The clock that dates signatures. */
+  readonly now?: () => number;
+  /** Between 0 and 1: the jitter of the wait before a retry. */
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** As the AWS SDKs' standard retry mode: three attempts in all. */
+export const MAX_ATTEMPTS = 3;
+/** One attempt's limit: DynamoDB, Secrets Manager and EventBridge answer in tens of milliseconds. */
+export const ATTEMPT_TIMEOUT_MS = 3000;
+const BACKOFF_BASE_MS = 100;
+
+/** Codes AWS answers when asked to slow down: worth another attempt, as the SDKs make. */
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'TransactionInProgressException',
+  'LimitExceededException',
+  'RequestThrottledException',
+]);
+
+/** The wait before retry number `retry` (0 for the first): full jitter over an exponential ceiling. */
+export function backoffMs(retry: number, random: number): number {
+  return Math.floor(random * BACKOFF_BASE_MS * 2 ** retry);
+}
+
+/** The service's regional endpoint, unless a standard endpoint variable names another. */
+export function serviceEndpoint(service: AwsService, env: Environment): { url: URL; region: string } {
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+  const named = env[SERVICES[service].endpointVariable] || env.AWS_ENDPOINT_URL;
+  const domain = region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return { url: new URL(named || `https://${service}.${region}.${domain}`), region };
 }
 
 /**
@@ -46,65 +83,86 @@ export interface AwsJsonClientOptions {
  */
 export function awsJsonClient(
   service: AwsService,
-  { env = process.env }: AwsJsonClientOptions = {},
+  {
+    env = process.env,
+    now = Date.now,
+    random = Math.random,
+    sleep = (ms) => new Promise((wake) => setTimeout(wake, ms)),
+  }: AwsJsonClientOptions = {},
 ): AwsJsonClient {
-  const { target, version, endpointVariable } = SERVICES[service];
-  const endpoint = env[endpointVariable] || env.AWS_ENDPOINT_URL || undefined;
-  // Loaded and made at the first call: its import costs about 10 ms, which a function that never calls AWS (no
-  // ROTATOR_TABLE, no secret) never pays. Bundled all the same: the import stays within the one file.
-  let client: ReturnType<typeof awsLite> | undefined;
-  const connect = async () => {
+  const { target, version } = SERVICES[service];
+  const { url, region } = serviceEndpoint(service, env);
+
+  const credentials = () => {
     const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
     // Lambda puts the function role's credentials here; nothing else is looked for (profiles, SSO, metadata).
     if (!accessKeyId || !secretAccessKey) {
       throw new Error('No AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).');
     }
-    const { default: createClient } = await import('@aws-lite/client');
-    return createClient({
-      region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    return {
       accessKeyId,
       secretAccessKey,
       ...(env.AWS_SESSION_TOKEN && { sessionToken: env.AWS_SESSION_TOKEN }),
-      ...(endpoint && { endpoint }),
-      autoloadPlugins: false,
-      // The SDK's standard mode makes 3 attempts; a rotation's deadline has no room for aws-lite's default 6.
-      retries: 2,
-    });
+    };
   };
+
   return {
     async call(operation, input) {
-      // A failed start (no credentials found, say) is tried again at the next call rather than kept.
-      client ??= connect().catch((error: unknown) => {
-        client = undefined;
-        throw error;
-      });
-      try {
-        const { payload } = await (await client)({
-          service,
-          method: 'POST',
-          path: '/',
-          headers: {
-            'X-Amz-Target': `${target}.${operation}`,
-            'Content-Type': `application/x-amz-json-${version}`,
-          },
-          payload: input,
-          // The payload is already in the service's own JSON shape: no marshalling either way.
-          awsjson: false,
-        });
-        return typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
-      } catch (error) {
-        throw asAwsError(error);
+      const signing = {
+        url,
+        headers: {
+          'content-type': `application/x-amz-json-${version}`,
+          'x-amz-target': `${target}.${operation}`,
+        },
+        body: JSON.stringify(input),
+        region,
+        service,
+        credentials: credentials(),
+      };
+      for (let retry = 0; ; retry++) {
+        const last = retry + 1 >= MAX_ATTEMPTS;
+        let answer: RawAnswer;
+        try {
+          answer = await sendRequest(url, {
+            method: 'POST',
+            headers: signPost({ ...signing, now: now() }),
+            body: signing.body,
+            signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+          });
+        } catch (error) {
+          // The network failed or the attempt timed out: the SDKs try again, and so does this.
+          if (last) throw error;
+          await sleep(backoffMs(retry, random()));
+          continue;
+        }
+        if (answer.status === 200) return parsed(answer.body);
+        const error = awsError(answer);
+        if (last || !retryable(error)) throw error;
+        await sleep(backoffMs(retry, random()));
       }
     },
   };
 }
 
-/** AWS's `__type` is `namespace#Code`; an error without a status never reached AWS and is passed on as it is. */
-function asAwsError(error: unknown): unknown {
-  const { code, statusCode } = (typeof error === 'object' && error !== null ? error : {}) as Record<
-    string,
-    unknown
-  >;
-  if (typeof code !== 'string' || typeof statusCode !== 'number') return error;
-  return new AwsError(code.slice(code.lastIndexOf('#') + 1), statusCode, { cause: error });
+function parsed(text: string): Record<string, unknown> {
+  const document: unknown = text === '' ? {} : JSON.parse(text);
+  return typeof document === 'object' && document !== null ? (document as Record<string, unknown>) : {};
+}
+
+/** AWS names the error in `__type` (`namespace#Code`) or the `x-amzn-errortype` header (`Code:uri`). */
+function awsError({ status, body, headers }: RawAnswer): AwsError {
+  let type: unknown;
+  try {
+    type = (JSON.parse(body) as { __type?: unknown }).__type;
+  } catch {
+    type = undefined;
+  }
+  const named = typeof type === 'string' ? type : String(headers['x-amzn-errortype'] ?? '');
+  const code = named.slice(named.lastIndexOf('#') + 1).split(':')[0] || 'UnknownError';
+  return new AwsError(code, status);
+}
+
+/** Worth another attempt: AWS failed, or asked to slow down. */
+function retryable({ status, code }: AwsError): boolean {
+  return status >= 500 || status === 429 || THROTTLING.has(code);
 }

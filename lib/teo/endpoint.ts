@@ -1,7 +1,7 @@
 // Where TEO requests go, which host they are signed for, and how that host is dialled.
 import type { Agent } from 'node:http';
 import type { LookupFunction } from 'node:net';
-import { http, https } from '#lib/teo/node-http.ts';
+import { http, https } from '#lib/outbound/node-http.ts';
 
 /** The host an emulator stands in for: requests to a loopback endpoint are signed exactly as for this one. */
 export const TEO_SIGNING_HOST = 'teo.intl.tencentcloudapi.com';

@@ -2,9 +2,9 @@
 // asks of node-fetch (one request, a status, headers and a JSON body) with node:http, which Node 24 already has
 // loaded, instead of node-fetch's URL and MIME tables; and it honours the `agent` that dials the emulator.
 
-import type { Agent, IncomingMessage } from 'node:http';
+import type { Agent } from 'node:http';
+import { type RawAnswer, sendRequest } from '#lib/outbound/send-request.ts';
 import { TeoUnreachable } from '#lib/teo/errors.ts';
-import { http, https } from '#lib/teo/node-http.ts';
 
 interface TransportInit {
   method?: string;
@@ -24,49 +24,29 @@ export interface TransportResponse {
   json(): Promise<unknown>;
 }
 
-/** TEO's answers are a few hundred bytes; anything this large is not TEO. */
-const MAX_ANSWER_BYTES = 1024 * 1024;
-
-export default function fetch(url: string, init: TransportInit = {}): Promise<TransportResponse> {
-  const send = url.startsWith('https:') ? https.request : http.request;
+export default async function fetch(url: string, init: TransportInit = {}): Promise<TransportResponse> {
   const headers = Object.fromEntries(
     Object.entries(init.headers ?? {}).flatMap(([name, value]) =>
       value === undefined ? [] : [[name, String(value)]],
     ),
   );
-  return new Promise((resolve, reject) => {
-    const request = send(
-      url,
-      {
-        method: init.method ?? 'GET',
-        headers,
-        ...(init.agent && { agent: init.agent }),
-        ...(init.signal && { signal: init.signal }),
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        let received = 0;
-        response.on('data', (chunk: Buffer) => {
-          received += chunk.byteLength;
-          if (received > MAX_ANSWER_BYTES) response.destroy(new Error('answer larger than 1 MiB'));
-          else chunks.push(chunk);
-        });
-        response.on('error', reject);
-        response.on('end', () => resolve(answer(response, Buffer.concat(chunks).toString('utf8'))));
-      },
-    );
-    request.on('error', reject);
-    request.end(init.body);
-  });
+  return answer(
+    await sendRequest(url, {
+      method: init.method ?? 'GET',
+      headers,
+      ...(init.body !== undefined && { body: init.body }),
+      ...(init.agent && { agent: init.agent }),
+      ...(init.signal && { signal: init.signal }),
+    }),
+  );
 }
 
-function answer(response: IncomingMessage, text: string): TransportResponse {
-  const status = response.statusCode ?? 0;
+function answer({ status, statusText, headers, body: text }: RawAnswer): TransportResponse {
   return {
     status,
-    statusText: response.statusMessage ?? '',
+    statusText,
     ok: status >= 200 && status < 300,
-    headers: { get: (name) => [response.headers[name.toLowerCase()] ?? null].flat().join(', ') || null },
+    headers: { get: (name) => [headers[name.toLowerCase()] ?? null].flat().join(', ') || null },
     text: async () => text,
     // The SDK reads `.Response` of whatever this returns, outside its own error handling: an answer that is not
     // TEO's envelope is reported here, as what it is.

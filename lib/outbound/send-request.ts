@@ -1,0 +1,59 @@
+// One outbound HTTP request over node:http(s), shared by every client the functions have (TEO, the AWS JSON
+// client, the secrets managers' APIs): no redirect is ever followed, the answer is bounded, and the caller's
+// signal ends it.
+import type { Agent, IncomingHttpHeaders } from 'node:http';
+import { http, https } from '#lib/outbound/node-http.ts';
+
+/** Every service answers in a few kilobytes; anything this large is not the service. */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
+
+export interface RawAnswer {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+export interface OutboundRequest {
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string | Buffer;
+  readonly agent?: Agent;
+  readonly signal?: AbortSignal;
+}
+
+export function sendRequest(url: string | URL, init: OutboundRequest): Promise<RawAnswer> {
+  const secure = (typeof url === 'string' ? url : url.href).startsWith('https:');
+  const send = secure ? https.request : http.request;
+  return new Promise((resolve, reject) => {
+    const request = send(
+      url,
+      {
+        method: init.method,
+        headers: init.headers,
+        ...(init.agent && { agent: init.agent }),
+        ...(init.signal && { signal: init.signal }),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let received = 0;
+        response.on('data', (chunk: Buffer) => {
+          received += chunk.byteLength;
+          if (received > MAX_ANSWER_BYTES) response.destroy(new Error('answer larger than 1 MiB'));
+          else chunks.push(chunk);
+        });
+        response.on('error', reject);
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            statusText: response.statusMessage ?? '',
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
+    request.on('error', reject);
+    request.end(init.body);
+  });
+}
