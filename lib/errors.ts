@@ -68,7 +68,11 @@ export class ConfigurationInvalid extends Error {
   }
 }
 
-export type RotationConflictCode = 'ResourceInUse' | 'IdempotentParameterMismatch' | 'RequestSuperseded';
+export type RotationConflictCode =
+  | 'ResourceInUse'
+  | 'RequestInProgress'
+  | 'IdempotentParameterMismatch'
+  | 'RequestSuperseded';
 
 /** The Lambda is about to run out of time before TEO answered. */
 export class DeadlineExceeded extends Error {

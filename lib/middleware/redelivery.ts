@@ -66,8 +66,8 @@ export const redelivery: { claim: RotateMiddleware; keepAnswer: RotateMiddleware
         }
         if (claim.kind === 'in-flight') {
           throw new RotationConflict(
-            'ResourceInUse',
-            'This request is already being processed; retry when it is done.',
+            'RequestInProgress',
+            'This request (the same webhook-id or Idempotency-Key) is already being processed; retry when it is done.',
           );
         }
         if (claim.kind === 'replay') record.replay = claim.answer;

@@ -1,0 +1,19 @@
+// The mutation run's tests (stryker.config.json): every in-process test. The ones that drive built bundles or
+// child processes run unmutated code there, so they can neither kill nor keep a mutant; they are left out for time.
+import { defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config.ts';
+
+export default mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      exclude: [
+        'test/bundle.test.ts',
+        'test/official-sdk.test.ts',
+        'test/local-integration.test.ts',
+        'test/cli.test.ts',
+        'node_modules/**',
+      ],
+    },
+  }),
+);
