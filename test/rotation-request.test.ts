@@ -83,7 +83,39 @@ describe('parseRotationRequest', () => {
   });
 
   it('reports a misspelt field before the field it hides', () => {
-    expect(refusal({ zoneId: ZONE, SecretKey: KEY })).toMatchObject({ code: 'InvalidParameter' });
+    expect(refusal({ zoneId: ZONE, SecretKey: KEY })).toEqual({
+      status: 400,
+      code: 'InvalidParameter',
+      message: "The field 'zoneId' is not accepted; the body takes only ZoneId, SecretKey and DryRun.",
+    });
+  });
+
+  it.each([
+    ['a bare string: perhaps the key itself', JSON.stringify(KEY)],
+    ['an array', JSON.stringify([ZONE, KEY])],
+    ['null', 'null'],
+    ['a number', '42'],
+  ])('refuses a body that is %s as not an object, quoting nothing of it', (_, body) => {
+    let refused: unknown;
+    try {
+      parseRotationRequest(Buffer.from(body), 'application/json');
+    } catch (error) {
+      refused = error;
+    }
+
+    expect(refused).toMatchObject({
+      status: 400,
+      code: 'InvalidParameter',
+      message: 'The body must be a JSON object.',
+    });
+  });
+
+  it('does not echo a field name that only ends like a safe one', () => {
+    const { message } = refusal({ ZoneId: ZONE, SecretKey: KEY, [`k+/${'A'.repeat(20)}`]: true });
+
+    expect(message).toBe(
+      'An unknown field is not accepted; the body takes only ZoneId, SecretKey and DryRun.',
+    );
   });
 
   it('does not echo an unknown field name that could be a smuggled secret', () => {

@@ -80,8 +80,37 @@ describe('Standard Webhooks verification', () => {
     ['empty', ''],
     ['another version only', vector.signature.replace('v1,', 'v2,')],
     ['without its version', vector.signature.slice(3)],
-  ])('refuses a signature that is %s', (_, signature) => {
-    expect(callerOf({ ...VALID, 'webhook-signature': signature })).toMatch(/^refused: webhook-signature/);
+  ])('refuses a signature that is %s: it has no v1 entry', (_, signature) => {
+    expect(callerOf({ ...VALID, 'webhook-signature': signature })).toBe(
+      'refused: webhook-signature has no v1 entry',
+    );
+  });
+
+  it('refuses a well-formed v1 signature made with a secret no caller lists', () => {
+    const foreign = webhookSignature(
+      `whsec_${Buffer.from('a-secret-no-caller-has-listed-here').toString('base64')}`,
+      vector.id,
+      vector.timestamp,
+      vector.body,
+    );
+
+    expect(callerOf({ ...VALID, 'webhook-signature': foreign })).toBe(
+      'refused: webhook-signature matches no listed secret',
+    );
+  });
+
+  it('refuses the valid MAC written with other unused bits in its last base64 character', () => {
+    // 32 bytes take 43 base64 characters: the last one's two low bits carry nothing, so a lenient decoder reads
+    // this altered text as the very same MAC. Only the canonical text of a MAC is evidence.
+    const encoded = vector.signature.slice('v1,'.length, -1);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const last = alphabet.indexOf(encoded.at(-1) ?? '');
+    const altered = `v1,${encoded.slice(0, -1)}${alphabet[last ^ 1]}=`;
+    expect(Buffer.from(altered.slice(3), 'base64')).toEqual(Buffer.from(encoded, 'base64'));
+
+    expect(callerOf({ ...VALID, 'webhook-signature': altered })).toBe(
+      'refused: webhook-signature has no v1 entry',
+    );
   });
 
   it('accepts a list in which one v1 entry is valid among other versions and stale keys', () => {

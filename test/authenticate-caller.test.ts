@@ -1,0 +1,86 @@
+// Who a request comes from (lib/auth/authenticate-caller.ts), with callers parsed from ROTATOR_CLIENTS as deployed:
+// the guards that pick out the one right caller, each shown to matter.
+import { describe, expect, it } from 'vitest';
+import { authenticateCaller } from '#lib/auth/authenticate-caller.ts';
+import { type Caller, parseCallers } from '#lib/callers.ts';
+import { AuthenticationFailed } from '#lib/errors.ts';
+import type { HttpRequest } from '#lib/http/request.ts';
+import { sha256Hex } from './support/fake-config.ts';
+
+const TOKEN = 'test-token-authenticate-0123456789';
+const CI_ROLE = 'arn:aws:iam::123456789012:role/rotator-ci';
+const OPS_ROLE = 'arn:aws:iam::123456789012:role/rotator-ops';
+const BREAK_GLASS = 'arn:aws:iam::123456789012:role/break-glass';
+const session = (role: string) =>
+  `arn:aws:sts::123456789012:assumed-role/${role.slice(role.lastIndexOf('/') + 1)}/session-1`;
+
+function callersFrom(entries: readonly object[]): readonly Caller[] {
+  const parsed = parseCallers(JSON.stringify(entries));
+  if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+  return parsed.callers;
+}
+
+const CALLERS = callersFrom([
+  { name: 'ops-token', zones: ['*'], tokenSha256: [sha256Hex(TOKEN)] },
+  { name: 'ci', zones: ['*'], iamPrincipals: [CI_ROLE] },
+  { name: 'ops', zones: ['*'], iamPrincipals: [OPS_ROLE, BREAK_GLASS] },
+]);
+
+const request = (headers: Record<string, string>, iamPrincipal?: string): HttpRequest => ({
+  method: 'POST',
+  path: iamPrincipal ? '/iam/rotate' : '/rotate',
+  headers: new Map(Object.entries(headers)),
+  body: Buffer.from('{}'),
+  iamPrincipal,
+  sourceIp: undefined,
+  userAgent: undefined,
+});
+
+const whoIs = (headers: Record<string, string>, iamPrincipal?: string) => {
+  try {
+    return authenticateCaller(request(headers, iamPrincipal), CALLERS, 1_800_000_000).caller.name;
+  } catch (error) {
+    if (error instanceof AuthenticationFailed) return `refused: ${error.reason}`;
+    throw error;
+  }
+};
+
+describe('authenticateCaller', () => {
+  it('takes a bearer token only in the Bearer scheme, in any case, and nothing before it', () => {
+    expect(whoIs({ authorization: `Bearer ${TOKEN}` })).toBe('ops-token');
+    expect(whoIs({ authorization: `bearer ${TOKEN}` })).toBe('ops-token');
+    expect(whoIs({ authorization: `NotBearer ${TOKEN}` })).toBe('refused: bearer credential did not verify');
+    expect(whoIs({ authorization: `Basic Bearer ${TOKEN}` })).toBe(
+      'refused: bearer credential did not verify',
+    );
+  });
+
+  it('tells two IAM callers apart: each role is its own caller', () => {
+    expect(whoIs({}, session(CI_ROLE))).toBe('ci');
+    expect(whoIs({}, session(OPS_ROLE))).toBe('ops');
+  });
+
+  it('admits a caller through any of the IAM principals it lists, not only the first', () => {
+    expect(whoIs({}, session(BREAK_GLASS))).toBe('ops');
+  });
+});
+
+describe('tokenSha256 at load', () => {
+  const problemsOf = (digest: string) => {
+    const parsed = parseCallers(JSON.stringify([{ name: 'a', zones: ['*'], tokenSha256: [digest] }]));
+    return parsed.ok ? [] : parsed.problems;
+  };
+  const digest = sha256Hex(TOKEN);
+
+  it.each([
+    ['65 characters', `${digest}0`],
+    ['a character before 64', `x${digest}`],
+    ['63 characters', digest.slice(1)],
+  ])('refuses a digest of %s, which would fail every bearer request later', (_, bad) => {
+    expect(problemsOf(bad)).toEqual(['ROTATOR_CLIENTS[0] ("a"): each tokenSha256 must be 64 hex characters']);
+  });
+
+  it('takes exactly 64 hex characters, in either case', () => {
+    expect(problemsOf(digest.toUpperCase())).toEqual([]);
+  });
+});
