@@ -1,26 +1,38 @@
-// The refusals the function itself decides; lib/http/responses.ts maps each to docs/contract.md §2's status and code.
-// Messages name the field and the rule broken, never a submitted value.
+// The refusals and failures the functions themselves decide, by what went wrong; lib/http/responses.ts alone decides
+// the status and code each is answered with (docs/contract.md §2). Messages name the field and the rule broken,
+// never a submitted value. Each takes ErrorOptions, so that a cause is kept wherever it can hold no secret.
 
-/** The request is not acceptable as sent: body, media type, size or fields (400, 413, 415). */
+/** The request's fields, body or event are not acceptable as sent: 400 with `code`. */
 export class InvalidRequest extends Error {
   override name = 'InvalidRequest';
-  readonly status: 400 | 413 | 415;
-  readonly code: string;
-  constructor(status: 400 | 413 | 415, code: string, message: string) {
-    super(message);
-    this.status = status;
+  readonly code: 'InvalidParameter' | 'InvalidParameterValue' | 'MissingParameter' | 'InvalidEvent';
+  constructor(code: InvalidRequest['code'], message: string, options?: ErrorOptions) {
+    super(message, options);
     this.code = code;
   }
 }
 
-/** Nothing is served at this path (404) or with this method (405, with the methods that are: `allow`). */
+/** The body is larger than the function reads. */
+export class BodyTooLarge extends Error {
+  override name = 'BodyTooLarge';
+}
+
+/** The body is not declared as JSON. */
+export class UnsupportedMediaType extends Error {
+  override name = 'UnsupportedMediaType';
+}
+
+/** Nothing is served at this path. */
 export class RouteNotFound extends Error {
   override name = 'RouteNotFound';
-  readonly status: 404 | 405;
-  readonly allow: string | undefined;
-  constructor(status: 404 | 405, message: string, allow?: string) {
+}
+
+/** The path is served, with other methods: `allow`. */
+export class MethodNotAllowed extends Error {
+  override name = 'MethodNotAllowed';
+  readonly allow: string;
+  constructor(message: string, allow: string) {
     super(message);
-    this.status = status;
     this.allow = allow;
   }
 }
@@ -29,8 +41,8 @@ export class RouteNotFound extends Error {
 export class AuthenticationFailed extends Error {
   override name = 'AuthenticationFailed';
   readonly reason: string;
-  constructor(reason: string) {
-    super('The request could not be authenticated.');
+  constructor(reason: string, options?: ErrorOptions) {
+    super('The request could not be authenticated.', options);
     this.reason = reason;
   }
 }
@@ -47,8 +59,8 @@ export class CallerNotAuthorized extends Error {
 export class RotationConflict extends Error {
   override name = 'RotationConflict';
   readonly code: RotationConflictCode;
-  constructor(code: RotationConflictCode, message: string) {
-    super(message);
+  constructor(code: RotationConflictCode, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.code = code;
   }
 }
@@ -62,8 +74,8 @@ export class SecretRotationRefused extends Error {
 export class ConfigurationInvalid extends Error {
   override name = 'ConfigurationInvalid';
   readonly problems: readonly string[];
-  constructor(problems: readonly string[]) {
-    super('The function is misconfigured.');
+  constructor(problems: readonly string[], options?: ErrorOptions) {
+    super('The function is misconfigured.', options);
     this.problems = problems;
   }
 }
@@ -77,4 +89,14 @@ export type RotationConflictCode =
 /** The Lambda is about to run out of time before TEO answered. */
 export class DeadlineExceeded extends Error {
   override name = 'DeadlineExceeded';
+}
+
+/** A sync run in which some bindings failed: the invocation fails, so that EventBridge retries it. */
+export class SyncFailed extends Error {
+  override name = 'SyncFailed';
+  readonly zoneIds: readonly string[];
+  constructor(zoneIds: readonly string[]) {
+    super(`Sync failed for ${zoneIds.join(', ')}`);
+    this.zoneIds = zoneIds;
+  }
 }

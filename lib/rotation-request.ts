@@ -1,6 +1,6 @@
 // Turns the raw HTTP body into a validated RotationRequest (docs/contract.md §2), or refuses it with the exact code.
 import * as v from 'valibot';
-import { InvalidRequest } from '#lib/errors.ts';
+import { BodyTooLarge, InvalidRequest, UnsupportedMediaType } from '#lib/errors.ts';
 
 export const MAX_BODY_BYTES = 8 * 1024;
 export const ZONE_ID_PATTERN = /^zone-[a-z0-9]{1,64}$/;
@@ -55,41 +55,33 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function refuseOversizedBody(body: Buffer): void {
   if (body.byteLength > MAX_BODY_BYTES) {
-    throw new InvalidRequest(
-      413,
-      'RequestSizeLimitExceeded',
-      `The body is ${body.byteLength} bytes; at most ${MAX_BODY_BYTES} are accepted.`,
-    );
+    throw new BodyTooLarge(`The body is ${body.byteLength} bytes; at most ${MAX_BODY_BYTES} are accepted.`);
   }
 }
 
 /** After authentication, in docs/contract.md §2's order of blame: media type, JSON, then each field. */
 export function parseRotationRequest(body: Buffer, contentType: string | undefined): HttpRotationRequest {
   if (contentType === undefined || !JSON_MEDIA_TYPE.test(contentType.trim())) {
-    throw new InvalidRequest(
-      415,
-      'UnsupportedMediaType',
-      'Content-Type must be application/json (optionally with charset=utf-8).',
-    );
+    throw new UnsupportedMediaType('Content-Type must be application/json (optionally with charset=utf-8).');
   }
   const document = parseJson(body);
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new InvalidRequest(400, 'InvalidParameter', 'The body must be a JSON object.');
+    throw new InvalidRequest('InvalidParameter', 'The body must be a JSON object.');
   }
   const result = v.safeParse(RotationBody, document, { abortEarly: false });
   if (result.success) {
     const { ZoneId, SecretKey, DryRun = false } = result.output;
     return { zoneId: ZoneId, secretKey: SecretKey, dryRun: DryRun };
   }
-  throw refusalFor(result.issues);
+  throw fieldsRefusal(result.issues);
 }
 
 function parseJson(body: Buffer): unknown {
-  // The parser's own message quotes the input, which may hold the key: it is never passed on.
+  // The parser's own message quotes the input, which may hold the key: it is never passed on, not even as a cause.
   try {
     return JSON.parse(utf8.decode(body));
   } catch {
-    throw new InvalidRequest(400, 'InvalidParameter', 'The body is not well-formed UTF-8 JSON.');
+    throw new InvalidRequest('InvalidParameter', 'The body is not well-formed UTF-8 JSON.');
   }
 }
 
@@ -100,25 +92,24 @@ const isMissingField = (issue: Issue) => issue.type === 'strict_object' && issue
 const fieldOf = (issue: Issue) => String(issue.path?.[0]?.key ?? '');
 
 /** An unknown field is reported first: it is usually a misspelling that also explains a "missing" one. */
-function refusalFor(issues: readonly Issue[]): InvalidRequest {
+function fieldsRefusal(issues: readonly Issue[]): InvalidRequest {
   const unknown = issues.find(isUnknownField);
   if (unknown) {
     return new InvalidRequest(
-      400,
       'InvalidParameter',
       `${describeUnknownField(fieldOf(unknown))} is not accepted; the body takes only ZoneId, SecretKey and DryRun.`,
     );
   }
   const missing = issues.find(isMissingField);
-  if (missing) return new InvalidRequest(400, 'MissingParameter', `${fieldOf(missing)} is required.`);
+  if (missing) return new InvalidRequest('MissingParameter', `${fieldOf(missing)} is required.`);
   const [first] = issues;
-  return new InvalidRequest(400, 'InvalidParameterValue', first?.message ?? 'A field is invalid.');
+  return new InvalidRequest('InvalidParameterValue', first?.message ?? 'A field is invalid.');
 }
 
 /** The zone id of a path (GET /zones/{ZoneId}), checked by the same rule as the body's. */
 export function parseZoneId(zoneId: string): string {
   const result = v.safeParse(ROTATION_FIELDS.ZoneId, zoneId);
-  if (!result.success) throw new InvalidRequest(400, 'InvalidParameterValue', result.issues[0].message);
+  if (!result.success) throw new InvalidRequest('InvalidParameterValue', result.issues[0].message);
   return result.output;
 }
 

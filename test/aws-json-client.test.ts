@@ -90,7 +90,10 @@ describe('awsJsonClient', () => {
 
     await expect(
       awsJsonClient('secretsmanager', { env: withoutSecret }).call('GetSecretValue', { SecretId: 'x' }),
-    ).rejects.toThrow('No AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).');
+    ).rejects.toMatchObject({
+      name: 'ConfigurationInvalid',
+      problems: ['No AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).'],
+    });
   });
 });
 

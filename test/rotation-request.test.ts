@@ -1,21 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRequest } from '#lib/errors.ts';
+import { refusalFor } from '#lib/http/responses.ts';
 import { parseRotationRequest, refuseOversizedBody } from '#lib/rotation-request.ts';
 import { KEY, ZONE } from './support/fake-config.ts';
 
 const parse = (fields: Record<string, unknown>, contentType = 'application/json') =>
   parseRotationRequest(Buffer.from(JSON.stringify(fields)), contentType);
 
-const refusal = (fields: Record<string, unknown>) => {
+/** The refusal as a caller gets it: status and code decided where every answer is (lib/http/responses.ts). */
+const refusalOf = (attempt: () => unknown) => {
   try {
-    parse(fields);
+    attempt();
   } catch (error) {
-    if (error instanceof InvalidRequest)
-      return { status: error.status, code: error.code, message: error.message };
-    throw error;
+    const { status, code, message } = refusalFor(error);
+    return { status, code, message };
   }
   throw new Error('accepted');
 };
+const refusal = (fields: Record<string, unknown>) => refusalOf(() => parse(fields));
 
 const keyOf = (bytes: number) => Buffer.alloc(bytes, 0xa7).toString('base64');
 
@@ -31,13 +32,11 @@ describe('parseRotationRequest', () => {
   });
 
   it.each(['true', 1, null, {}, []])('refuses DryRun %j: it must be true or false', (dryRun) => {
-    expect(() => parse({ ZoneId: ZONE, SecretKey: KEY, DryRun: dryRun })).toThrow(
-      expect.objectContaining({
-        status: 400,
-        code: 'InvalidParameterValue',
-        message: 'DryRun must be true or false.',
-      }),
-    );
+    expect(refusal({ ZoneId: ZONE, SecretKey: KEY, DryRun: dryRun })).toEqual({
+      status: 400,
+      code: 'InvalidParameterValue',
+      message: 'DryRun must be true or false.',
+    });
   });
 
   it.each([32, 33, 47, 48])('accepts a key of %i bytes', (bytes) => {
@@ -96,14 +95,7 @@ describe('parseRotationRequest', () => {
     ['null', 'null'],
     ['a number', '42'],
   ])('refuses a body that is %s as not an object, quoting nothing of it', (_, body) => {
-    let refused: unknown;
-    try {
-      parseRotationRequest(Buffer.from(body), 'application/json');
-    } catch (error) {
-      refused = error;
-    }
-
-    expect(refused).toMatchObject({
+    expect(refusalOf(() => parseRotationRequest(Buffer.from(body), 'application/json'))).toEqual({
       status: 400,
       code: 'InvalidParameter',
       message: 'The body must be a JSON object.',
@@ -156,9 +148,10 @@ describe('parseRotationRequest', () => {
     'application/json; charset=utf-16',
     'application/x-www-form-urlencoded',
   ])('refuses the media type %j with 415', (contentType) => {
-    expect(() => parse({ ZoneId: ZONE, SecretKey: KEY }, contentType)).toThrow(
-      expect.objectContaining({ status: 415, code: 'UnsupportedMediaType' }),
-    );
+    expect(refusalOf(() => parse({ ZoneId: ZONE, SecretKey: KEY }, contentType))).toMatchObject({
+      status: 415,
+      code: 'UnsupportedMediaType',
+    });
   });
 
   it('accepts exactly 8 KiB and refuses one byte more', () => {
@@ -167,8 +160,9 @@ describe('parseRotationRequest', () => {
 
     expect(() => refuseOversizedBody(padded(8192))).not.toThrow();
     expect(parseRotationRequest(padded(8192), 'application/json').zoneId).toBe(ZONE);
-    expect(() => refuseOversizedBody(padded(8193))).toThrow(
-      expect.objectContaining({ status: 413, code: 'RequestSizeLimitExceeded' }),
-    );
+    expect(refusalOf(() => refuseOversizedBody(padded(8193)))).toMatchObject({
+      status: 413,
+      code: 'RequestSizeLimitExceeded',
+    });
   });
 });

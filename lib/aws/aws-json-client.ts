@@ -2,6 +2,7 @@
 // AWS's JSON protocol (a POST with X-Amz-Target), so one signed POST serves the three. From a fresh process to a
 // first DynamoDB write on dynalite (BENCHMARKS.md): AWS SDK 211 ms, aws4fetch 116 ms, @aws-lite 64 ms, this 37 ms.
 import { signPost } from '#lib/aws/sigv4.ts';
+import { ConfigurationInvalid } from '#lib/errors.ts';
 import { type RawAnswer, sendRequest } from '#lib/outbound/send-request.ts';
 
 /** The services the functions call, with their JSON protocol details and their standard endpoint variable. */
@@ -97,7 +98,9 @@ export function awsJsonClient(
     const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
     // Lambda puts the function role's credentials here; nothing else is looked for (profiles, SSO, metadata).
     if (!accessKeyId || !secretAccessKey) {
-      throw new Error('No AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).');
+      throw new ConfigurationInvalid([
+        'No AWS credentials in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).',
+      ]);
     }
     return {
       accessKeyId,

@@ -40,7 +40,6 @@ const isObject = (value: unknown): value is Fields =>
 
 const malformed = (what: string) =>
   new InvalidRequest(
-    400,
     'InvalidEvent',
     `The invocation is not an HTTP request from API Gateway or a Function URL: ${what}.`,
   );

@@ -1,12 +1,15 @@
 // docs/contract.md §2's answers: the success body, and every error mapped to its status, code and headers in one place.
 import {
   AuthenticationFailed,
+  BodyTooLarge,
   CallerNotAuthorized,
   ConfigurationInvalid,
   DeadlineExceeded,
   InvalidRequest,
+  MethodNotAllowed,
   RotationConflict,
   RouteNotFound,
+  UnsupportedMediaType,
 } from '#lib/errors.ts';
 import type { AppliedRotation } from '#lib/ledger/rotation-ledger.ts';
 import type { RotationOutcome } from '#lib/rotation/rotate-zone.ts';
@@ -85,18 +88,16 @@ const KEY_STATE: Record<KeyState, string> = {
     'Whether the requested key is live is unknown: send the same request again (rotating to the same key twice is harmless).',
 };
 
+/** The one place that decides what each error is answered with. */
 export function refusalFor(error: unknown): Refusal {
-  if (error instanceof InvalidRequest)
-    return { status: error.status, code: error.code, message: error.message };
-  if (error instanceof RouteNotFound) {
-    return error.status === 404
-      ? { status: 404, code: 'NotFound', message: error.message }
-      : {
-          status: 405,
-          code: 'MethodNotAllowed',
-          message: error.message,
-          headers: { allow: error.allow ?? '' },
-        };
+  if (error instanceof InvalidRequest) return { status: 400, code: error.code, message: error.message };
+  if (error instanceof BodyTooLarge)
+    return { status: 413, code: 'RequestSizeLimitExceeded', message: error.message };
+  if (error instanceof UnsupportedMediaType)
+    return { status: 415, code: 'UnsupportedMediaType', message: error.message };
+  if (error instanceof RouteNotFound) return { status: 404, code: 'NotFound', message: error.message };
+  if (error instanceof MethodNotAllowed) {
+    return { status: 405, code: 'MethodNotAllowed', message: error.message, headers: { allow: error.allow } };
   }
   if (error instanceof AuthenticationFailed) {
     return {

@@ -1,6 +1,6 @@
 // What the function serves, by method and path: docs/contract.md §2 and §7. IAM callers reach each operation under
 // /iam, the HTTP API's routes with AWS_IAM auth (serverless.yml).
-import { RouteNotFound } from '#lib/errors.ts';
+import { MethodNotAllowed, RouteNotFound } from '#lib/errors.ts';
 import type { HttpRequest } from '#lib/http/request.ts';
 
 export type Route =
@@ -24,12 +24,12 @@ const ROUTES: readonly {
 export function routeOf({ method, path }: HttpRequest): Route {
   const served = ROUTES.filter((candidate) => candidate.path.test(path));
   if (served.length === 0) {
-    throw new RouteNotFound(404, 'Nothing is served at this path; see POST /rotate and GET /zones/{ZoneId}.');
+    throw new RouteNotFound('Nothing is served at this path; see POST /rotate and GET /zones/{ZoneId}.');
   }
   const match = served.find((candidate) => candidate.method === method);
   if (match === undefined) {
     const allow = served.map((candidate) => candidate.method).join(', ');
-    throw new RouteNotFound(405, `This path accepts only ${allow}.`, allow);
+    throw new MethodNotAllowed(`This path accepts only ${allow}.`, allow);
   }
   return match.route(match.path.exec(path)?.[1] ?? '');
 }

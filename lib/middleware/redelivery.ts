@@ -88,7 +88,6 @@ function requestId(record: RequestRecord): string | undefined {
     record.authenticated?.kind === 'webhook' ? headers?.get('webhook-id') : headers?.get('idempotency-key');
   if (id !== undefined && !IDEMPOTENCY_KEY.test(id)) {
     throw new InvalidRequest(
-      400,
       'InvalidParameter',
       'Idempotency-Key must be 1 to 255 visible ASCII characters, without commas.',
     );

@@ -192,7 +192,7 @@ async function withRetries(rotation: RotationRequest, teo: TeoGateway, retry: Re
       const settled = await settle(rotation, teo, run);
       if (settled.live)
         return { requestId: settled.requestId, settledBy: 'DescribeMultiPathGatewaySecretKey' } as const;
-      failure = new TeoUnreachable(failure.reason, failure.message, settled.keyState);
+      failure = new TeoUnreachable(failure.reason, failure.message, settled.keyState, { cause: failure });
     }
   }
   throw failure;

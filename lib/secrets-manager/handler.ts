@@ -128,7 +128,6 @@ function target(event: unknown): { step: RotationStep; secretId: string; token: 
   const step = ROTATION_STEPS.find((name) => name === Step);
   if (step === undefined || typeof SecretId !== 'string' || typeof ClientRequestToken !== 'string') {
     throw new InvalidRequest(
-      400,
       'InvalidEvent',
       'The event is not a Secrets Manager rotation step (Step, SecretId, ClientRequestToken).',
     );

@@ -158,7 +158,9 @@ async function testSecret(
   const rotation = await pendingRotation(deps, secretId, token, boundZone);
   const { live } = await isRequestedKeyLive(rotation, deps.teo, run);
   if (!live)
-    throw new Error("TEO's key for the zone is not the pending one: setSecret has not taken effect.");
+    throw new SecretRotationRefused(
+      "TEO's key for the zone is not the pending one: setSecret has not taken effect.",
+    );
   return { rotation };
 }
 

@@ -4,7 +4,14 @@ import type { Context } from 'aws-lambda';
 import { explainFailure, writeAuditLine } from '#lib/audit-log.ts';
 import type { Loaded, SyncConfig } from '#lib/config.ts';
 import { type ConfigSource, fixedSource } from '#lib/config-source.ts';
-import { ConfigurationInvalid, InvalidRequest, RotationConflict, RouteNotFound } from '#lib/errors.ts';
+import {
+  ConfigurationInvalid,
+  InvalidRequest,
+  MethodNotAllowed,
+  RotationConflict,
+  RouteNotFound,
+  SyncFailed,
+} from '#lib/errors.ts';
 import { readHttpRequest } from '#lib/http/request.ts';
 import { type HttpResponse, refusalFor, refusalResponse } from '#lib/http/responses.ts';
 import { configuredLedger } from '#lib/ledger/configured-ledger.ts';
@@ -144,12 +151,10 @@ export function createSyncHandler(
       const trigger = request.path.replace(/^\/sync\//, '');
       if (request.path !== `/sync/${trigger}` || (trigger !== 'doppler' && trigger !== 'infisical')) {
         throw new RouteNotFound(
-          404,
           'Nothing is served at this path; see POST /sync/doppler and POST /sync/infisical.',
         );
       }
-      if (request.method !== 'POST')
-        throw new RouteNotFound(405, `${request.path} accepts only POST.`, 'POST');
+      if (request.method !== 'POST') throw new MethodNotAllowed(`${request.path} accepts only POST.`, 'POST');
       // Before any MAC: an anonymous sender cannot make the function hash megabytes.
       refuseOversizedBody(request.body);
       const { config } = await configured();
@@ -194,18 +199,14 @@ export function createSyncHandler(
           : undefined;
     if (report === undefined) {
       throw new InvalidRequest(
-        400,
         'InvalidEvent',
         'The event is neither a sync webhook, a secret change nor the schedule.',
       );
     }
     // A failure makes the invocation fail: EventBridge retries it, then hands it to the dead-letter queue.
     if (report.results.some(({ outcome }) => outcome === 'failed')) {
-      throw new Error(
-        `Sync failed for ${report.results
-          .filter(({ outcome }) => outcome === 'failed')
-          .map(({ zoneId }) => zoneId)
-          .join(', ')}`,
+      throw new SyncFailed(
+        report.results.filter(({ outcome }) => outcome === 'failed').map(({ zoneId }) => zoneId),
       );
     }
     return report;

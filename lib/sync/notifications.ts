@@ -24,10 +24,9 @@ function json(body: Buffer): Record<string, unknown> {
   try {
     document = JSON.parse(body.toString('utf8'));
   } catch {
-    throw new InvalidRequest(400, 'InvalidParameter', 'The body is not well-formed JSON.');
+    throw new InvalidRequest('InvalidParameter', 'The body is not well-formed JSON.');
   }
-  if (!isObject(document))
-    throw new InvalidRequest(400, 'InvalidParameter', 'The body must be a JSON object.');
+  if (!isObject(document)) throw new InvalidRequest('InvalidParameter', 'The body must be a JSON object.');
   return document;
 }
 

@@ -28,8 +28,13 @@ export class TeoUnreachable extends Error {
   override name = 'TeoUnreachable';
   readonly reason: UnreachableReason;
   readonly keyState: KeyState;
-  constructor(reason: UnreachableReason, message: string, keyState: KeyState = 'unknown') {
-    super(message);
+  constructor(
+    reason: UnreachableReason,
+    message: string,
+    keyState: KeyState = 'unknown',
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
     this.reason = reason;
     this.keyState = keyState;
   }

@@ -63,7 +63,8 @@ const MAX_CODE_CHARS = 128;
  */
 function classify(error: unknown, attempt: AbortSignal): Error {
   if (error instanceof TeoUnreachable) return error;
-  if (attempt.aborted) return new TeoUnreachable('timeout', 'TEO did not answer in time');
+  if (attempt.aborted)
+    return new TeoUnreachable('timeout', 'TEO did not answer in time', 'unknown', { cause: attempt.reason });
   const fields = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
   // The SDK sets `code` only on an error TEO answered with, whatever its type.
   if ('code' in fields) {
@@ -73,9 +74,14 @@ function classify(error: unknown, attempt: AbortSignal): Error {
     }
     return new TeoRefused(code, typeof requestId === 'string' && requestId !== '' ? requestId : undefined);
   }
+  // Neither an HTTP status nor a network failure carries TEO's text: the SDK's error is kept as the cause.
   if (typeof fields.httpCode === 'number')
-    return new TeoUnreachable('http-status', `TEO answered HTTP ${fields.httpCode}`);
+    return new TeoUnreachable('http-status', `TEO answered HTTP ${fields.httpCode}`, 'unknown', {
+      cause: error,
+    });
   // The SDK wraps what node:http threw (ECONNREFUSED, a reset, a TLS failure) in its own error's message.
-  const cause = typeof fields.message === 'string' ? fields.message : 'unknown error';
-  return new TeoUnreachable('transport', `TEO could not be reached: ${cause.slice(0, 200)}`);
+  const what = typeof fields.message === 'string' ? fields.message : 'unknown error';
+  return new TeoUnreachable('transport', `TEO could not be reached: ${what.slice(0, 200)}`, 'unknown', {
+    cause: error,
+  });
 }
