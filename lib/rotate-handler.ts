@@ -19,16 +19,12 @@ import { auditTrail } from '#lib/middleware/audit-trail.ts';
 import { configure, type RotatorSetup } from '#lib/middleware/configure.ts';
 import { errorResponses } from '#lib/middleware/error-responses.ts';
 import { redelivery } from '#lib/middleware/redelivery.ts';
+import type { RetryPolicy } from '#lib/outbound/retry.ts';
 import type { RequestRecord, RotateContext } from '#lib/request-record.ts';
-import {
-  ANSWER_MARGIN_MS,
-  DEFAULT_RETRY,
-  type RetryPolicy,
-  rehearseRotation,
-  rotateZone,
-  runOf,
-} from '#lib/rotation/rotate-zone.ts';
+import { ANSWER_MARGIN_MS, runOf } from '#lib/rotation/invocation.ts';
+import { rehearseRotation, rotateZone } from '#lib/rotation/rotate-zone.ts';
 import { eventBridgeEvents, noEvents, type RotationEvents } from '#lib/rotation/rotation-events.ts';
+import { DEFAULT_RETRY } from '#lib/rotation/send-key.ts';
 import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
 
 /** As Lambda calls it: with a plain Context, to which the audit trail adds the request's record first of all. */

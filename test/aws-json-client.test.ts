@@ -4,13 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  AwsError,
-  awsJsonClient,
-  backoffMs,
-  MAX_ATTEMPTS,
-  serviceEndpoint,
-} from '#lib/aws/aws-json-client.ts';
+import { AWS_RETRY, AwsError, awsJsonClient, serviceEndpoint } from '#lib/aws/aws-json-client.ts';
 import { type LocalDynamoDb, startDynalite } from './support/dynalite.ts';
 import {
   type SecretsManagerStandIn,
@@ -141,9 +135,12 @@ describe('awsJsonClient retries', () => {
   const clientFor = (env: Record<string, string>) =>
     awsJsonClient('dynamodb', {
       env,
-      random: () => 0.5,
-      sleep: async (ms) => {
-        waits.push(ms);
+      clock: {
+        now: Date.now,
+        random: () => 0.5,
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
       },
     });
   beforeEach(() => {
@@ -182,7 +179,7 @@ describe('awsJsonClient retries', () => {
       await endpoint.close();
     }
 
-    expect(endpoint.received).toHaveLength(MAX_ATTEMPTS);
+    expect(endpoint.received).toHaveLength(AWS_RETRY.maxAttempts);
     expect(waits).toEqual([50, 100]);
   });
 
@@ -234,14 +231,6 @@ describe('awsJsonClient retries', () => {
     } finally {
       await endpoint.close();
     }
-  });
-});
-
-describe('backoffMs', () => {
-  it('waits a random share of a ceiling that doubles from 100 ms', () => {
-    expect([0, 1, 2].map((retry) => backoffMs(retry, 0.999))).toEqual([99, 199, 399]);
-    expect(backoffMs(3, 0)).toBe(0);
-    expect(backoffMs(1, 0.25)).toBe(50);
   });
 });
 

@@ -3,6 +3,7 @@
 // first DynamoDB write on dynalite (BENCHMARKS.md): AWS SDK 211 ms, aws4fetch 116 ms, @aws-lite 64 ms, this 37 ms.
 import { signPost } from '#lib/aws/sigv4.ts';
 import { ConfigurationInvalid } from '#lib/errors.ts';
+import { backoffMs, type Clock, type RetryPolicy, systemClock } from '#lib/outbound/retry.ts';
 import { type RawAnswer, sendRequest } from '#lib/outbound/send-request.ts';
 
 /** The services the functions call, with their JSON protocol details and their standard endpoint variable. */
@@ -40,18 +41,14 @@ type Environment = Readonly<Record<string, string | undefined>>;
 export interface AwsJsonClientOptions {
   /** Where credentials, region and endpoints come from: the Lambda's own environment unless told otherwise. */
   readonly env?: Environment;
-  /** The clock that dates signatures. */
-  readonly now?: () => number;
-  /** Between 0 and 1: the jitter of the wait before a retry. */
-  readonly random?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
+  /** Dates signatures, and paces retries. */
+  readonly clock?: Clock;
 }
 
-/** As the AWS SDKs' standard retry mode: three attempts in all. */
-export const MAX_ATTEMPTS = 3;
+/** As the AWS SDKs' standard retry mode: three attempts in all, from a 100 ms base. */
+export const AWS_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 20_000 };
 /** One attempt's limit: DynamoDB, Secrets Manager and EventBridge answer in tens of milliseconds. */
 export const ATTEMPT_TIMEOUT_MS = 3000;
-const BACKOFF_BASE_MS = 100;
 
 /** Codes AWS answers when asked to slow down: worth another attempt, as the SDKs make. */
 const THROTTLING = new Set([
@@ -64,11 +61,6 @@ const THROTTLING = new Set([
   'LimitExceededException',
   'RequestThrottledException',
 ]);
-
-/** The wait before retry number `retry` (0 for the first): full jitter over an exponential ceiling. */
-export function backoffMs(retry: number, random: number): number {
-  return Math.floor(random * BACKOFF_BASE_MS * 2 ** retry);
-}
 
 /** The service's regional endpoint, unless a standard endpoint variable names another. */
 export function serviceEndpoint(service: AwsService, env: Environment): { url: URL; region: string } {
@@ -84,12 +76,7 @@ export function serviceEndpoint(service: AwsService, env: Environment): { url: U
  */
 export function awsJsonClient(
   service: AwsService,
-  {
-    env = process.env,
-    now = Date.now,
-    random = Math.random,
-    sleep = (ms) => new Promise((wake) => setTimeout(wake, ms)),
-  }: AwsJsonClientOptions = {},
+  { env = process.env, clock = systemClock }: AwsJsonClientOptions = {},
 ): AwsJsonClient {
   const { target, version } = SERVICES[service];
   const { url, region } = serviceEndpoint(service, env);
@@ -122,26 +109,26 @@ export function awsJsonClient(
         service,
         credentials: credentials(),
       };
-      for (let retry = 0; ; retry++) {
-        const last = retry + 1 >= MAX_ATTEMPTS;
+      for (let attempt = 1; ; attempt++) {
+        const last = attempt >= AWS_RETRY.maxAttempts;
         let answer: RawAnswer;
         try {
           answer = await sendRequest(url, {
             method: 'POST',
-            headers: signPost({ ...signing, now: now() }),
+            headers: signPost({ ...signing, now: clock.now() }),
             body: signing.body,
             signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
           });
         } catch (error) {
           // The network failed or the attempt timed out: the SDKs try again, and so does this.
           if (last) throw error;
-          await sleep(backoffMs(retry, random()));
+          await clock.sleep(backoffMs(AWS_RETRY, attempt, clock.random()));
           continue;
         }
         if (answer.status === 200) return parsed(answer.body);
         const error = awsError(answer);
         if (last || !retryable(error)) throw error;
-        await sleep(backoffMs(retry, random()));
+        await clock.sleep(backoffMs(AWS_RETRY, attempt, clock.random()));
       }
     },
   };

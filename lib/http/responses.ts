@@ -12,7 +12,7 @@ import {
   UnsupportedMediaType,
 } from '#lib/errors.ts';
 import type { AppliedRotation } from '#lib/ledger/rotation-ledger.ts';
-import type { RotationOutcome } from '#lib/rotation/rotate-zone.ts';
+import type { RotationOutcome } from '#lib/rotation/send-key.ts';
 import { type KeyState, TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 
 export interface HttpResponse {

@@ -6,7 +6,7 @@ import { InvalidRequest, RotationConflict } from '#lib/errors.ts';
 import type { RotateEvent } from '#lib/http/request.ts';
 import type { HttpResponse } from '#lib/http/responses.ts';
 import type { RequestRecord, RotateContext } from '#lib/request-record.ts';
-import { invocationEnd } from '#lib/rotation/rotate-zone.ts';
+import { invocationEnd } from '#lib/rotation/invocation.ts';
 
 /** How long an answer is kept for redeliveries; Standard Webhooks senders retry for up to a few days. */
 export const KEEP_ANSWERS_MS = 3 * 24 * 60 * 60 * 1000;

@@ -6,13 +6,10 @@ import { AwsError, type AwsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { isGranted, type ZoneGrant } from '#lib/callers.ts';
 import { SecretRotationRefused } from '#lib/errors.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
-import {
-  isRequestedKeyLive,
-  type RetryPolicy,
-  type RotationOutcome,
-  type RotationRun,
-  rotateZone,
-} from '#lib/rotation/rotate-zone.ts';
+import type { RetryPolicy } from '#lib/outbound/retry.ts';
+import type { RotationRun } from '#lib/rotation/invocation.ts';
+import { rotateZone } from '#lib/rotation/rotate-zone.ts';
+import { isRequestedKeyLive, type RotationOutcome } from '#lib/rotation/send-key.ts';
 import { ROTATION_FIELDS, type RotationRequest, ZONE_ID_PATTERN } from '#lib/rotation-request.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
 

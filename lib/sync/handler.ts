@@ -17,8 +17,10 @@ import { type HttpResponse, refusalFor, refusalResponse } from '#lib/http/respon
 import { configuredLedger } from '#lib/ledger/configured-ledger.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
 import { embeddedMetrics } from '#lib/metrics.ts';
-import { DEFAULT_RETRY, type RetryPolicy, runOf, type TeoTally } from '#lib/rotation/rotate-zone.ts';
+import type { RetryPolicy } from '#lib/outbound/retry.ts';
+import { runOf, type TeoTally } from '#lib/rotation/invocation.ts';
 import { eventBridgeEvents, noEvents, type RotationEvents } from '#lib/rotation/rotation-events.ts';
+import { DEFAULT_RETRY } from '#lib/rotation/send-key.ts';
 import { refuseOversizedBody } from '#lib/rotation-request.ts';
 import type { Binding } from '#lib/sync/bindings.ts';
 import { dopplerBindings, infisicalBindings, secretEventBindings } from '#lib/sync/notifications.ts';

@@ -1,0 +1,53 @@
+// One Lambda invocation's part in a rotation: its deadline and the zone lease it may hold, read from the Lambda
+// context, and the clock everything after it uses.
+import type { Context } from 'aws-lambda';
+import { type Clock, systemClock } from '#lib/outbound/retry.ts';
+
+/** Time kept back from the Lambda's limit to answer, log and flush. */
+export const ANSWER_MARGIN_MS = 500;
+
+/** Epoch ms at which Lambda ends this invocation. */
+export const invocationEnd = (context: Context, clock: Clock = systemClock) =>
+  clock.now() + context.getRemainingTimeInMillis();
+
+export interface RotationRun {
+  /** When the request was first seen (its first claim, for a redelivered one): it must not roll back a later one. */
+  readonly firstSeen: number;
+  /** Who asked, for the zone's record: a caller's name, or the trigger. */
+  readonly by: string;
+  /** Epoch ms by which TEO must have answered: the Lambda's end, less the time kept to answer. */
+  readonly deadline: number;
+  /** Epoch ms the zone's lease lasts: the Lambda's end, so a crashed invocation frees it then. */
+  readonly leaseUntil: number;
+  readonly owner: string;
+  readonly clock: Clock;
+  /** Told of every TEO call, for the audit line and the metrics. */
+  readonly onTeoCall: (action: 'Modify' | 'Describe', latencyMs: number) => void;
+}
+
+/** What an invocation's audit line counts of its TEO calls. */
+export interface TeoTally {
+  teoAttempts: number;
+  teoLatenciesMs: number[];
+}
+
+/** The run of one Lambda invocation: its deadline and lease, and its TEO calls counted into `tally`. */
+export function runOf(
+  context: Context,
+  tally: TeoTally,
+  request: { readonly firstSeen: number; readonly by: string },
+  clock: Clock = systemClock,
+): RotationRun {
+  const end = invocationEnd(context, clock);
+  return {
+    ...request,
+    deadline: end - ANSWER_MARGIN_MS,
+    leaseUntil: end,
+    owner: context.awsRequestId,
+    clock,
+    onTeoCall: (action, latencyMs) => {
+      if (action === 'Modify') tally.teoAttempts += 1;
+      tally.teoLatenciesMs.push(Math.round(latencyMs));
+    },
+  };
+}

@@ -1,0 +1,199 @@
+// The retry loop, settlement and deadline arithmetic of docs/contract.md §5 (lib/rotation/send-key.ts and
+// lib/rotation/invocation.ts), on a fake clock that moves only when a call or a wait says so: no test here waits.
+import { describe, expect, it } from 'vitest';
+import type { ZoneChange } from '#lib/ledger/rotation-ledger.ts';
+import { backoffMs, type Clock, type RetryPolicy } from '#lib/outbound/retry.ts';
+import { ANSWER_MARGIN_MS, type RotationRun, runOf } from '#lib/rotation/invocation.ts';
+import { DEFAULT_RETRY, MIN_ATTEMPT_MS, sendKey } from '#lib/rotation/send-key.ts';
+import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
+import type { TeoGateway } from '#lib/teo/gateway.ts';
+import { lambdaContext } from './support/events.ts';
+import { KEY, ZONE } from './support/fake-config.ts';
+
+const T0 = Date.parse('2026-11-28T12:00:00Z');
+const OLD_KEY = Buffer.alloc(32).toString('base64');
+
+/** A clock at T0 that moves only by what the calls take and the waits the code asks for. */
+function fakeClock(random = 0.5) {
+  const slept: number[] = [];
+  let now = T0;
+  const clock: Clock = {
+    now: () => now,
+    sleep: async (ms) => {
+      slept.push(ms);
+      now += ms;
+    },
+    random: () => random,
+  };
+  const pass = (ms: number) => {
+    now += ms;
+  };
+  return { clock, slept, pass };
+}
+
+type Step = { takesMs: number } & ({ fails: Error } | { answers: string });
+
+/** TEO as a script: each call takes its time on the fake clock, then answers or fails. */
+function scriptedTeo(pass: (ms: number) => void, modify: Step[], describe: Step[] = []) {
+  const calls: string[] = [];
+  const play = async (action: string, steps: Step[]) => {
+    calls.push(action);
+    const step = steps.shift();
+    if (!step) throw new Error(`unscripted ${action}`);
+    pass(step.takesMs);
+    if ('fails' in step) throw step.fails;
+    return step.answers;
+  };
+  const teo: TeoGateway = {
+    modifySecretKey: async () => play('Modify', modify),
+    describeSecretKey: async () => ({
+      secretKey: await play('Describe', describe),
+      requestId: 'req-describe',
+    }),
+  };
+  return { teo, calls };
+}
+
+const timeout = () => new TeoUnreachable('timeout', 'TEO did not answer in time');
+const runFor = (clock: Clock, deadline: number): RotationRun => ({
+  firstSeen: T0,
+  by: 'ops',
+  deadline,
+  leaseUntil: deadline + ANSWER_MARGIN_MS,
+  owner: 'invocation-1',
+  clock,
+  onTeoCall: () => undefined,
+});
+const send = (teo: TeoGateway, run: RotationRun, retry: RetryPolicy = DEFAULT_RETRY) => {
+  const left: ZoneChange[] = [];
+  const outcome = sendKey({ zoneId: ZONE, secretKey: KEY }, teo, retry, run, 0, (change) =>
+    left.push(change),
+  );
+  return { outcome, left };
+};
+
+describe('backoffMs', () => {
+  const policy = { maxAttempts: 5, baseDelayMs: 200, maxDelayMs: 1000 };
+
+  it('draws a share of a ceiling that doubles from the base with each retry, up to the cap', () => {
+    expect([1, 2, 3, 4].map((retry) => backoffMs(policy, retry, 0.999))).toEqual([199, 399, 799, 999]);
+    expect(backoffMs(policy, 2, 0.5)).toBe(200);
+    expect(backoffMs(policy, 9, 0)).toBe(0);
+  });
+});
+
+describe('sendKey on a fake clock', () => {
+  it('retries after the drawn wait and succeeds, the zone keeping the applied rotation', async () => {
+    const { clock, slept, pass } = fakeClock(0.5);
+    const { teo, calls } = scriptedTeo(pass, [
+      { takesMs: 50, fails: new TeoRefused('InternalError', 'req-1') },
+      { takesMs: 50, answers: 'req-2' },
+    ]);
+
+    const { outcome, left } = send(teo, runFor(clock, T0 + 10_000));
+
+    await expect(outcome).resolves.toEqual({ requestId: 'req-2' });
+    expect(calls).toEqual(['Modify', 'Modify']);
+    expect(slept).toEqual([backoffMs(DEFAULT_RETRY, 1, 0.5)]);
+    expect(left).toEqual([
+      {
+        fence: T0,
+        applied: expect.objectContaining({ requestId: 'req-2', at: T0 + 50 + 100 + 50, firstSeen: T0 }),
+      },
+    ]);
+  });
+
+  it('starts another attempt only if the wait and 250 ms still fit before the deadline, to the millisecond', async () => {
+    // After a failed Modify of 600 ms, the wait is 100 ms: the next attempt needs the deadline at T0 + 950.
+    const attemptsBy = async (deadline: number) => {
+      const { clock, pass } = fakeClock(0.5);
+      const { teo, calls } = scriptedTeo(pass, [
+        { takesMs: 600, fails: new TeoRefused('InternalError', 'req-1') },
+        { takesMs: 10, answers: 'req-2' },
+      ]);
+      await send(teo, runFor(clock, deadline)).outcome.catch(() => undefined);
+      return calls.length;
+    };
+
+    expect(600 + backoffMs(DEFAULT_RETRY, 1, 0.5) + MIN_ATTEMPT_MS).toBe(950);
+    expect(await attemptsBy(T0 + 950)).toBe(2);
+    expect(await attemptsBy(T0 + 949)).toBe(1);
+  });
+
+  it('reads the key back after a timeout only while 250 ms are left; then the outcome is unknown', async () => {
+    const settleBy = async (deadline: number) => {
+      const { clock, pass } = fakeClock(0.5);
+      const { teo, calls } = scriptedTeo(
+        pass,
+        [{ takesMs: 700, fails: timeout() }],
+        [{ takesMs: 100, answers: OLD_KEY }],
+      );
+      const { outcome, left } = send(teo, runFor(clock, deadline), { ...DEFAULT_RETRY, maxAttempts: 1 });
+      const error = await outcome.catch((failure: unknown) => failure);
+      return { calls, error, left };
+    };
+
+    const inTime = await settleBy(T0 + 950);
+    const late = await settleBy(T0 + 949);
+
+    expect(inTime.calls).toEqual(['Modify', 'Describe']);
+    expect(inTime.error).toMatchObject({ reason: 'timeout', keyState: 'unchanged' });
+    expect(inTime.left).toEqual([]);
+    expect(late.calls).toEqual(['Modify']);
+    expect(late.error).toMatchObject({ reason: 'timeout', keyState: 'unknown' });
+    // The key may be live: every request first seen before this one is fenced off.
+    expect(late.left).toEqual([{ fence: T0 }]);
+  });
+
+  it('stops in time to answer: after a slow timeout and a slow read-back, no attempt starts that could not finish', async () => {
+    const { clock, slept, pass } = fakeClock(0.5);
+    const { teo, calls } = scriptedTeo(
+      pass,
+      [{ takesMs: 600, fails: timeout() }],
+      [{ takesMs: 300, fails: timeout() }],
+    );
+
+    const error = await send(teo, runFor(clock, T0 + 1000)).outcome.catch((failure: unknown) => failure);
+
+    expect(calls).toEqual(['Modify', 'Describe']);
+    expect(slept).toEqual([]);
+    expect(clock.now()).toBeLessThanOrEqual(T0 + 1000);
+    expect(error).toMatchObject({ reason: 'timeout', keyState: 'unknown' });
+    expect((error as Error).cause).toBeInstanceOf(TeoUnreachable);
+  });
+
+  it('settles a lost answer by reading the requested key back, sending it once', async () => {
+    const { clock, pass } = fakeClock();
+    const { teo, calls } = scriptedTeo(
+      pass,
+      [{ takesMs: 700, fails: timeout() }],
+      [{ takesMs: 20, answers: KEY }],
+    );
+
+    await expect(send(teo, runFor(clock, T0 + 10_000)).outcome).resolves.toEqual({
+      requestId: 'req-describe',
+      settledBy: 'DescribeMultiPathGatewaySecretKey',
+    });
+    expect(calls).toEqual(['Modify', 'Describe']);
+  });
+});
+
+describe('runOf', () => {
+  it("takes the deadline and lease from the Lambda's remaining time, and counts only Modify as an attempt", () => {
+    const { clock } = fakeClock();
+    const tally = { teoAttempts: 0, teoLatenciesMs: [] as number[] };
+
+    const run = runOf(lambdaContext(20_000), tally, { firstSeen: T0 - 5, by: 'ops' }, clock);
+    run.onTeoCall('Modify', 12.4);
+    run.onTeoCall('Describe', 7.6);
+
+    expect(run).toMatchObject({
+      firstSeen: T0 - 5,
+      by: 'ops',
+      deadline: T0 + 20_000 - ANSWER_MARGIN_MS,
+      leaseUntil: T0 + 20_000,
+      owner: 'c0ffee00-0000-4000-8000-000000000001',
+    });
+    expect(tally).toEqual({ teoAttempts: 1, teoLatenciesMs: [12, 8] });
+  });
+});
