@@ -2,9 +2,11 @@
 // the Secrets Manager secret that ROTATOR_SECRET_ID names, read at the first request and again after a TTL, so a
 // rotated secret is picked up without a redeploy and no value sits in the Lambda's configuration. Locally, plain
 // environment variables.
+
 import { AwsError, type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import type { Loaded, TeoSettings } from '#lib/config.ts';
-import type { Clock } from '#lib/ledger/rotation-ledger.ts';
+import { ConfigurationInvalid } from '#lib/errors.ts';
+import type { Clock } from '#lib/outbound/retry.ts';
 import { elementWithRepeatedField } from '#lib/repeated-field.ts';
 import { TeoRefused } from '#lib/teo/errors.ts';
 
@@ -38,7 +40,7 @@ export interface ConfigSource<T> {
 
 export interface ConfigSourceOptions {
   readonly client?: AwsJsonClient;
-  readonly now?: Clock;
+  readonly now?: Clock['now'];
   /** Told when a re-read fails and the last good configuration is kept. */
   readonly warn?: (message: string) => void;
 }
@@ -122,6 +124,13 @@ const STALE_CREDENTIALS = new Set(['AuthFailure.SecretIdNotFound', 'AuthFailure.
  * credentials changed, runs `use` once more with the new configuration. Repeating a refused call is harmless: TEO
  * changed nothing.
  */
+/** The configuration in force, or ConfigurationInvalid with its problems (docs/contract.md §3). */
+export async function currentConfig<T>(source: ConfigSource<T>): Promise<T> {
+  const loaded = await source.current();
+  if (!loaded.ok) throw new ConfigurationInvalid(loaded.problems);
+  return loaded.config;
+}
+
 export async function withFreshCredentials<T extends { readonly teo: TeoSettings }, R>(
   source: ConfigSource<T>,
   config: T,

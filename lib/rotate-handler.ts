@@ -1,41 +1,43 @@
-// The HTTP function, assembled: what runs for each request, in order (docs/contract.md §2 and §7).
+// The HTTP function, assembled (docs/contract.md §2 and §7). The middlewares are what every request gets whatever
+// happens to it: its audit line, its kept answer, its error body. `serve` is the request's path, in order, each
+// stage handing the next what it established.
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { authenticateCaller } from '#lib/auth/authenticate-caller.ts';
+import { authorize } from '#lib/auth/authorize.ts';
 import type { LoadedConfig, RotatorConfig } from '#lib/config.ts';
-import { type ConfigSource, fixedSource, withFreshCredentials } from '#lib/config-source.ts';
+import { type ConfigSource, currentConfig, fixedSource, withFreshCredentials } from '#lib/config-source.ts';
 import { DeadlineExceeded } from '#lib/errors.ts';
-import type { RotateEvent } from '#lib/http/request.ts';
+import { functionSetup, type Setup, type SetupOptions } from '#lib/function-setup.ts';
+import { type RotateEvent, readHttpRequest } from '#lib/http/request.ts';
 import {
   dryRunResponse,
   type HttpResponse,
   rotatedResponse,
   zoneStatusResponse,
 } from '#lib/http/responses.ts';
+import { routeOf } from '#lib/http/routes.ts';
 import { keyFingerprint } from '#lib/key-fingerprint.ts';
-import { configuredLedger } from '#lib/ledger/configured-ledger.ts';
-import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
-import { admitRequest } from '#lib/middleware/admit-request.ts';
-import { auditTrail } from '#lib/middleware/audit-trail.ts';
-import { configure, type RotatorSetup } from '#lib/middleware/configure.ts';
+import { auditTrail, type RequestTrail } from '#lib/middleware/audit-trail.ts';
 import { errorResponses } from '#lib/middleware/error-responses.ts';
-import { redelivery } from '#lib/middleware/redelivery.ts';
-import type { RetryPolicy } from '#lib/outbound/retry.ts';
-import type { RequestRecord, RotateContext } from '#lib/request-record.ts';
-import { ANSWER_MARGIN_MS, runOf } from '#lib/rotation/invocation.ts';
+import { claimRequest, keepAnswer } from '#lib/middleware/redelivery.ts';
+import { type Clock, type RetryPolicy, systemClock } from '#lib/outbound/retry.ts';
+import { ANSWER_MARGIN_MS, invocationEnd, runOf } from '#lib/rotation/invocation.ts';
 import { rehearseRotation, rotateZone } from '#lib/rotation/rotate-zone.ts';
-import { eventBridgeEvents, noEvents, type RotationEvents } from '#lib/rotation/rotation-events.ts';
+import { noEvents } from '#lib/rotation/rotation-events.ts';
 import { DEFAULT_RETRY } from '#lib/rotation/send-key.ts';
-import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
+import {
+  type HttpRotationRequest,
+  parseRotationRequest,
+  parseZoneId,
+  refuseOversizedBody,
+} from '#lib/rotation-request.ts';
 
-/** As Lambda calls it: with a plain Context, to which the audit trail adds the request's record first of all. */
 export type RotateHandler = (event: RotateEvent, context: Context) => Promise<HttpResponse>;
 
-export interface HandlerOptions {
-  /** Defaults to the configured one: DynamoDB with ROTATOR_TABLE, else in memory. */
-  readonly ledger?: RotationLedger;
-  /** Defaults to EventBridge with ROTATOR_EVENT_BUS, else none. */
-  readonly events?: RotationEvents;
+export interface HandlerOptions extends SetupOptions {
   readonly retry?: RetryPolicy;
+  readonly clock?: Clock;
 }
 
 /** A fixed configuration (tests, local runs), or a source that may change it between requests (deployed). */
@@ -44,56 +46,98 @@ export function createRotateHandler(
   options: HandlerOptions = {},
 ): RotateHandler {
   const source = 'current' in config ? config : fixedSource(config);
-  const retry = options.retry ?? DEFAULT_RETRY;
-  // One ledger and one event bus for the life of the instance; TEO's client and the callers follow the configuration.
-  let ledger = options.ledger;
-  let events = options.events;
-  let last: { config: RotatorConfig; setup: RotatorSetup } | undefined;
-  const setupFor = (config: RotatorConfig): RotatorSetup => {
-    if (last?.config !== config) {
-      ledger ??= configuredLedger(config.table);
-      events ??= config.eventBus === undefined ? noEvents : eventBridgeEvents(config.eventBus);
-      const teo = createTencentCloudGateway(config.teo);
-      last = { config, setup: { config, callers: config.callers, ledger, events, teo } };
-    }
-    return last.setup;
-  };
+  const { retry = DEFAULT_RETRY, clock = systemClock } = options;
+  const setupFor = functionSetup<RotatorConfig>(options);
+  const trail = auditTrail();
 
-  /** POST /rotate: the rotation, or its rehearsal. */
-  async function rotate(record: RequestRecord, context: Context, setup: RotatorSetup, caller: string) {
-    const { rotation } = record;
-    if (rotation === undefined) throw new Error('reached rotate without a rotation');
-    const run = runOf(context, record, { firstSeen: record.firstSeen ?? Date.now(), by: caller });
-    if (rotation.dryRun) {
-      record.done = 'dry-run';
-      return dryRunResponse(await rehearseRotation(rotation, setup.teo, setup.ledger, run));
+  async function serve(event: RotateEvent, context: Context): Promise<HttpResponse> {
+    const noted = trail.trailOf(context);
+    // §3: an invalid configuration refuses every request before anything about it is looked at.
+    const setup = setupFor(await currentConfig(source));
+    const request = readHttpRequest(event);
+    noted.http = request;
+    const route = routeOf(request);
+    // Before authentication: an anonymous caller must not make the function HMAC megabytes.
+    refuseOversizedBody(request.body);
+    // Before the body is parsed: nothing an unauthenticated caller sends is read further.
+    const caller = authenticateCaller(request, setup.config.callers, Math.floor(clock.now() / 1000));
+    noted.authenticated = caller;
+    if (route.operation === 'zone-status') {
+      const zoneId = parseZoneId(route.zoneId);
+      noted.statusOf = zoneId;
+      authorize(caller.caller, zoneId);
+      return describeZone(noted, setup, context, zoneId);
     }
-    const outcome = await withFreshCredentials(source, setup.config, (config) => {
-      record.setup = setupFor(config);
-      return rotateZone(rotation, record.setup.teo, record.setup.ledger, retry, run);
+    const rotation = parseRotationRequest(request.body, request.headers.get('content-type'));
+    noted.rotation = rotation;
+    authorize(caller.caller, rotation.zoneId);
+    if (rotation.dryRun) return rehearse(noted, setup, context, rotation);
+    // Only a rotation is remembered: a dry run or a zone's status changes nothing worth answering again.
+    const claimed = await claimRequest(
+      noted,
+      { request, caller, ledger: setup.ledger },
+      { now: clock.now(), leaseUntil: invocationEnd(context, clock) },
+    );
+    if ('replay' in claimed) return claimed.replay;
+    return rotate(noted, setup, context, rotation, {
+      firstSeen: claimed.firstSeen ?? clock.now(),
+      by: caller.caller.name,
     });
-    record.teoRequestId = outcome.requestId;
-    if (outcome.settledBy) record.settledBy = outcome.settledBy;
+  }
+
+  /** POST /rotate: the rotation, with fresh credentials if TEO refused the ones in force. */
+  async function rotate(
+    noted: RequestTrail,
+    setup: Setup<RotatorConfig>,
+    context: Context,
+    rotation: HttpRotationRequest,
+    asked: { readonly firstSeen: number; readonly by: string },
+  ) {
+    const run = runOf(context, noted.audit.tally, asked, clock);
+    const outcome = await withFreshCredentials(source, setup.config, (config) => {
+      const { teo, ledger } = setupFor(config);
+      return rotateZone(rotation, teo, ledger, retry, run);
+    });
+    noted.teoRequestId = outcome.requestId;
+    if (outcome.settledBy) noted.settledBy = outcome.settledBy;
     if (setup.events !== noEvents) {
-      record.eventPublished = await setup.events.announce({
+      noted.eventPublished = await setup.events.announce({
         rotation,
         requestId: outcome.requestId,
-        caller,
+        caller: asked.by,
         trigger: 'http',
       });
     }
     return rotatedResponse(outcome);
   }
 
+  /** §7: everything a rotation does up to TEO, then a Describe instead of the Modify. */
+  async function rehearse(
+    noted: RequestTrail,
+    setup: Setup<RotatorConfig>,
+    context: Context,
+    rotation: HttpRotationRequest,
+  ) {
+    const run = runOf(context, noted.audit.tally, { firstSeen: clock.now(), by: '' }, clock);
+    const rehearsed = await rehearseRotation(rotation, setup.teo, setup.ledger, run);
+    noted.done = 'dry-run';
+    return dryRunResponse(rehearsed);
+  }
+
   /** GET /zones/{ZoneId}: which key is live, by fingerprint, and the last rotation the function applied. */
-  async function describe(record: RequestRecord, context: Context, setup: RotatorSetup, zoneId: string) {
-    const run = runOf(context, record, { firstSeen: Date.now(), by: '' });
+  async function describeZone(
+    noted: RequestTrail,
+    setup: Setup<RotatorConfig>,
+    context: Context,
+    zoneId: string,
+  ) {
+    const run = runOf(context, noted.audit.tally, { firstSeen: clock.now(), by: '' }, clock);
     const [live, lastRotation] = await Promise.all([
       setup.teo.describeSecretKey(zoneId, run.deadline),
       setup.ledger.lastApplied(zoneId),
     ]);
-    record.done = 'described';
-    record.teoRequestId = live.requestId;
+    noted.done = 'described';
+    noted.teoRequestId = live.requestId;
     return zoneStatusResponse({
       zoneId,
       liveKeyFingerprint: keyFingerprint(live.secretKey),
@@ -102,27 +146,16 @@ export function createRotateHandler(
     });
   }
 
-  const handler = middy<RotateEvent, HttpResponse, Error, RotateContext>({
+  // Outermost first. onError hooks run in reverse: errorResponses makes the answer, keepAnswer keeps it for a
+  // redelivery, and the audit line is written last, with everything the request established.
+  return middy<RotateEvent, HttpResponse>({
     timeoutEarlyInMillis: ANSWER_MARGIN_MS,
     timeoutEarlyResponse: () => {
       throw new DeadlineExceeded('The Lambda is about to time out.');
     },
   })
-    .use(auditTrail())
-    .use(redelivery.keepAnswer)
-    .use(errorResponses())
-    .use(configure(source, setupFor))
-    .use(admitRequest())
-    .use(redelivery.claim)
-    .handler(async (_event, context) => {
-      const record = context.rotator;
-      if (record.replay) return record.replay;
-      const { setup, authenticated } = record;
-      if (setup === undefined || authenticated === undefined)
-        throw new Error('reached the handler unadmitted');
-      return record.statusOf === undefined
-        ? rotate(record, context, setup, authenticated.caller.name)
-        : describe(record, context, setup, record.statusOf);
-    });
-  return handler as unknown as RotateHandler;
+    .use(trail.middleware)
+    .use(keepAnswer(trail))
+    .use(errorResponses(trail))
+    .handler(serve);
 }

@@ -2,15 +2,16 @@
 // so there is no read-then-write race. Request items carry `expiresAt` for the table's TTL, but no condition relies
 // on TTL deletion (which lags by up to days): an item past its own `keepUntil` counts as absent. Zone items never
 // expire: they keep the zone's last applied rotation; their lease ends by its own `leaseUntil`.
+
 import { AwsError, type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import type {
   AppliedRotation,
   Claim,
-  Clock,
   RotationLedger,
   StoredAnswer,
   ZoneLease,
 } from '#lib/ledger/rotation-ledger.ts';
+import type { Clock } from '#lib/outbound/retry.ts';
 
 const IN_FLIGHT = 'in-flight';
 /** Finished without a final answer: a redelivery with the same body may claim it again. */
@@ -36,7 +37,7 @@ async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
 
 export function createDynamoDbLedger(
   table: string,
-  { client = awsJsonClient('dynamodb'), now = Date.now }: { client?: AwsJsonClient; now?: Clock } = {},
+  { client = awsJsonClient('dynamodb'), now = Date.now }: { client?: AwsJsonClient; now?: Clock['now'] } = {},
 ): RotationLedger {
   const requestKey = (key: string) => ({ pk: { S: `request#${key}` } });
   const zoneKey = (zoneId: string) => ({ pk: { S: `zone#${zoneId}` } });

@@ -1,10 +1,5 @@
-import type {
-  AppliedRotation,
-  Claim,
-  Clock,
-  RotationLedger,
-  StoredAnswer,
-} from '#lib/ledger/rotation-ledger.ts';
+import type { AppliedRotation, Claim, RotationLedger, StoredAnswer } from '#lib/ledger/rotation-ledger.ts';
+import type { Clock } from '#lib/outbound/retry.ts';
 
 interface RequestEntry {
   readonly digest: string;
@@ -22,7 +17,7 @@ interface ZoneEntry {
 }
 
 /** One process's ledger: what `npm start` uses, and the default when no table is configured. */
-export function createInMemoryLedger(now: Clock = Date.now): RotationLedger {
+export function createInMemoryLedger(now: Clock['now'] = Date.now): RotationLedger {
   const requests = new Map<string, RequestEntry>();
   const zones = new Map<string, ZoneEntry>();
   return {

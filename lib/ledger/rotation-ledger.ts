@@ -71,5 +71,3 @@ export interface RotationLedger {
   /** Frees the zone; with a change, raises its fence (never lowers it) and records what was applied. */
   releaseZone(zoneId: string, owner: string, change?: ZoneChange): Promise<void>;
 }
-
-export type Clock = () => number;

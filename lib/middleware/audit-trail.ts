@@ -1,64 +1,93 @@
-// docs/contract.md §6: exactly one structured line per request, refused ones included, that never holds a secret, and that
-// carries the request's metrics: rotations by outcome, TEO latency, retries.
-
+// docs/contract.md §6: exactly one structured line per request, refused ones included, that never holds a secret,
+// and that carries the request's metrics. Each stage of the request notes what it established in the request's
+// trail; the line is written from it once the answer is known, whatever the stage that ended the request.
 import type { MiddlewareObj, Request } from '@middy/core';
-import { explainFailure, writeAuditLine } from '#lib/audit-log.ts';
-import type { RotateEvent } from '#lib/http/request.ts';
-import type { HttpResponse } from '#lib/http/responses.ts';
+import type { Context } from 'aws-lambda';
+import { type AuditStart, startAudit, writeAudit } from '#lib/audit-log.ts';
+import type { AuthenticatedCaller } from '#lib/auth/authenticate-caller.ts';
+import type { HttpRequest, RotateEvent } from '#lib/http/request.ts';
+import type { HttpResponse, Refusal } from '#lib/http/responses.ts';
 import { keyFingerprint } from '#lib/key-fingerprint.ts';
-import { embeddedMetrics } from '#lib/metrics.ts';
-import type { RotateContext } from '#lib/request-record.ts';
+import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import type { HttpRotationRequest } from '#lib/rotation-request.ts';
 
-type RotateRequest = Request<RotateEvent, HttpResponse, Error, RotateContext>;
+/** What the request has established so far: each field is set by the stage that established it. */
+export interface RequestTrail {
+  readonly audit: AuditStart;
+  http?: HttpRequest;
+  authenticated?: AuthenticatedCaller;
+  rotation?: HttpRotationRequest;
+  /** The zone a GET /zones/{ZoneId} asks about, once validated. */
+  statusOf?: string;
+  /** What a successful request did, when it is not a rotation: a dry run, or a zone's status. */
+  done?: 'dry-run' | 'described';
+  /** The request id this invocation claimed, and where: finished when the request is answered. */
+  claim?: { readonly key: string; readonly ledger: RotationLedger };
+  /** The first answer to a redelivered request, given again. */
+  replay?: HttpResponse;
+  eventPublished?: boolean;
+  teoRequestId?: string;
+  settledBy?: string;
+  refusal?: Refusal;
+}
 
-export const auditTrail = (): MiddlewareObj<RotateEvent, HttpResponse, Error, RotateContext> => ({
-  before: ({ context }) => {
-    context.rotator = { startedAt: performance.now(), teoAttempts: 0, teoLatenciesMs: [] };
-  },
-  after: audit,
-  onError: audit,
-});
+export interface AuditTrail {
+  /** Outermost in the chain: it starts the trail and writes the line last, after every other stage. */
+  readonly middleware: MiddlewareObj<RotateEvent, HttpResponse>;
+  /** This invocation's trail. */
+  trailOf(context: Context): RequestTrail;
+}
 
-function audit({ context, response, error }: RotateRequest) {
-  const record = context.rotator;
-  const status = response?.statusCode ?? 500;
-  const line = {
-    // A replayed answer, a dry run or a zone's status is not another rotation: the metrics must not count it as one.
-    outcome: record.replay
-      ? 'replayed'
-      : status < 300
-        ? (record.done ?? 'rotated')
-        : status < 500
-          ? 'refused'
-          : 'failed',
+export function auditTrail(): AuditTrail {
+  // Keyed by the invocation's own Context: concurrent invocations (tests, local runs) never share a trail.
+  const trails = new WeakMap<Context, RequestTrail>();
+  const trailOf = (context: Context) => {
+    let trail = trails.get(context);
+    if (trail === undefined) {
+      trail = { audit: startAudit(context) };
+      trails.set(context, trail);
+    }
+    return trail;
+  };
+  const audit = ({ context, response, error }: Request<RotateEvent, HttpResponse>) => {
+    const trail = trailOf(context);
+    writeAudit(trail.audit, {
+      outcome: outcomeOf(trail, response?.statusCode ?? 500),
+      eventPublished: trail.eventPublished,
+      error: error ?? undefined,
+      fields: fieldsOf(trail, response?.statusCode ?? 500),
+    });
+  };
+  return {
+    middleware: { before: ({ context }) => void trailOf(context), after: audit, onError: audit },
+    trailOf,
+  };
+}
+
+/** A replayed answer, a dry run or a zone's status is not another rotation: the metrics must not count it as one. */
+function outcomeOf(trail: RequestTrail, status: number) {
+  if (trail.replay) return 'replayed';
+  if (status < 300) return trail.done ?? 'rotated';
+  return status < 500 ? 'refused' : 'failed';
+}
+
+function fieldsOf(trail: RequestTrail, status: number) {
+  return {
     status,
-    caller: record.authenticated?.caller.name,
-    authKind: record.authenticated?.kind,
-    zone: record.rotation?.zoneId ?? record.statusOf,
-    dryRun: record.rotation?.dryRun || undefined,
-    eventPublished: record.eventPublished,
-    keyFingerprint: record.rotation && keyFingerprint(record.rotation.secretKey),
-    teoRequestId: record.teoRequestId ?? record.refusal?.requestId,
-    teoAttempts: record.teoAttempts,
-    settledBy: record.settledBy,
-    replayed: record.replay !== undefined || undefined,
-    durationMs: Math.round(performance.now() - record.startedAt),
-    method: record.http?.method,
-    path: record.http?.path,
+    caller: trail.authenticated?.caller.name,
+    authKind: trail.authenticated?.kind,
+    zone: trail.rotation?.zoneId ?? trail.statusOf,
+    dryRun: trail.rotation?.dryRun || undefined,
+    keyFingerprint: trail.rotation && keyFingerprint(trail.rotation.secretKey),
+    teoRequestId: trail.teoRequestId ?? trail.refusal?.requestId,
+    settledBy: trail.settledBy,
+    replayed: trail.replay !== undefined || undefined,
+    method: trail.http?.method,
+    path: trail.http?.path,
     // Who asked, even when refused: the ARN AWS verified (listed or not), and where the request came from.
-    principal: record.http?.iamPrincipal,
-    sourceIp: record.http?.sourceIp,
-    userAgent: record.http?.userAgent,
-    errorCode: record.refusal?.code,
-    errorDetail: error ? explainFailure(error) : undefined,
+    principal: trail.http?.iamPrincipal,
+    sourceIp: trail.http?.sourceIp,
+    userAgent: trail.http?.userAgent,
+    errorCode: trail.refusal?.code,
   };
-  // The metrics ride on the audit line: one write per request instead of two. Measured in BENCHMARKS.md.
-  const metrics = {
-    outcome: line.outcome,
-    teoLatenciesMs: record.teoLatenciesMs,
-    teoAttempts: record.teoAttempts,
-    eventPublishFailed: record.eventPublished === false,
-  };
-  const withMetrics = { ...line, ...embeddedMetrics(metrics) };
-  writeAuditLine(status >= 500 ? 'ERROR' : 'INFO', context, withMetrics);
 }

@@ -1,20 +1,18 @@
-// docs/contract.md §5: a redelivered request (same webhook-id, or same Idempotency-Key, from the same caller) gets the first
-// answer again without calling TEO twice; with another body, 409. The ledger keeps a digest of the body, never it.
+// docs/contract.md §5: a redelivered request (same webhook-id, or same Idempotency-Key, from the same caller) gets the
+// first answer again without calling TEO twice; with another body, 409. The ledger keeps a digest of the body, never it.
 import { createHash } from 'node:crypto';
 import type { MiddlewareObj, Request } from '@middy/core';
+import type { AuthenticatedCaller } from '#lib/auth/authenticate-caller.ts';
 import { InvalidRequest, RotationConflict } from '#lib/errors.ts';
-import type { RotateEvent } from '#lib/http/request.ts';
+import type { HttpRequest, RotateEvent } from '#lib/http/request.ts';
 import type { HttpResponse } from '#lib/http/responses.ts';
-import type { RequestRecord, RotateContext } from '#lib/request-record.ts';
-import { invocationEnd } from '#lib/rotation/invocation.ts';
+import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import type { AuditTrail, RequestTrail } from '#lib/middleware/audit-trail.ts';
 
 /** How long an answer is kept for redeliveries; Standard Webhooks senders retry for up to a few days. */
 export const KEEP_ANSWERS_MS = 3 * 24 * 60 * 60 * 1000;
 
 const IDEMPOTENCY_KEY = /^[\x21-\x2b\x2d-\x7e]{1,255}$/;
-
-type RotateMiddleware = MiddlewareObj<RotateEvent, HttpResponse, Error, RotateContext>;
-type RotateRequest = Request<RotateEvent, HttpResponse, Error, RotateContext>;
 
 /**
  * Answers worth giving again: a success, and TEO's own refusal of this request. After throttling, timeouts and
@@ -23,69 +21,60 @@ type RotateRequest = Request<RotateEvent, HttpResponse, Error, RotateContext>;
  */
 const isFinal = (statusCode: number) => statusCode === 200 || statusCode === 422;
 
+/** When the request was first seen; a request without an id is first seen now. */
+export type Claimed = { readonly replay: HttpResponse } | { readonly firstSeen: number | undefined };
+
 /**
- * Two hooks, because they sit at two places in the chain: `claim` after admission (the caller and the body are
- * known), `keepAnswer` outside errorResponses (middy runs onError hooks in reverse order of use, and the answer
- * to keep is the one errorResponses makes).
+ * Claims the request's id for this invocation, noting the claim in the trail so that keepAnswer finishes it; or
+ * finds the first answer to give again; or refuses a request in flight or changed (409).
  */
-export const redelivery: { claim: RotateMiddleware; keepAnswer: RotateMiddleware } = (() => {
-  const finish = async ({ context, response }: RotateRequest) => {
-    const key = context.rotator.claimedRequest;
-    const ledger = context.rotator.setup?.ledger;
-    if (key === undefined || ledger === undefined) return;
+export async function claimRequest(
+  trail: RequestTrail,
+  { request, caller, ledger }: { request: HttpRequest; caller: AuthenticatedCaller; ledger: RotationLedger },
+  { now, leaseUntil }: { now: number; leaseUntil: number },
+): Promise<Claimed> {
+  const id = requestId(request, caller);
+  if (id === undefined) return { firstSeen: undefined };
+  const key = `${caller.caller.name}#${id}`;
+  const digest = createHash('sha256').update(request.body).digest('hex');
+  const claim = await ledger.claimRequest(key, digest, { leaseUntil, keepUntil: now + KEEP_ANSWERS_MS });
+  switch (claim.kind) {
+    case 'mismatch':
+      throw new RotationConflict(
+        'IdempotentParameterMismatch',
+        'This request id was used before with another body.',
+      );
+    case 'in-flight':
+      throw new RotationConflict(
+        'RequestInProgress',
+        'This request (the same webhook-id or Idempotency-Key) is already being processed; retry when it is done.',
+      );
+    case 'replay':
+      trail.replay = claim.answer;
+      return { replay: claim.answer };
+    case 'new':
+      trail.claim = { key, ledger };
+      return { firstSeen: claim.firstSeen };
+  }
+}
+
+/**
+ * Finishes this invocation's claim with the answer given. In the chain between the audit trail and errorResponses:
+ * middy runs onError hooks in the reverse order of use, so the answer it keeps is the one errorResponses made.
+ */
+export const keepAnswer = ({ trailOf }: AuditTrail): MiddlewareObj<RotateEvent, HttpResponse> => {
+  const finish = async ({ context, response }: Request<RotateEvent, HttpResponse>) => {
+    const { claim } = trailOf(context);
+    if (claim === undefined) return;
     const final = response !== undefined && response !== null && isFinal(response.statusCode);
-    await ledger.finishRequest(key, final ? response : undefined, Date.now() + KEEP_ANSWERS_MS);
+    await claim.ledger.finishRequest(claim.key, final ? response : undefined, Date.now() + KEEP_ANSWERS_MS);
   };
-  return {
-    claim: {
-      before: async ({ context }) => {
-        const record = context.rotator;
-        const id = requestId(record);
-        const ledger = record.setup?.ledger;
-        // Only a rotation is remembered: a dry run or a zone's status changes nothing worth answering again.
-        const rotates = record.rotation !== undefined && !record.rotation.dryRun;
-        if (
-          id === undefined ||
-          !rotates ||
-          record.authenticated === undefined ||
-          record.http === undefined ||
-          !ledger
-        )
-          return;
-        const key = `${record.authenticated.caller.name}#${id}`;
-        const digest = createHash('sha256').update(record.http.body).digest('hex');
-        const claim = await ledger.claimRequest(key, digest, {
-          leaseUntil: invocationEnd(context),
-          keepUntil: Date.now() + KEEP_ANSWERS_MS,
-        });
-        if (claim.kind === 'mismatch') {
-          throw new RotationConflict(
-            'IdempotentParameterMismatch',
-            'This request id was used before with another body.',
-          );
-        }
-        if (claim.kind === 'in-flight') {
-          throw new RotationConflict(
-            'RequestInProgress',
-            'This request (the same webhook-id or Idempotency-Key) is already being processed; retry when it is done.',
-          );
-        }
-        if (claim.kind === 'replay') record.replay = claim.answer;
-        else {
-          record.claimedRequest = key;
-          record.firstSeen = claim.firstSeen;
-        }
-      },
-    },
-    keepAnswer: { after: finish, onError: finish },
-  };
-})();
+  return { after: finish, onError: finish };
+};
 
 /** The webhook-id of a webhook, else the Idempotency-Key header of any caller. */
-function requestId(record: RequestRecord): string | undefined {
-  const headers = record.http?.headers;
-  const id =
-    record.authenticated?.kind === 'webhook' ? headers?.get('webhook-id') : headers?.get('idempotency-key');
+function requestId({ headers }: HttpRequest, { kind }: AuthenticatedCaller): string | undefined {
+  const id = kind === 'webhook' ? headers.get('webhook-id') : headers.get('idempotency-key');
   if (id !== undefined && !IDEMPOTENCY_KEY.test(id)) {
     throw new InvalidRequest(
       'InvalidParameter',

@@ -1,38 +1,32 @@
 // The sync function, assembled (docs/contract.md §8): a verified notification (Doppler or Infisical webhook, an
 // EventBridge event for a Secrets Manager secret) or the schedule selects bindings; each is synced and audited.
 import type { Context } from 'aws-lambda';
-import { explainFailure, writeAuditLine } from '#lib/audit-log.ts';
+import { startAudit, writeAudit } from '#lib/audit-log.ts';
 import type { Loaded, SyncConfig } from '#lib/config.ts';
-import { type ConfigSource, fixedSource } from '#lib/config-source.ts';
+import { type ConfigSource, currentConfig, fixedSource } from '#lib/config-source.ts';
 import {
-  ConfigurationInvalid,
   InvalidRequest,
   MethodNotAllowed,
   RotationConflict,
   RouteNotFound,
   SyncFailed,
 } from '#lib/errors.ts';
+import { functionSetup, type SetupOptions } from '#lib/function-setup.ts';
 import { readHttpRequest } from '#lib/http/request.ts';
 import { type HttpResponse, refusalFor, refusalResponse } from '#lib/http/responses.ts';
-import { configuredLedger } from '#lib/ledger/configured-ledger.ts';
-import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
-import { embeddedMetrics } from '#lib/metrics.ts';
 import type { RetryPolicy } from '#lib/outbound/retry.ts';
-import { runOf, type TeoTally } from '#lib/rotation/invocation.ts';
-import { eventBridgeEvents, noEvents, type RotationEvents } from '#lib/rotation/rotation-events.ts';
+import { runOf } from '#lib/rotation/invocation.ts';
+import { noEvents } from '#lib/rotation/rotation-events.ts';
 import { DEFAULT_RETRY } from '#lib/rotation/send-key.ts';
 import { refuseOversizedBody } from '#lib/rotation-request.ts';
 import type { Binding } from '#lib/sync/bindings.ts';
 import { dopplerBindings, infisicalBindings, secretEventBindings } from '#lib/sync/notifications.ts';
 import { createSecretReaders, type SecretReaders } from '#lib/sync/secret-readers.ts';
 import { type SyncOutcome, syncBinding } from '#lib/sync/sync-binding.ts';
-import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
 
 export type SyncTrigger = 'doppler' | 'infisical' | 'secretsmanager' | 'schedule';
 
-export interface SyncHandlerOptions {
-  readonly ledger?: RotationLedger;
-  readonly events?: RotationEvents;
+export interface SyncHandlerOptions extends SetupOptions {
   readonly readers?: SecretReaders;
   readonly retry?: RetryPolicy;
   readonly now?: () => number;
@@ -67,38 +61,26 @@ export function createSyncHandler(
 ) {
   const source = 'current' in config ? config : fixedSource(config);
   const now = options.now ?? Date.now;
-  let shared: { ledger: RotationLedger; events: RotationEvents } | undefined;
-  let last:
-    | { config: SyncConfig; teo: ReturnType<typeof createTencentCloudGateway>; readers: SecretReaders }
-    | undefined;
+  const setupFor = functionSetup<SyncConfig>(options);
+  let readers: { config: SyncConfig; readers: SecretReaders } | undefined;
 
   async function configured() {
-    const loaded = await source.current();
-    if (!loaded.ok) throw new ConfigurationInvalid(loaded.problems);
-    const { config } = loaded;
-    shared ??= {
-      ledger: options.ledger ?? configuredLedger(config.table),
-      events:
-        options.events ?? (config.eventBus === undefined ? noEvents : eventBridgeEvents(config.eventBus)),
-    };
-    if (last?.config !== config) {
-      last = {
-        config,
-        teo: createTencentCloudGateway(config.teo),
-        readers: options.readers ?? createSecretReaders(config.managers),
-      };
+    const config = await currentConfig(source);
+    if (readers?.config !== config) {
+      readers = { config, readers: options.readers ?? createSecretReaders(config.managers) };
     }
-    return { ...shared, ...last };
+    return { ...setupFor(config), readers: readers.readers };
   }
 
   /** One binding, one audit line with its metrics; the outcome, never a value. */
   async function sync(binding: Binding, trigger: SyncTrigger, context: Context): Promise<SyncedBinding> {
-    const started = performance.now();
-    const tally: TeoTally = { teoAttempts: 0, teoLatenciesMs: [] };
+    const audit = startAudit(context);
     const { teo, ledger, readers, events } = await configured();
-    const run = runOf(context, tally, { firstSeen: now(), by: `sync:${binding.source.kind}` });
+    const run = runOf(context, audit.tally, { firstSeen: now(), by: `sync:${binding.source.kind}` });
     let outcome: SyncOutcome = 'failed';
     let conflict = false;
+    let failure: unknown;
+    let eventPublished: boolean | undefined;
     let detail: Record<string, unknown> = {};
     try {
       const result = await syncBinding(
@@ -109,7 +91,7 @@ export function createSyncHandler(
       outcome = result.outcome;
       detail = { keyFingerprint: result.keyFingerprint, teoRequestIds: result.teoRequestIds };
       if (result.outcome === 'synced' && result.secretKey !== undefined && events !== noEvents) {
-        detail.eventPublished = await events.announce({
+        eventPublished = await events.announce({
           rotation: { zoneId: binding.zoneId, secretKey: result.secretKey },
           requestId: result.teoRequestIds.at(-1) ?? '',
           caller: run.by,
@@ -118,19 +100,21 @@ export function createSyncHandler(
       }
     } catch (error) {
       conflict = error instanceof RotationConflict;
-      detail = { errorDetail: explainFailure(error) };
+      failure = error;
     }
-    writeAuditLine(outcome === 'failed' || outcome === 'invalid-value' ? 'ERROR' : 'INFO', context, {
-      operation: 'sync',
-      trigger,
-      zone: binding.zoneId,
-      sourceKind: binding.source.kind,
+    writeAudit(audit, {
       outcome,
-      // Found by the schedule rather than a notification: a notification was lost, or the key was changed behind.
-      drift: trigger === 'schedule' && outcome === 'synced' ? true : undefined,
-      ...detail,
-      durationMs: Math.round(performance.now() - started),
-      ...embeddedMetrics({ outcome, ...tally, eventPublishFailed: detail.eventPublished === false }),
+      eventPublished,
+      error: failure,
+      fields: {
+        operation: 'sync',
+        trigger,
+        zone: binding.zoneId,
+        sourceKind: binding.source.kind,
+        // Found by the schedule rather than a notification: a notification was lost, or the key was changed behind.
+        drift: trigger === 'schedule' && outcome === 'synced' ? true : undefined,
+        ...detail,
+      },
     });
     return { zoneId: binding.zoneId, outcome, conflict };
   }
@@ -148,6 +132,7 @@ export function createSyncHandler(
 
   /** POST /sync/doppler or /sync/infisical, as API Gateway delivers it. */
   async function webhook(event: unknown, context: Context): Promise<HttpResponse> {
+    const audit = startAudit(context);
     try {
       const request = readHttpRequest(event);
       const trigger = request.path.replace(/^\/sync\//, '');
@@ -178,12 +163,10 @@ export function createSyncHandler(
       };
     } catch (error) {
       const refusal = refusalFor(error);
-      writeAuditLine(refusal.status >= 500 ? 'ERROR' : 'INFO', context, {
-        operation: 'sync',
+      writeAudit(audit, {
         outcome: refusal.status >= 500 ? 'failed' : 'refused',
-        status: refusal.status,
-        errorCode: refusal.code,
-        errorDetail: explainFailure(error),
+        error,
+        fields: { operation: 'sync', status: refusal.status, errorCode: refusal.code },
       });
       return refusalResponse(refusal);
     }

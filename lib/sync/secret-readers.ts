@@ -1,7 +1,7 @@
 // Reading a bound secret's current value from its manager (docs/contract.md §8). A value, a token or a manager's
 // answer body never reaches an error: only which manager, and its HTTP status or AWS error code.
 import { AwsError, type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import type { Clock } from '#lib/ledger/rotation-ledger.ts';
+import type { Clock } from '#lib/outbound/retry.ts';
 import type { SecretLocation } from '#lib/sync/bindings.ts';
 import { type JsonAnswer, requestJson } from '#lib/sync/http-json.ts';
 
@@ -34,7 +34,7 @@ const TIMEOUT_MS = 5000;
 
 export function createSecretReaders(
   credentials: ManagerCredentials,
-  { aws = awsJsonClient('secretsmanager'), now = Date.now }: { aws?: AwsJsonClient; now?: Clock } = {},
+  { aws = awsJsonClient('secretsmanager'), now = Date.now }: { aws?: AwsJsonClient; now?: Clock['now'] } = {},
 ): SecretReaders {
   /** Infisical's access token, per site, kept until it expires (less a minute). */
   const tokens = new Map<string, { token: string; until: number }>();

@@ -1,0 +1,37 @@
+// What every function sets up from its configuration, in one place: the ledger and the event bus once for the
+// life of the instance, TEO's client again whenever the configuration (its credentials) changes.
+import type { TeoAccess } from '#lib/config.ts';
+import { configuredLedger } from '#lib/ledger/configured-ledger.ts';
+import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import { eventBridgeEvents, noEvents, type RotationEvents } from '#lib/rotation/rotation-events.ts';
+import type { TeoGateway } from '#lib/teo/gateway.ts';
+import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
+
+export interface SetupOptions {
+  /** Defaults to the configured one: DynamoDB with ROTATOR_TABLE, else in memory. */
+  readonly ledger?: RotationLedger;
+  /** Defaults to EventBridge with ROTATOR_EVENT_BUS, else none. */
+  readonly events?: RotationEvents;
+}
+
+export interface Setup<C extends TeoAccess> {
+  readonly config: C;
+  readonly ledger: RotationLedger;
+  readonly events: RotationEvents;
+  readonly teo: TeoGateway;
+}
+
+/** A set-up per configuration, remade only when the configuration is another one. */
+export function functionSetup<C extends TeoAccess>(options: SetupOptions = {}): (config: C) => Setup<C> {
+  let ledger = options.ledger;
+  let events = options.events;
+  let last: Setup<C> | undefined;
+  return (config) => {
+    if (last?.config !== config) {
+      ledger ??= configuredLedger(config.table);
+      events ??= config.eventBus === undefined ? noEvents : eventBridgeEvents(config.eventBus);
+      last = { config, ledger, events, teo: createTencentCloudGateway(config.teo) };
+    }
+    return last;
+  };
+}
