@@ -183,7 +183,9 @@ describe('runOf', () => {
     const { clock } = fakeClock();
     const tally = { teoAttempts: 0, teoLatenciesMs: [] as number[] };
 
-    const run = runOf(lambdaContext(20_000), tally, { firstSeen: T0 - 5, by: 'ops' }, clock);
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 20_000 };
+
+    const run = runOf(context, tally, { firstSeen: T0 - 5, by: 'ops' }, clock);
     run.onTeoCall('Modify', 12.4);
     run.onTeoCall('Describe', 7.6);
 
