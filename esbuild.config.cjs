@@ -15,13 +15,13 @@ const esbuildOptions = () => ({
   // Prefer packages' ES module builds: smaller bundles, and no CommonJS wrappers to evaluate at cold start.
   mainFields: ['module', 'main'],
   // The Tencent SDK's HTTP dependency, served by node:http instead (lib/teo/http-transport.ts), and two optional
-  // dependencies this function never uses (lib/teo/unused-sdk-feature.ts).
+  // dependencies this function never uses (lib/shims/unused-sdk-feature.ts).
   alias: {
     'node-fetch': './lib/teo/http-transport.ts',
-    'form-data': './lib/teo/unused-sdk-feature.ts',
-    'https-proxy-agent': './lib/teo/unused-sdk-feature.ts',
-    'json-bigint': './lib/teo/native-json.ts',
-    readline: './lib/teo/unused-sdk-feature.ts',
+    'form-data': './lib/shims/unused-sdk-feature.ts',
+    'https-proxy-agent': './lib/shims/unused-sdk-feature.ts',
+    'json-bigint': './lib/shims/native-json.ts',
+    readline: './lib/shims/unused-sdk-feature.ts',
     // HMACs keyed with Buffers are three times faster through a KeyObject on Node 24 (lib/shims/node-crypto.ts).
     crypto: './lib/shims/node-crypto.ts',
     'node:crypto': './lib/shims/node-crypto.ts',

@@ -5,7 +5,7 @@
 export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutate.config.ts', related: true },
-  mutate: ['lib/**/*.ts', '!lib/shims/**', '!lib/teo/unused-sdk-feature.ts'],
+  mutate: ['lib/**/*.ts', '!lib/shims/**', '!lib/shims/unused-sdk-feature.ts'],
   coverageAnalysis: 'perTest',
   concurrency: 2,
   timeoutMS: 10_000,

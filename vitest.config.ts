@@ -12,9 +12,9 @@ export default defineConfig({
         replacement: local('./node_modules/tencentcloud-sdk-nodejs-common/es/index.js'),
       },
       { find: /^node-fetch$/, replacement: local('./lib/teo/http-transport.ts') },
-      { find: /^(?:form-data|https-proxy-agent)$/, replacement: local('./lib/teo/unused-sdk-feature.ts') },
-      { find: /^json-bigint$/, replacement: local('./lib/teo/native-json.ts') },
-      { find: /^readline$/, replacement: local('./lib/teo/unused-sdk-feature.ts') },
+      { find: /^(?:form-data|https-proxy-agent)$/, replacement: local('./lib/shims/unused-sdk-feature.ts') },
+      { find: /^json-bigint$/, replacement: local('./lib/shims/native-json.ts') },
+      { find: /^readline$/, replacement: local('./lib/shims/unused-sdk-feature.ts') },
     ],
   },
   test: {

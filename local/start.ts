@@ -4,7 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import type { RotateHandler } from '#lib/rotate-handler.ts';
+import type { RotateHandler } from '#lib/rotate/handler.ts';
 import { type DopplerEmulator, startDopplerEmulator } from '../emulator/secrets-managers.ts';
 import type { TeoEmulator } from '../emulator/teo-emulator.ts';
 import { buildFunctions } from '../scripts/build.ts';

@@ -2,9 +2,10 @@
 // the guards that pick out the one right caller, each shown to matter.
 import { describe, expect, it } from 'vitest';
 import { authenticateCaller } from '#lib/auth/authenticate-caller.ts';
-import { type Caller, parseCallers } from '#lib/callers.ts';
-import { AuthenticationFailed } from '#lib/errors.ts';
-import type { HttpRequest } from '#lib/http/request.ts';
+import { parseCallers } from '#lib/config/callers.ts';
+import type { Caller } from '#lib/domain/caller.ts';
+import { AuthenticationFailed } from '#lib/domain/errors.ts';
+import type { HttpRequest } from '#lib/edge/request.ts';
 import { sha256Hex } from './support/fake-config.ts';
 
 const TOKEN = 'test-token-authenticate-0123456789';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyFingerprint } from '#lib/key-fingerprint.ts';
+import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import { buildCli, buildFunctions } from '../scripts/build.ts';
 import { startDynalite } from './support/dynalite.ts';
 import { KEY, OPS_TOKEN, testEnvironment, ZONE } from './support/fake-config.ts';

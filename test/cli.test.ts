@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { keyFingerprint } from '#lib/key-fingerprint.ts';
+import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import type { Fault } from '../emulator/teo-emulator.ts';
 import { DEMO_ZONES, LOCAL_TOKEN, LOCAL_WEBHOOK_SECRET } from '../local/demo-setup.ts';
 import { captureOutput } from './support/captured-output.ts';

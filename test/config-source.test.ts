@@ -3,8 +3,8 @@
 // says the credentials were rotated away. Through the handler, against a Secrets Manager stand-in and the emulator.
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '#lib/config.ts';
-import { configSource, MIN_REREAD_MS, SECRET_TTL_MS } from '#lib/config-source.ts';
+import { loadConfig } from '#lib/config/config.ts';
+import { configSource, MIN_REREAD_MS, SECRET_TTL_MS } from '#lib/config/config-source.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, loadSecretsManagerConfig } from '#lib/config.ts';
+import { loadConfig, loadSecretsManagerConfig } from '#lib/config/config.ts';
 import { parseTeoEndpoint } from '#lib/teo/endpoint.ts';
 import {
   CALLERS,
@@ -112,12 +112,12 @@ describe('loadConfig', () => {
       [
         'a bad zone id',
         clients({ name: 'a', zones: ['zone-OK'], tokenSha256: [opsDigest] }),
-        'ROTATOR_CLIENTS[0] ("a"): zones must be ["*"] or a list of zone ids (zone- followed by 1 to 64 lower-case letters or digits)',
+        `ROTATOR_CLIENTS[0] ("a"): zones must be ["*"] or a list of zone ids ('zone-' followed by 1 to 64 lower-case letters or digits)`,
       ],
       [
         '"*" mixed with zone ids',
         clients({ name: 'a', zones: ['*', 'zone-abc'], tokenSha256: [opsDigest] }),
-        'ROTATOR_CLIENTS[0] ("a"): zones must be ["*"] or a list of zone ids (zone- followed by 1 to 64 lower-case letters or digits)',
+        `ROTATOR_CLIENTS[0] ("a"): zones must be ["*"] or a list of zone ids ('zone-' followed by 1 to 64 lower-case letters or digits)`,
       ],
       [
         'an empty token list',
@@ -276,7 +276,7 @@ describe('loadSecretsManagerConfig', () => {
     expect(smLoad({ ROTATOR_SM_ZONES: raw })).toEqual({
       ok: false,
       problems: [
-        'ROTATOR_SM_ZONES must be * or a comma-separated list of zone ids (zone- and 1 to 64 lower-case letters or digits)',
+        `ROTATOR_SM_ZONES must be * or a comma-separated list of zone ids ('zone-' followed by 1 to 64 lower-case letters or digits)`,
       ],
     });
   });

@@ -2,7 +2,7 @@
 // per zone at a time, redelivery, and the audit line and metrics that record them.
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '#lib/config.ts';
+import { loadConfig } from '#lib/config/config.ts';
 import { createDynamoDbLedger } from '#lib/ledger/dynamodb-ledger.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';

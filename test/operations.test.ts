@@ -3,11 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import { loadConfig } from '#lib/config.ts';
-import { keyFingerprint } from '#lib/key-fingerprint.ts';
+import { loadConfig } from '#lib/config/config.ts';
+import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
+import { eventBridgeEvents } from '#lib/events/rotation-events.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
-import { eventBridgeEvents } from '#lib/rotation/rotation-events.ts';
 import type { TeoEmulator } from '../emulator/teo-emulator.ts';
 import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';

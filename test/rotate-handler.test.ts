@@ -1,7 +1,7 @@
 // docs/contract.md §2 through the handler, for each event source AWS delivers: status, body, headers, and what reached TEO.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '#lib/config.ts';
+import { loadConfig } from '#lib/config/config.ts';
 import { parseTc3Authorization, signTc3 } from '../emulator/tc3-signature.ts';
 import {
   type EventChanges,

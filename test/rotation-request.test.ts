@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { refusalFor } from '#lib/http/responses.ts';
-import { parseRotationRequest, refuseOversizedBody } from '#lib/rotation-request.ts';
+import { refusalFor } from '#lib/edge/responses.ts';
+import { parseRotationRequest, refuseOversizedBody } from '#lib/validation/rotation-request.ts';
 import { KEY, ZONE } from './support/fake-config.ts';
 
 const parse = (fields: Record<string, unknown>, contentType = 'application/json') =>
   parseRotationRequest(Buffer.from(JSON.stringify(fields)), contentType);
 
-/** The refusal as a caller gets it: status and code decided where every answer is (lib/http/responses.ts). */
+/** The refusal as a caller gets it: status and code decided where every answer is (lib/edge/responses.ts). */
 const refusalOf = (attempt: () => unknown) => {
   try {
     attempt();

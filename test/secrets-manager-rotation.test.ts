@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import { loadSecretsManagerConfig } from '#lib/config.ts';
+import { loadSecretsManagerConfig } from '#lib/config/config.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
 import { createSecretsManagerRotationHandler } from '#lib/secrets-manager/handler.ts';
 import type { Fault, TeoEmulator } from '../emulator/teo-emulator.ts';

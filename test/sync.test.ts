@@ -4,9 +4,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import { loadSyncConfig } from '#lib/config.ts';
-import type { HttpResponse } from '#lib/http/responses.ts';
-import { keyFingerprint } from '#lib/key-fingerprint.ts';
+import { loadSyncConfig } from '#lib/config/config.ts';
+import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
+import type { HttpResponse } from '#lib/edge/responses.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
 import { createSyncHandler, type SyncReport } from '#lib/sync/handler.ts';
 import { createSecretReaders, type SecretReaders } from '#lib/sync/secret-readers.ts';
@@ -516,7 +516,7 @@ describe('ROTATOR_SYNC_BINDINGS', () => {
     [
       'a malformed zone',
       [{ zone: 'zone-A', source: dopplerSource }],
-      'ROTATOR_SYNC_BINDINGS[0]: zone must be a zone id (zone- and 1 to 64 lower-case letters or digits)',
+      `ROTATOR_SYNC_BINDINGS[0]: zone must be a zone id ('zone-' followed by 1 to 64 lower-case letters or digits)`,
     ],
   ])('refuses %s at load, naming the problem', (_, bindings, problem) => {
     expect(problems(bindings)).toEqual([problem]);

@@ -2,9 +2,9 @@
 import { verifyBearerToken } from '#lib/auth/bearer.ts';
 import { matchesIamPrincipal } from '#lib/auth/iam.ts';
 import { verifyWebhook } from '#lib/auth/webhook.ts';
-import type { AuthKind, Caller } from '#lib/callers.ts';
-import { AuthenticationFailed, CallerNotAuthorized } from '#lib/errors.ts';
-import type { HttpRequest } from '#lib/http/request.ts';
+import type { AuthKind, Caller } from '#lib/domain/caller.ts';
+import { AuthenticationFailed, CallerNotAuthorized } from '#lib/domain/errors.ts';
+import type { HttpRequest } from '#lib/edge/request.ts';
 
 export interface AuthenticatedCaller {
   readonly caller: Caller;

@@ -1,6 +1,6 @@
 // Bearer tokens (docs/contract.md §4): only SHA-256 digests are configured, and every digest is compared in constant time.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Caller } from '#lib/callers.ts';
+import type { Caller } from '#lib/domain/caller.ts';
 
 /** RFC 6750's b64token: a comma or space here means two joined headers or junk, never a token. */
 const TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;

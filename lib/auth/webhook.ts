@@ -1,7 +1,7 @@
 // Standard Webhooks v1 (docs/contract.md §4): HMAC-SHA256 over `${id}.${timestamp}.${raw body}` with a caller's secret.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Caller } from '#lib/callers.ts';
-import type { HttpRequest } from '#lib/http/request.ts';
+import type { Caller } from '#lib/domain/caller.ts';
+import type { HttpRequest } from '#lib/edge/request.ts';
 
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 export const WEBHOOK_SECRET_PREFIX = 'whsec_';

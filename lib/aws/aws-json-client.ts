@@ -2,7 +2,7 @@
 // AWS's JSON protocol (a POST with X-Amz-Target), so one signed POST serves the three. From a fresh process to a
 // first DynamoDB write on dynalite (BENCHMARKS.md): AWS SDK 211 ms, aws4fetch 116 ms, @aws-lite 64 ms, this 37 ms.
 import { signPost } from '#lib/aws/sigv4.ts';
-import { ConfigurationInvalid } from '#lib/errors.ts';
+import { ConfigurationInvalid } from '#lib/domain/errors.ts';
 import { backoffMs, type Clock, type RetryPolicy, systemClock } from '#lib/outbound/retry.ts';
 import { type RawAnswer, sendRequest } from '#lib/outbound/send-request.ts';
 

@@ -1,12 +1,12 @@
 // docs/contract.md §5: one rotation of one zone at a time (the zone's lease), and never one that would roll the zone
 // back to an older key (its fence). The sending itself is lib/rotation/send-key.ts.
-import { RotationConflict } from '#lib/errors.ts';
+import { RotationConflict } from '#lib/domain/errors.ts';
 import type { RotationLedger, ZoneChange, ZoneLease } from '#lib/ledger/rotation-ledger.ts';
 import type { RetryPolicy } from '#lib/outbound/retry.ts';
 import type { RotationRun } from '#lib/rotation/invocation.ts';
 import { type RotationOutcome, sendKey, timed } from '#lib/rotation/send-key.ts';
-import type { RotationRequest } from '#lib/rotation-request.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
+import type { RotationRequest } from '#lib/validation/rotation-request.ts';
 
 export async function rotateZone(
   rotation: RotationRequest,

@@ -1,13 +1,13 @@
 // docs/contract.md §5: the key sent with retries only where repeating it is harmless, and never left unsettled when
 // TEO can still say which key is live. Time, sleep and jitter come from the run's clock.
 import { timingSafeEqual } from 'node:crypto';
-import { keyFingerprint } from '#lib/key-fingerprint.ts';
+import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import type { ZoneChange } from '#lib/ledger/rotation-ledger.ts';
 import { backoffMs, type RetryPolicy } from '#lib/outbound/retry.ts';
 import type { RotationRun } from '#lib/rotation/invocation.ts';
-import type { RotationRequest } from '#lib/rotation-request.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
+import type { RotationRequest } from '#lib/validation/rotation-request.ts';
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 2000 };
 

@@ -1,16 +1,21 @@
 // The Secrets Manager rotation function, assembled: one step per invocation, one audit line per step.
 
 import type { Context } from 'aws-lambda';
-import { startAudit, writeAudit } from '#lib/audit-log.ts';
 import { type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import type { Loaded, SecretsManagerConfig } from '#lib/config.ts';
-import { type ConfigSource, currentConfig, fixedSource, withFreshCredentials } from '#lib/config-source.ts';
-import { InvalidRequest } from '#lib/errors.ts';
-import { functionSetup, type SetupOptions } from '#lib/function-setup.ts';
-import { keyFingerprint } from '#lib/key-fingerprint.ts';
+import type { Loaded, SecretsManagerConfig } from '#lib/config/config.ts';
+import {
+  type ConfigSource,
+  currentConfig,
+  fixedSource,
+  withFreshCredentials,
+} from '#lib/config/config-source.ts';
+import { functionSetup, type SetupOptions } from '#lib/config/function-setup.ts';
+import { InvalidRequest } from '#lib/domain/errors.ts';
+import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
+import { noEvents } from '#lib/events/rotation-events.ts';
+import { startAudit, writeAudit } from '#lib/observability/audit-log.ts';
 import type { RetryPolicy } from '#lib/outbound/retry.ts';
 import { runOf } from '#lib/rotation/invocation.ts';
-import { noEvents } from '#lib/rotation/rotation-events.ts';
 import { DEFAULT_RETRY } from '#lib/rotation/send-key.ts';
 import {
   ROTATION_STEPS,

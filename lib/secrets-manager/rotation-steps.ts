@@ -3,15 +3,16 @@
 import { randomBytes } from 'node:crypto';
 import * as v from 'valibot';
 import { AwsError, type AwsJsonClient } from '#lib/aws/aws-json-client.ts';
-import { isGranted, type ZoneGrant } from '#lib/callers.ts';
-import { SecretRotationRefused } from '#lib/errors.ts';
+import { isGranted, type ZoneGrant } from '#lib/domain/caller.ts';
+import { SecretRotationRefused } from '#lib/domain/errors.ts';
+import { isZoneId } from '#lib/domain/zone-id.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
 import type { RetryPolicy } from '#lib/outbound/retry.ts';
 import type { RotationRun } from '#lib/rotation/invocation.ts';
 import { rotateZone } from '#lib/rotation/rotate-zone.ts';
 import { isRequestedKeyLive, type RotationOutcome } from '#lib/rotation/send-key.ts';
-import { ROTATION_FIELDS, type RotationRequest, ZONE_ID_PATTERN } from '#lib/rotation-request.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
+import { ROTATION_FIELDS, type RotationRequest } from '#lib/validation/rotation-request.ts';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
@@ -74,7 +75,7 @@ const SECRET_ARN = /^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:(.+)
 function zoneOfSecret(secretId: string, { secretPrefix, zones }: SecretRotationDeps): string {
   const name = SECRET_ARN.exec(secretId)?.[1] ?? secretId;
   const zoneId = name.startsWith(secretPrefix) ? name.slice(secretPrefix.length) : '';
-  if (!ZONE_ID_PATTERN.test(zoneId)) {
+  if (!isZoneId(zoneId)) {
     throw new SecretRotationRefused(
       `The secret's name is not ${secretPrefix}<ZoneId>: this function rotates only secrets named for their zone.`,
     );

@@ -1,8 +1,8 @@
 // docs/contract.md §8: a binding says "zone Z's gateway key is the secret S in manager M". Parsed once from
 // ROTATOR_SYNC_BINDINGS like the callers: every problem at once, naming the binding and the rule, never a value.
 import * as v from 'valibot';
-import { elementWithRepeatedField } from '#lib/repeated-field.ts';
-import { ZONE_ID_PATTERN } from '#lib/rotation-request.ts';
+import { elementWithRepeatedField } from '#lib/config/repeated-field.ts';
+import { ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
 
 export type SecretLocation =
   /** The secret's SecretString, or one field of it as JSON. */
@@ -104,7 +104,7 @@ const Entry = v.strictObject(
   {
     zone: v.pipe(
       v.string('zone must be a zone id'),
-      v.regex(ZONE_ID_PATTERN, 'zone must be a zone id (zone- and 1 to 64 lower-case letters or digits)'),
+      v.regex(ZONE_ID_PATTERN, `zone must be a zone id (${ZONE_ID_RULE})`),
     ),
     source: Source,
   },

@@ -1,28 +1,28 @@
 // The sync function, assembled (docs/contract.md §8): a verified notification (Doppler or Infisical webhook, an
 // EventBridge event for a Secrets Manager secret) or the schedule selects bindings; each is synced and audited.
 import type { Context } from 'aws-lambda';
-import { startAudit, writeAudit } from '#lib/audit-log.ts';
-import type { Loaded, SyncConfig } from '#lib/config.ts';
-import { type ConfigSource, currentConfig, fixedSource } from '#lib/config-source.ts';
+import type { Loaded, SyncConfig } from '#lib/config/config.ts';
+import { type ConfigSource, currentConfig, fixedSource } from '#lib/config/config-source.ts';
+import { functionSetup, type SetupOptions } from '#lib/config/function-setup.ts';
 import {
   InvalidRequest,
   MethodNotAllowed,
   RotationConflict,
   RouteNotFound,
   SyncFailed,
-} from '#lib/errors.ts';
-import { functionSetup, type SetupOptions } from '#lib/function-setup.ts';
-import { readHttpRequest } from '#lib/http/request.ts';
-import { type HttpResponse, refusalFor, refusalResponse } from '#lib/http/responses.ts';
+} from '#lib/domain/errors.ts';
+import { readHttpRequest } from '#lib/edge/request.ts';
+import { type HttpResponse, refusalFor, refusalResponse } from '#lib/edge/responses.ts';
+import { noEvents } from '#lib/events/rotation-events.ts';
+import { startAudit, writeAudit } from '#lib/observability/audit-log.ts';
 import type { RetryPolicy } from '#lib/outbound/retry.ts';
 import { runOf } from '#lib/rotation/invocation.ts';
-import { noEvents } from '#lib/rotation/rotation-events.ts';
 import { DEFAULT_RETRY } from '#lib/rotation/send-key.ts';
-import { refuseOversizedBody } from '#lib/rotation-request.ts';
 import type { Binding } from '#lib/sync/bindings.ts';
 import { dopplerBindings, infisicalBindings, secretEventBindings } from '#lib/sync/notifications.ts';
 import { createSecretReaders, type SecretReaders } from '#lib/sync/secret-readers.ts';
 import { type SyncOutcome, syncBinding } from '#lib/sync/sync-binding.ts';
+import { refuseOversizedBody } from '#lib/validation/rotation-request.ts';
 
 export type SyncTrigger = 'doppler' | 'infisical' | 'secretsmanager' | 'schedule';
 

@@ -2,8 +2,8 @@
 // notification only ever names a secret: the value is always read from the manager itself, so a replayed, duplicated
 // or reordered one can do no more than start a sync that sets the current value.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { AuthenticationFailed, InvalidRequest } from '#lib/errors.ts';
-import type { HttpRequest } from '#lib/http/request.ts';
+import { AuthenticationFailed, InvalidRequest } from '#lib/domain/errors.ts';
+import type { HttpRequest } from '#lib/edge/request.ts';
 import type { Binding } from '#lib/sync/bindings.ts';
 
 const INFISICAL_TOLERANCE_MS = 5 * 60 * 1000;

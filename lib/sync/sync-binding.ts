@@ -3,16 +3,16 @@
 // when TEO already holds it.
 import { timingSafeEqual } from 'node:crypto';
 import * as v from 'valibot';
-import { keyFingerprint } from '#lib/key-fingerprint.ts';
+import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import type { RotationLedger, ZoneChange } from '#lib/ledger/rotation-ledger.ts';
 import type { RetryPolicy } from '#lib/outbound/retry.ts';
 import type { RotationRun } from '#lib/rotation/invocation.ts';
 import { holdZone } from '#lib/rotation/rotate-zone.ts';
 import { sendKey } from '#lib/rotation/send-key.ts';
-import { ROTATION_FIELDS } from '#lib/rotation-request.ts';
 import type { Binding } from '#lib/sync/bindings.ts';
 import { type SecretReaders, SourceUnavailable } from '#lib/sync/secret-readers.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
+import { ROTATION_FIELDS } from '#lib/validation/rotation-request.ts';
 
 export type SyncOutcome = 'synced' | 'in-sync' | 'invalid-value' | 'failed';
 

@@ -1,4 +1,4 @@
-import type { RotationRequest } from '#lib/rotation-request.ts';
+import type { RotationRequest } from '#lib/validation/rotation-request.ts';
 
 /** What the rotation needs from TEO; the Tencent Cloud adapter implements it, tests point it at loopback. */
 export interface TeoGateway {

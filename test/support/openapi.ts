@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Context } from 'aws-lambda';
 import { parse } from 'yaml';
-import { readHttpRequest } from '#lib/http/request.ts';
-import type { HttpResponse } from '#lib/http/responses.ts';
-import { createRotateHandler, type RotateHandler } from '#lib/rotate-handler.ts';
+import { readHttpRequest } from '#lib/edge/request.ts';
+import type { HttpResponse } from '#lib/edge/responses.ts';
+import { createRotateHandler, type RotateHandler } from '#lib/rotate/handler.ts';
 
 type Node = Record<string, unknown>;
 const document = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')) as Node;

@@ -2,7 +2,7 @@
 // line with an `_aws` block): rotations by outcome, TEO latency, retries. Built here rather than by Powertools
 // Metrics, which cost about 20 µs a request (environment and invoke-store checks on every call) for these three
 // metrics and one dimension: measured in BENCHMARKS.md.
-import { SERVICE_NAME } from '#lib/log-line.ts';
+import { SERVICE_NAME } from '#lib/observability/log-line.ts';
 
 export const METRICS_NAMESPACE = 'TeoKeyRotator';
 

@@ -1,5 +1,5 @@
 // `npm run emulator`: the TEO emulator on its own, for pointing a deployed or local function at.
-import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup.ts';
+import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from './demo-setup.ts';
 
 const port = Number(process.env.PORT ?? 9000);
 const emulator = await startDemoEmulator({ port }).catch((error) => {

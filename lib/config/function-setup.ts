@@ -1,9 +1,9 @@
 // What every function sets up from its configuration, in one place: the ledger and the event bus once for the
 // life of the instance, TEO's client again whenever the configuration (its credentials) changes.
-import type { TeoAccess } from '#lib/config.ts';
+import type { TeoAccess } from '#lib/config/config.ts';
+import { eventBridgeEvents, noEvents, type RotationEvents } from '#lib/events/rotation-events.ts';
 import { configuredLedger } from '#lib/ledger/configured-ledger.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
-import { eventBridgeEvents, noEvents, type RotationEvents } from '#lib/rotation/rotation-events.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
 import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
 

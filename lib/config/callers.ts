@@ -1,35 +1,16 @@
 // The callers of docs/contract.md §4, parsed once from ROTATOR_CLIENTS into typed credentials and zone grants.
 import * as v from 'valibot';
-import { type IamPrincipal, parseIamPrincipal } from '#lib/auth/iam.ts';
+import { parseIamPrincipal } from '#lib/auth/iam.ts';
 import { decodeWebhookSecret } from '#lib/auth/webhook.ts';
-import { elementWithRepeatedField } from '#lib/repeated-field.ts';
-import { ZONE_ID_PATTERN } from '#lib/rotation-request.ts';
-
-export type CallerCredential =
-  | { readonly kind: 'bearer'; readonly tokenDigests: readonly Buffer[] }
-  | { readonly kind: 'webhook'; readonly keys: readonly Buffer[] }
-  | { readonly kind: 'iam'; readonly principals: readonly IamPrincipal[] };
-
-export type AuthKind = CallerCredential['kind'];
-
-/** The zones one may rotate; `'*'` grants every zone. */
-export type ZoneGrant = '*' | ReadonlySet<string>;
-
-export interface Caller {
-  readonly name: string;
-  readonly zones: ZoneGrant;
-  readonly credential: CallerCredential;
-}
-
-export const isGranted = (grant: ZoneGrant, zoneId: string) => grant === '*' || grant.has(zoneId);
-
-export const mayRotate = (caller: Caller, zoneId: string) => isGranted(caller.zones, zoneId);
+import { elementWithRepeatedField } from '#lib/config/repeated-field.ts';
+import type { Caller, CallerCredential, ZoneGrant } from '#lib/domain/caller.ts';
+import { isZoneId, ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
 
 /** `*`, or zone ids separated by commas (ROTATOR_SM_ZONES); undefined when it is neither. */
 export function parseZoneGrant(raw: string): ZoneGrant | undefined {
   if (raw.trim() === '*') return '*';
   const zones = raw.split(',').map((zone) => zone.trim());
-  return zones.every((zone) => ZONE_ID_PATTERN.test(zone)) ? new Set(zones) : undefined;
+  return zones.every(isZoneId) ? new Set(zones) : undefined;
 }
 
 /** Valibot's default messages quote the received value: every rule here carries its own. */
@@ -38,8 +19,7 @@ const nonEmptyList = <T extends v.GenericSchema<unknown, string>>(item: T, field
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 const TOKEN_DIGEST_RULE = 'each tokenSha256 must be 64 hex characters';
-const ZONES_RULE =
-  'zones must be ["*"] or a list of zone ids (zone- followed by 1 to 64 lower-case letters or digits)';
+const ZONES_RULE = `zones must be ["*"] or a list of zone ids (${ZONE_ID_RULE})`;
 const ZoneId = v.pipe(v.string(ZONES_RULE), v.regex(ZONE_ID_PATTERN, ZONES_RULE));
 
 const CallerEntry = v.strictObject(

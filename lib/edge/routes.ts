@@ -1,7 +1,7 @@
 // What the function serves, by method and path: docs/contract.md §2 and §7. IAM callers reach each operation under
 // /iam, the HTTP API's routes with AWS_IAM auth (serverless.yml).
-import { MethodNotAllowed, RouteNotFound } from '#lib/errors.ts';
-import type { HttpRequest } from '#lib/http/request.ts';
+import { MethodNotAllowed, RouteNotFound } from '#lib/domain/errors.ts';
+import type { HttpRequest } from '#lib/edge/request.ts';
 
 export type Route =
   | { readonly operation: 'rotate' }

@@ -2,9 +2,9 @@
 // with the fields Powertools' Lambda context injection would add, the outcome, what was asked of TEO, how long it
 // took, why it failed, and the request's metrics (docs/contract.md §6).
 import type { Context } from 'aws-lambda';
-import { AuthenticationFailed, ConfigurationInvalid } from '#lib/errors.ts';
-import { writeLogLine } from '#lib/log-line.ts';
-import { embeddedMetrics } from '#lib/metrics.ts';
+import { AuthenticationFailed, ConfigurationInvalid } from '#lib/domain/errors.ts';
+import { writeLogLine } from '#lib/observability/log-line.ts';
+import { embeddedMetrics } from '#lib/observability/metrics.ts';
 import type { TeoTally } from '#lib/rotation/invocation.ts';
 
 let coldStart = true;

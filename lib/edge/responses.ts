@@ -10,7 +10,7 @@ import {
   RotationConflict,
   RouteNotFound,
   UnsupportedMediaType,
-} from '#lib/errors.ts';
+} from '#lib/domain/errors.ts';
 import type { AppliedRotation } from '#lib/ledger/rotation-ledger.ts';
 import type { RotationOutcome } from '#lib/rotation/send-key.ts';
 import { type KeyState, TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';

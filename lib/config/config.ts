@@ -1,5 +1,8 @@
 // docs/contract.md §3: the environment, read and validated once per cold start. Problems name the variable, never a value.
-import { type Caller, parseCallers, parseZoneGrant, type ZoneGrant } from '#lib/callers.ts';
+
+import { parseCallers, parseZoneGrant } from '#lib/config/callers.ts';
+import type { Caller, ZoneGrant } from '#lib/domain/caller.ts';
+import { ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
 import { type Binding, parseBindings } from '#lib/sync/bindings.ts';
 import type { ManagerCredentials } from '#lib/sync/secret-readers.ts';
 import { parseTeoEndpoint, type TeoEndpoint } from '#lib/teo/endpoint.ts';
@@ -70,9 +73,7 @@ export function loadSecretsManagerConfig(env: Environment): Loaded<SecretsManage
   const access = readTeoAccess(env, problems);
   const zones = parseZoneGrant(env.ROTATOR_SM_ZONES ?? '');
   if (zones === undefined) {
-    problems.push(
-      'ROTATOR_SM_ZONES must be * or a comma-separated list of zone ids (zone- and 1 to 64 lower-case letters or digits)',
-    );
+    problems.push(`ROTATOR_SM_ZONES must be * or a comma-separated list of zone ids (${ZONE_ID_RULE})`);
   }
   const secretPrefix = env.ROTATOR_SM_SECRET_PREFIX || DEFAULT_SECRET_PREFIX;
   if (!/^[A-Za-z0-9/_+=.@-]{1,256}$/.test(secretPrefix)) {

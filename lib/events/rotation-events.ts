@@ -2,8 +2,8 @@
 // key to the gateways or page the zone's owner. It never carries the key, and failing to publish it never turns a
 // rotation into a failure: the rotation happened, and the audit line and a metric say the event did not.
 import { type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import { keyFingerprint } from '#lib/key-fingerprint.ts';
-import type { RotationRequest } from '#lib/rotation-request.ts';
+import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
+import type { RotationRequest } from '#lib/validation/rotation-request.ts';
 
 export const EVENT_SOURCE = 'teo-key-rotator';
 export const EVENT_DETAIL_TYPE = 'Gateway Key Rotated';

@@ -1,8 +1,8 @@
 // Every error becomes docs/contract.md §2's error body; nothing a caller sees comes from an error's own text.
 import type { MiddlewareObj } from '@middy/core';
-import type { RotateEvent } from '#lib/http/request.ts';
-import { type HttpResponse, refusalFor, refusalResponse } from '#lib/http/responses.ts';
-import type { AuditTrail } from '#lib/middleware/audit-trail.ts';
+import type { RotateEvent } from '#lib/edge/request.ts';
+import { type HttpResponse, refusalFor, refusalResponse } from '#lib/edge/responses.ts';
+import type { AuditTrail } from '#lib/rotate/audit-trail.ts';
 
 export const errorResponses = ({ trailOf }: AuditTrail): MiddlewareObj<RotateEvent, HttpResponse> => ({
   onError: (request) => {

@@ -4,10 +4,10 @@
 // environment variables.
 
 import { AwsError, type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import type { Loaded, TeoSettings } from '#lib/config.ts';
-import { ConfigurationInvalid } from '#lib/errors.ts';
+import type { Loaded, TeoSettings } from '#lib/config/config.ts';
+import { elementWithRepeatedField } from '#lib/config/repeated-field.ts';
+import { ConfigurationInvalid } from '#lib/domain/errors.ts';
 import type { Clock } from '#lib/outbound/retry.ts';
-import { elementWithRepeatedField } from '#lib/repeated-field.ts';
 import { TeoRefused } from '#lib/teo/errors.ts';
 
 type Environment = Readonly<Record<string, string | undefined>>;

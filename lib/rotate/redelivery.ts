@@ -3,11 +3,11 @@
 import { createHash } from 'node:crypto';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { AuthenticatedCaller } from '#lib/auth/authenticate-caller.ts';
-import { InvalidRequest, RotationConflict } from '#lib/errors.ts';
-import type { HttpRequest, RotateEvent } from '#lib/http/request.ts';
-import type { HttpResponse } from '#lib/http/responses.ts';
+import { InvalidRequest, RotationConflict } from '#lib/domain/errors.ts';
+import type { HttpRequest, RotateEvent } from '#lib/edge/request.ts';
+import type { HttpResponse } from '#lib/edge/responses.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
-import type { AuditTrail, RequestTrail } from '#lib/middleware/audit-trail.ts';
+import type { AuditTrail, RequestTrail } from '#lib/rotate/audit-trail.ts';
 
 /** How long an answer is kept for redeliveries; Standard Webhooks senders retry for up to a few days. */
 export const KEEP_ANSWERS_MS = 3 * 24 * 60 * 60 * 1000;

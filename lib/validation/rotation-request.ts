@@ -1,10 +1,9 @@
 // Turns the raw HTTP body into a validated RotationRequest (docs/contract.md §2), or refuses it with the exact code.
 import * as v from 'valibot';
-import { BodyTooLarge, InvalidRequest, UnsupportedMediaType } from '#lib/errors.ts';
+import { BodyTooLarge, InvalidRequest, UnsupportedMediaType } from '#lib/domain/errors.ts';
+import { ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
 
 export const MAX_BODY_BYTES = 8 * 1024;
-export const ZONE_ID_PATTERN = /^zone-[a-z0-9]{1,64}$/;
-const ZONE_ID_RULE = "must be 'zone-' followed by 1 to 64 lower-case letters or digits";
 const BASE64_ALPHABET = /^[A-Za-z0-9+/]*={0,2}$/;
 const MIN_KEY_BYTES = 32;
 const MAX_KEY_BYTES = 48;
@@ -25,7 +24,10 @@ const decodedLengthInRange = (text: string) => {
 
 /** The two fields' rules, wherever a rotation comes from: an HTTP body, or a secret in Secrets Manager. */
 export const ROTATION_FIELDS = {
-  ZoneId: v.pipe(v.string('ZoneId must be a string.'), v.regex(ZONE_ID_PATTERN, `ZoneId ${ZONE_ID_RULE}.`)),
+  ZoneId: v.pipe(
+    v.string('ZoneId must be a string.'),
+    v.regex(ZONE_ID_PATTERN, `ZoneId must be ${ZONE_ID_RULE}.`),
+  ),
   SecretKey: v.pipe(
     v.string('SecretKey must be a string.'),
     v.check(

@@ -3,13 +3,13 @@
 // trail; the line is written from it once the answer is known, whatever the stage that ended the request.
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { type AuditStart, startAudit, writeAudit } from '#lib/audit-log.ts';
 import type { AuthenticatedCaller } from '#lib/auth/authenticate-caller.ts';
-import type { HttpRequest, RotateEvent } from '#lib/http/request.ts';
-import type { HttpResponse, Refusal } from '#lib/http/responses.ts';
-import { keyFingerprint } from '#lib/key-fingerprint.ts';
+import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
+import type { HttpRequest, RotateEvent } from '#lib/edge/request.ts';
+import type { HttpResponse, Refusal } from '#lib/edge/responses.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
-import type { HttpRotationRequest } from '#lib/rotation-request.ts';
+import { type AuditStart, startAudit, writeAudit } from '#lib/observability/audit-log.ts';
+import type { HttpRotationRequest } from '#lib/validation/rotation-request.ts';
 
 /** What the request has established so far: each field is set by the stage that established it. */
 export interface RequestTrail {

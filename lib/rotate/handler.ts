@@ -5,33 +5,38 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { authenticateCaller } from '#lib/auth/authenticate-caller.ts';
 import { authorize } from '#lib/auth/authorize.ts';
-import type { LoadedConfig, RotatorConfig } from '#lib/config.ts';
-import { type ConfigSource, currentConfig, fixedSource, withFreshCredentials } from '#lib/config-source.ts';
-import { DeadlineExceeded } from '#lib/errors.ts';
-import { functionSetup, type Setup, type SetupOptions } from '#lib/function-setup.ts';
-import { type RotateEvent, readHttpRequest } from '#lib/http/request.ts';
+import type { LoadedConfig, RotatorConfig } from '#lib/config/config.ts';
+import {
+  type ConfigSource,
+  currentConfig,
+  fixedSource,
+  withFreshCredentials,
+} from '#lib/config/config-source.ts';
+import { functionSetup, type Setup, type SetupOptions } from '#lib/config/function-setup.ts';
+import { DeadlineExceeded } from '#lib/domain/errors.ts';
+import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
+import { type RotateEvent, readHttpRequest } from '#lib/edge/request.ts';
 import {
   dryRunResponse,
   type HttpResponse,
   rotatedResponse,
   zoneStatusResponse,
-} from '#lib/http/responses.ts';
-import { routeOf } from '#lib/http/routes.ts';
-import { keyFingerprint } from '#lib/key-fingerprint.ts';
-import { auditTrail, type RequestTrail } from '#lib/middleware/audit-trail.ts';
-import { errorResponses } from '#lib/middleware/error-responses.ts';
-import { claimRequest, keepAnswer } from '#lib/middleware/redelivery.ts';
+} from '#lib/edge/responses.ts';
+import { routeOf } from '#lib/edge/routes.ts';
+import { noEvents } from '#lib/events/rotation-events.ts';
 import { type Clock, type RetryPolicy, systemClock } from '#lib/outbound/retry.ts';
+import { auditTrail, type RequestTrail } from '#lib/rotate/audit-trail.ts';
+import { errorResponses } from '#lib/rotate/error-responses.ts';
+import { claimRequest, keepAnswer } from '#lib/rotate/redelivery.ts';
 import { ANSWER_MARGIN_MS, invocationEnd, runOf } from '#lib/rotation/invocation.ts';
 import { rehearseRotation, rotateZone } from '#lib/rotation/rotate-zone.ts';
-import { noEvents } from '#lib/rotation/rotation-events.ts';
 import { DEFAULT_RETRY } from '#lib/rotation/send-key.ts';
 import {
   type HttpRotationRequest,
   parseRotationRequest,
   parseZoneId,
   refuseOversizedBody,
-} from '#lib/rotation-request.ts';
+} from '#lib/validation/rotation-request.ts';
 
 export type RotateHandler = (event: RotateEvent, context: Context) => Promise<HttpResponse>;
 

@@ -5,7 +5,7 @@ import type {
   APIGatewayProxyEvent,
   APIGatewayProxyEventV2WithRequestContext,
 } from 'aws-lambda';
-import { InvalidRequest } from '#lib/errors.ts';
+import { InvalidRequest } from '#lib/domain/errors.ts';
 
 type RequestContextV2 = APIGatewayEventRequestContextV2 & {
   authorizer?: { iam?: { userArn?: string | null } };
