@@ -2,14 +2,20 @@
 // the status and code each is answered with (docs/contract.md §2). Messages name the field and the rule broken,
 // never a submitted value. Each takes ErrorOptions, so that a cause is kept wherever it can hold no secret.
 
-/** The request's fields, body or event are not acceptable as sent: 400 with `code`. */
-export class InvalidRequest extends Error {
-  override name = 'InvalidRequest';
-  readonly code: 'InvalidParameter' | 'InvalidParameterValue' | 'MissingParameter' | 'InvalidEvent';
-  constructor(code: InvalidRequest['code'], message: string, options?: ErrorOptions) {
+/** A refusal of several kinds, its `code` saying exactly which. */
+abstract class CodedError<Code extends string> extends Error {
+  readonly code: Code;
+  constructor(code: Code, message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
   }
+}
+
+/** The request's fields, body or event are not acceptable as sent: 400 with `code`. */
+export class InvalidRequest extends CodedError<
+  'InvalidParameter' | 'InvalidParameterValue' | 'MissingParameter' | 'InvalidEvent'
+> {
+  override name = 'InvalidRequest';
 }
 
 /** The body is larger than the function reads. */
@@ -56,13 +62,8 @@ export class CallerNotAuthorized extends Error {
  * docs/contract.md §5: another rotation of the zone, or this very request, is in flight; a redelivery changed its
  * body; or a request first seen later has already been sent to TEO, so this one would roll the zone back.
  */
-export class RotationConflict extends Error {
+export class RotationConflict extends CodedError<RotationConflictCode> {
   override name = 'RotationConflict';
-  readonly code: RotationConflictCode;
-  constructor(code: RotationConflictCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** A Secrets Manager rotation step that must not proceed; nothing was changed. */
