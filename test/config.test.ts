@@ -1,6 +1,8 @@
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, loadSecretsManagerConfig } from '#lib/config/config.ts';
-import { parseTeoEndpoint } from '#lib/teo/endpoint.ts';
+import { agentFor, parseTeoEndpoint, type TeoEndpoint } from '#lib/teo/endpoint.ts';
 import {
   CALLERS,
   OPS_TOKEN,
@@ -243,18 +245,63 @@ describe('parseTeoEndpoint', () => {
     expect(parseTeoEndpoint(raw)).toEqual(endpoint);
   });
 
+  it('dials port 80 for a loopback endpoint without a port', () => {
+    expect(parseTeoEndpoint('http://127.0.0.1')).toEqual({
+      protocol: 'http:',
+      host: 'teo.intl.tencentcloudapi.com:80',
+      dialAddress: '127.0.0.1',
+    });
+  });
+
+  const BARE_ORIGIN =
+    'TEO_ENDPOINT must be a bare origin such as https://teo.intl.tencentcloudapi.com (no path, query or user info)';
+  const TENCENT_OR_LOOPBACK =
+    'TEO_ENDPOINT must be https://teo.<region>.tencentcloudapi.com or an http:// loopback URL (the emulator)';
   it.each([
     // The body carries the key: clear text only on loopback.
-    'http://teo.intl.tencentcloudapi.com',
-    'http://10.0.0.5:9000',
-    'https://teo.intl.tencentcloudapi.com.evil.example',
-    'https://cvm.tencentcloudapi.com',
-    'https://127.0.0.1:9000',
-    'https://teo.intl.tencentcloudapi.com/v3',
-    'https://user:pass@teo.intl.tencentcloudapi.com',
-    'teo.intl.tencentcloudapi.com',
-  ])('refuses %s', (raw) => {
-    expect(parseTeoEndpoint(raw)).toEqual(expect.any(String));
+    ['http://teo.intl.tencentcloudapi.com', TENCENT_OR_LOOPBACK],
+    ['http://10.0.0.5:9000', TENCENT_OR_LOOPBACK],
+    ['http://127.0.0.1.evil.example:9000', TENCENT_OR_LOOPBACK],
+    ['https://teo.intl.tencentcloudapi.com.evil.example', TENCENT_OR_LOOPBACK],
+    ['https://xteo.intl.tencentcloudapi.com', TENCENT_OR_LOOPBACK],
+    ['https://cvm.tencentcloudapi.com', TENCENT_OR_LOOPBACK],
+    ['https://127.0.0.1:9000', TENCENT_OR_LOOPBACK],
+    ['https://teo.intl.tencentcloudapi.com/v3', BARE_ORIGIN],
+    ['https://teo.intl.tencentcloudapi.com/?region=x', BARE_ORIGIN],
+    ['https://teo.intl.tencentcloudapi.com/#x', BARE_ORIGIN],
+    ['https://user:pass@teo.intl.tencentcloudapi.com', BARE_ORIGIN],
+    ['https://user@teo.intl.tencentcloudapi.com', BARE_ORIGIN],
+    ['https://:pass@teo.intl.tencentcloudapi.com', BARE_ORIGIN],
+    ['teo.intl.tencentcloudapi.com', 'TEO_ENDPOINT is not a URL'],
+  ])('refuses %s, saying why', (raw, problem) => {
+    expect(parseTeoEndpoint(raw)).toBe(problem);
+  });
+});
+
+describe('agentFor', () => {
+  const lookedUp = (endpoint: TeoEndpoint, all: boolean) =>
+    new Promise<unknown[]>((done) => {
+      const { lookup } = (agentFor(endpoint) as unknown as { options: { lookup: LookupFunction } }).options;
+      lookup('teo.intl.tencentcloudapi.com', { all }, (...answer: unknown[]) => done(answer));
+    });
+
+  it("dials a loopback endpoint's own address, IPv4 or IPv6, whatever the host it is signed for", async () => {
+    const v4 = parseTeoEndpoint('http://127.0.0.1:9000') as TeoEndpoint;
+    const v6 = parseTeoEndpoint('http://[::1]:9000') as TeoEndpoint;
+
+    expect(await lookedUp(v4, false)).toEqual([null, '127.0.0.1', 4]);
+    expect(await lookedUp(v4, true)).toEqual([null, [{ address: '127.0.0.1', family: 4 }]]);
+    expect(await lookedUp(v6, false)).toEqual([null, '::1', 6]);
+  });
+
+  it("keeps connections alive, and leaves Tencent's host to DNS over HTTPS", () => {
+    const tencent = agentFor(parseTeoEndpoint('https://teo.intl.tencentcloudapi.com') as TeoEndpoint);
+    const loopback = agentFor(parseTeoEndpoint('http://127.0.0.1:9000') as TeoEndpoint);
+
+    expect(tencent).toBeInstanceOf(https.Agent);
+    expect((tencent as unknown as { keepAlive: boolean }).keepAlive).toBe(true);
+    expect((tencent as unknown as { options: { lookup?: unknown } }).options.lookup).toBeUndefined();
+    expect((loopback as unknown as { keepAlive: boolean }).keepAlive).toBe(true);
   });
 });
 

@@ -439,17 +439,37 @@ describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
     });
   });
 
-  it.each(['a,b', 'x'.repeat(256), 'with space'])('refuses the Idempotency-Key %j', async (value) => {
-    const response = await send({
-      handler,
-      body: bodyFor(newKey()),
-      headers: { authorization: `Bearer ${TOKEN}`, 'idempotency-key': value },
-    });
+  it.each(['!', '~', '+-', 'x'.repeat(255)])(
+    'takes the Idempotency-Key %j, at the edges of the visible ASCII it allows, and answers its redelivery again',
+    async (value) => {
+      const request = {
+        handler,
+        body: bodyFor(newKey()),
+        headers: { authorization: `Bearer ${TOKEN}`, 'idempotency-key': `${value}` },
+      };
 
-    expect(response.statusCode).toBe(400);
-    expect(response.json.Error.Code).toBe('InvalidParameter');
-    expect(count(MODIFY)).toBe(0);
-  });
+      const first = await send(request);
+      const again = await send(request);
+
+      expect([first.statusCode, again.body]).toEqual([200, first.body]);
+      expect(count(MODIFY)).toBe(1);
+    },
+  );
+
+  it.each(['a,b', 'x'.repeat(256), 'with space', 'tab\there', 'del\u007f'])(
+    'refuses the Idempotency-Key %j',
+    async (value) => {
+      const response = await send({
+        handler,
+        body: bodyFor(newKey()),
+        headers: { authorization: `Bearer ${TOKEN}`, 'idempotency-key': value },
+      });
+
+      expect(response.statusCode).toBe(400);
+      expect(response.json.Error.Code).toBe('InvalidParameter');
+      expect(count(MODIFY)).toBe(0);
+    },
+  );
 });
 
 describe('metrics', () => {
