@@ -7,7 +7,11 @@ export default {
   vitest: { configFile: 'vitest.mutate.config.ts', related: true },
   mutate: ['lib/**/*.ts', '!lib/shims/**', '!lib/shims/unused-sdk-feature.ts'],
   coverageAnalysis: 'perTest',
-  concurrency: 2,
+  // Most tests wait on loopback servers, not the CPU: four runners keep 2 cores busy.
+  concurrency: 4,
+  // Later runs re-test only the mutants whose code or covering tests changed (reports/stryker-incremental.json).
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
   timeoutMS: 10_000,
   // Mutants in module-level constants would need every test re-run; their values are pinned by named tests.
   ignoreStatic: true,

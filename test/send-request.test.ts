@@ -19,9 +19,10 @@ afterAll(() => new Promise((closed) => server.close(closed)));
 
 describe('sendRequest', () => {
   it('fails on an answer larger than 1 MiB and takes one of exactly 1 MiB', async () => {
-    await expect(sendRequest(`${base}/large`, { method: 'GET', headers: {} })).rejects.toThrow(
-      'answer larger than 1 MiB',
-    );
+    await expect(sendRequest(`${base}/large`, { method: 'GET', headers: {} })).rejects.toMatchObject({
+      name: 'AnswerTooLarge',
+      message: 'answer larger than 1 MiB',
+    });
     const limit = await sendRequest(`${base}/limit`, { method: 'GET', headers: {} });
     expect(limit.body).toHaveLength(MAX_ANSWER_BYTES);
   });

@@ -7,6 +7,11 @@ import { http, https } from '#lib/outbound/node-http.ts';
 /** Every service answers in a few kilobytes; anything this large is not the service. */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
 
+/** The service answered more than MAX_ANSWER_BYTES: not the service, or not an answer worth reading. */
+export class AnswerTooLarge extends Error {
+  override name = 'AnswerTooLarge';
+}
+
 export interface RawAnswer {
   readonly status: number;
   readonly statusText: string;
@@ -39,7 +44,7 @@ export function sendRequest(url: string | URL, init: OutboundRequest): Promise<R
         let received = 0;
         response.on('data', (chunk: Buffer) => {
           received += chunk.byteLength;
-          if (received > MAX_ANSWER_BYTES) response.destroy(new Error('answer larger than 1 MiB'));
+          if (received > MAX_ANSWER_BYTES) response.destroy(new AnswerTooLarge('answer larger than 1 MiB'));
           else chunks.push(chunk);
         });
         response.on('error', reject);
