@@ -2,6 +2,7 @@
 // the guards that pick out the one right caller, each shown to matter.
 import { describe, expect, it } from 'vitest';
 import { authenticateCaller } from '#lib/auth/authenticate-caller.ts';
+import { verifyBearerToken } from '#lib/auth/bearer.ts';
 import { parseCallers } from '#lib/config/callers.ts';
 import type { Caller } from '#lib/domain/caller.ts';
 import { AuthenticationFailed } from '#lib/domain/errors.ts';
@@ -63,6 +64,29 @@ describe('authenticateCaller', () => {
 
   it('admits a caller through any of the IAM principals it lists, not only the first', () => {
     expect(whoIs({}, session(BREAK_GLASS))).toBe('ops');
+  });
+});
+
+describe('verifyBearerToken', () => {
+  // A digest can be configured for any text; only an RFC 6750 b64token is ever a token. Anything else in the header
+  // is two joined headers or junk, refused even when its digest is listed.
+  const LISTED = ['tok,en', 'tok en', 'token=x', '=token', 'tökén', 'token==', 'a', 'A-._~+/9=='];
+  const callers = callersFrom(
+    LISTED.map((token, index) => ({ name: `c${index}`, zones: ['*'], tokenSha256: [sha256Hex(token)] })),
+  );
+  const who = (token: string) => verifyBearerToken(token, callers)?.name ?? 'refused';
+
+  it.each([
+    ['tok,en', 'refused'],
+    ['tok en', 'refused'],
+    ['token=x', 'refused'],
+    ['=token', 'refused'],
+    ['tökén', 'refused'],
+    ['token==', 'c5'],
+    ['a', 'c6'],
+    ['A-._~+/9==', 'c7'],
+  ])('answers the token %j, whose digest is listed: %s', (token, expected) => {
+    expect(who(token)).toBe(expected);
   });
 });
 
