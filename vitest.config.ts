@@ -1,6 +1,9 @@
+import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
-const local = (path: string) => new URL(path, import.meta.url).pathname;
+// Against the working directory, not this file's URL: in StrykerJS's sandbox the config is read from the original
+// tree, and the aliased files must be the sandbox's own (mutated) copies.
+const local = (path: string) => resolve(process.cwd(), path);
 
 export default defineConfig({
   resolve: {
