@@ -110,8 +110,8 @@ export function awsJsonClient(
         credentials: credentials(),
       };
       for (let attempt = 1; ; attempt++) {
-        const last = attempt >= AWS_RETRY.maxAttempts;
-        let answer: RawAnswer;
+        let answer: RawAnswer | undefined;
+        let failure: unknown;
         try {
           answer = await sendRequest(url, {
             method: 'POST',
@@ -121,13 +121,15 @@ export function awsJsonClient(
           });
         } catch (error) {
           // The network failed or the attempt timed out: the SDKs try again, and so does this.
-          if (last) throw error;
-          await clock.sleep(backoffMs(AWS_RETRY, attempt, clock.random()));
-          continue;
+          failure = error;
         }
-        if (answer.status === 200) return parsed(answer.body);
-        const error = awsError(answer);
-        if (last || !retryable(error)) throw error;
+        if (answer?.status === 200) return parsed(answer.body);
+        if (answer !== undefined) {
+          const refused = awsError(answer);
+          if (!retryable(refused)) throw refused;
+          failure = refused;
+        }
+        if (attempt >= AWS_RETRY.maxAttempts) throw failure;
         await clock.sleep(backoffMs(AWS_RETRY, attempt, clock.random()));
       }
     },

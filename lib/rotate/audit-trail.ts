@@ -51,11 +51,12 @@ export function auditTrail(): AuditTrail {
   };
   const audit = ({ context, response, error }: Request<RotateEvent, HttpResponse>) => {
     const trail = trailOf(context);
+    const status = response?.statusCode ?? 500;
     writeAudit(trail.audit, {
-      outcome: outcomeOf(trail, response?.statusCode ?? 500),
+      outcome: outcomeOf(trail, status),
       eventPublished: trail.eventPublished,
       error: error ?? undefined,
-      fields: fieldsOf(trail, response?.statusCode ?? 500),
+      fields: fieldsOf(trail, status),
     });
   };
   return {

@@ -54,6 +54,12 @@ export function createRotateHandler(
   const { retry = DEFAULT_RETRY, clock = systemClock } = options;
   const setupFor = functionSetup<RotatorConfig>(options);
   const trail = auditTrail();
+  /** The invocation's run, its TEO calls counted on the request's audit line. What only reads asks as no one. */
+  const runFor = (
+    noted: RequestTrail,
+    context: Context,
+    asked: { readonly firstSeen: number; readonly by: string } = { firstSeen: clock.now(), by: '' },
+  ) => runOf(context, noted.audit.tally, asked, clock);
 
   async function serve(event: RotateEvent, context: Context): Promise<HttpResponse> {
     const noted = trail.trailOf(context);
@@ -98,7 +104,7 @@ export function createRotateHandler(
     rotation: HttpRotationRequest,
     asked: { readonly firstSeen: number; readonly by: string },
   ) {
-    const run = runOf(context, noted.audit.tally, asked, clock);
+    const run = runFor(noted, context, asked);
     const outcome = await withFreshCredentials(source, setup.config, (config) => {
       const { teo, ledger } = setupFor(config);
       return rotateZone(rotation, teo, ledger, retry, run);
@@ -123,7 +129,7 @@ export function createRotateHandler(
     context: Context,
     rotation: HttpRotationRequest,
   ) {
-    const run = runOf(context, noted.audit.tally, { firstSeen: clock.now(), by: '' }, clock);
+    const run = runFor(noted, context);
     const rehearsed = await rehearseRotation(rotation, setup.teo, setup.ledger, run);
     noted.done = 'dry-run';
     return dryRunResponse(rehearsed);
@@ -136,7 +142,7 @@ export function createRotateHandler(
     context: Context,
     zoneId: string,
   ) {
-    const run = runOf(context, noted.audit.tally, { firstSeen: clock.now(), by: '' }, clock);
+    const run = runFor(noted, context);
     const [live, lastRotation] = await Promise.all([
       setup.teo.describeSecretKey(zoneId, run.deadline),
       setup.ledger.lastApplied(zoneId),
