@@ -7,6 +7,8 @@ export default mergeConfig(
   base,
   defineConfig({
     test: {
+      // After Stryker's own set-up file, before each test file's imports (see the file).
+      setupFiles: ['test/support/stryker-module-level.ts'],
       exclude: [
         'test/bundle.test.ts',
         'test/official-sdk.test.ts',

@@ -343,7 +343,7 @@ describe.each(SOURCES)('through a %s event', (source) => {
         // Each attempt's outcome is unknown, and so is every DescribeMultiPathGatewaySecretKey meant to settle it.
         harness.teo.script(...Array(6).fill(answer));
 
-        const response = await call(source, { env: { TEO_TIMEOUT_MS: '200' } });
+        const response = await call(source, { env: { TEO_TIMEOUT_MS: '25' } });
 
         expect(response.statusCode).toBe(status);
         expect(response.json.Error.Code).toBe(code);
