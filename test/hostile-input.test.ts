@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#lib/config/config.ts';
 import { type EventChanges, type EventSource, lambdaContext, rotateEvent } from './support/events.ts';
-import { CALLERS, KEY, testEnvironment, ZONE } from './support/fake-config.ts';
+import { CALLERS, KEY, OPS_TOKEN, testEnvironment, ZONE } from './support/fake-config.ts';
 import { createDocumentedHandler } from './support/openapi.ts';
 import { useTeoStandIn } from './support/stand-in-harness.ts';
 import { webhookHeaders, webhookVector } from './support/webhooks.ts';
@@ -26,20 +26,30 @@ const without = <T extends Record<string, unknown>>(object: T, ...names: string[
   return object;
 };
 
-/** Shapes a direct `aws lambda invoke` can deliver and no API Gateway or Function URL ever does. */
-const MALFORMED: [string, () => unknown][] = [
-  ['{}', () => ({})],
-  ['null', () => null],
-  ['[]', () => []],
-  ['a string', () => 'POST /rotate'],
-  ['a number', () => 42],
+/** Shapes a direct `aws lambda invoke` can deliver and no API Gateway or Function URL ever does, each with what
+ * the refusal says is wrong: a field's name and the rule, or a header's name only when it is a plain token. */
+const MALFORMED: [string, () => unknown, string][] = [
+  ['{}', () => ({}), 'requestContext must be an object'],
+  ['null', () => null, 'the event is not an object'],
+  ['[]', () => [], 'the event is not an object'],
+  ['a string', () => 'POST /rotate', 'the event is not an object'],
+  ['a number', () => 42, 'the event is not an object'],
   [
     'a v2 body that is an object',
     () => ({ ...fixture('http-api-v2'), body: { ZoneId: ZONE, SecretKey: KEY } }),
+    'body must be a string',
   ],
-  ['a v2 body that is a number', () => ({ ...fixture('http-api-v2'), body: 1 })],
-  ['a v1 body that is an object', () => ({ ...fixture('rest-api-v1'), body: { ZoneId: ZONE } })],
-  ['isBase64Encoded that is a string', () => ({ ...fixture('http-api-v2'), isBase64Encoded: 'true' })],
+  ['a v2 body that is a number', () => ({ ...fixture('http-api-v2'), body: 1 }), 'body must be a string'],
+  [
+    'a v1 body that is an object',
+    () => ({ ...fixture('rest-api-v1'), body: { ZoneId: ZONE } }),
+    'body must be a string',
+  ],
+  [
+    'isBase64Encoded that is a string',
+    () => ({ ...fixture('http-api-v2'), isBase64Encoded: 'true' }),
+    'isBase64Encoded must be a boolean',
+  ],
   [
     'a v2 header whose value is a number',
     () => {
@@ -47,6 +57,7 @@ const MALFORMED: [string, () => unknown][] = [
       event.headers['content-length'] = 92;
       return event;
     },
+    "the header 'content-length' is not text",
   ],
   [
     'a v1 header whose value is a number',
@@ -56,15 +67,29 @@ const MALFORMED: [string, () => unknown][] = [
       event.multiValueHeaders = {};
       return event;
     },
+    "the header 'Content-Length' is not text",
   ],
   [
     'v1 multiValueHeaders holding a number',
     () => ({ ...fixture('rest-api-v1'), multiValueHeaders: { A: [1] } }),
+    "the header 'A' is not text",
   ],
-  ['v2 headers that are a string', () => ({ ...fixture('http-api-v2'), headers: 'authorization: x' })],
-  ['v2 without requestContext', () => without(fixture('http-api-v2'), 'requestContext')],
-  ['v2 without routeKey', () => without(fixture('http-api-v2'), 'routeKey')],
-  ['a Function URL event without rawPath', () => without(fixture('function-url'), 'rawPath')],
+  [
+    'v2 headers that are a string',
+    () => ({ ...fixture('http-api-v2'), headers: 'authorization: x' }),
+    'headers must be an object',
+  ],
+  [
+    'v2 without requestContext',
+    () => without(fixture('http-api-v2'), 'requestContext'),
+    'requestContext must be an object',
+  ],
+  ['v2 without routeKey', () => without(fixture('http-api-v2'), 'routeKey'), 'routeKey must be a string'],
+  [
+    'a Function URL event without rawPath',
+    () => without(fixture('function-url'), 'rawPath'),
+    'rawPath must be a string',
+  ],
   [
     'a Function URL event without requestContext.http',
     () => {
@@ -72,6 +97,7 @@ const MALFORMED: [string, () => unknown][] = [
       delete event.requestContext.http;
       return event;
     },
+    'http must be an object',
   ],
   [
     'a v2 event whose caller ARN is a number',
@@ -80,14 +106,28 @@ const MALFORMED: [string, () => unknown][] = [
       event.requestContext.authorizer = { iam: { userArn: 12 } };
       return event;
     },
+    "the caller's ARN must be a string",
   ],
-  ['v1 without resource', () => without(fixture('rest-api-v1'), 'resource')],
-  ['v1 without requestContext', () => without(fixture('rest-api-v1'), 'requestContext')],
-  ['v1 with a requestContext that is a string', () => ({ ...fixture('rest-api-v1'), requestContext: 'x' })],
-  ['v1 with httpMethod that is a number', () => ({ ...fixture('rest-api-v1'), httpMethod: 1 })],
+  ['v1 without resource', () => without(fixture('rest-api-v1'), 'resource'), 'resource must be a string'],
+  [
+    'v1 without requestContext',
+    () => without(fixture('rest-api-v1'), 'requestContext'),
+    'requestContext must be an object',
+  ],
+  [
+    'v1 with a requestContext that is a string',
+    () => ({ ...fixture('rest-api-v1'), requestContext: 'x' }),
+    'requestContext must be an object',
+  ],
+  [
+    'v1 with httpMethod that is a number',
+    () => ({ ...fixture('rest-api-v1'), httpMethod: 1 }),
+    'httpMethod must be a string',
+  ],
   [
     'v1 with a greedy resource and no path',
     () => without({ ...fixture('rest-api-v1'), resource: '/{proxy+}' }, 'path'),
+    'path must be a string',
   ],
   [
     'v1 whose caller ARN is an object',
@@ -96,19 +136,42 @@ const MALFORMED: [string, () => unknown][] = [
       event.requestContext.identity = { userArn: { arn: 'x' } };
       return event;
     },
+    "the caller's ARN must be a string",
   ],
-  ['routeKey that is a number', () => ({ ...fixture('http-api-v2'), routeKey: 7 })],
+  ...[`x-key ${'a'.repeat(10)}`, 'a'.repeat(65), 'a:b'].map((name): [string, () => unknown, string] => [
+    `a header named ${JSON.stringify(name)} holding a number`,
+    () => {
+      const event = fixture('http-api-v2');
+      event.headers[name] = 1;
+      return event;
+    },
+    'the header with an unusual name is not text',
+  ]),
+  [
+    'a header named with 64 letters holding a number',
+    () => {
+      const event = fixture('http-api-v2');
+      event.headers['a'.repeat(64)] = 1;
+      return event;
+    },
+    `the header '${'a'.repeat(64)}' is not text`,
+  ],
+  [
+    'routeKey that is a number',
+    () => ({ ...fixture('http-api-v2'), routeKey: 7 }),
+    'routeKey must be a string',
+  ],
 ];
 
 describe('an event that no API Gateway or Function URL sends', () => {
   it.each(MALFORMED)(
     '%s gets 400 InvalidEvent, no TEO call, no ERROR line and no failed metric',
-    async (_, make) => {
+    async (_, make, reason) => {
       const response = await handlerFor()(make(), lambdaContext());
 
+      const message = `The invocation is not an HTTP request from API Gateway or a Function URL: ${reason}.`;
       expect(response.statusCode).toBe(400);
-      expect(JSON.parse(response.body).Error.Code).toBe('InvalidEvent');
-      expect(JSON.parse(response.body).Error.Message).toMatch(/^The invocation is not an HTTP request/);
+      expect(JSON.parse(response.body)).toEqual({ Error: { Code: 'InvalidEvent', Message: message } });
       expect(harness.teo.requests).toHaveLength(0);
       const lines = harness.output.lines();
       expect(lines.filter((line) => line.level === 'ERROR')).toEqual([]);
@@ -117,9 +180,21 @@ describe('an event that no API Gateway or Function URL sends', () => {
         outcome: 'refused',
         status: 400,
         errorCode: 'InvalidEvent',
+        errorDetail: `InvalidRequest: ${message}`,
       });
     },
   );
+});
+
+describe('an event with a header whose value is null', () => {
+  it('is served, the header taken as absent', async () => {
+    const event = fixture('http-api-v2', { headers: { Authorization: `Bearer ${OPS_TOKEN}` } });
+    event.headers['x-forwarded-for'] = null;
+
+    const response = await handlerFor()(event, lambdaContext());
+
+    expect(response.statusCode).toBe(200);
+  });
 });
 
 describe('a webhook body larger than 8 KiB', () => {

@@ -1,7 +1,11 @@
 // docs/contract.md §2 through the handler, for each event source AWS delivers: status, body, headers, and what reached TEO.
 import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { loadConfig } from '#lib/config/config.ts';
+import { createDynamoDbLedger } from '#lib/ledger/dynamodb-ledger.ts';
 import { parseTc3Authorization, signTc3 } from '../emulator/tc3-signature.ts';
 import {
   type EventChanges,
@@ -113,91 +117,176 @@ describe.each(SOURCES)('through a %s event', (source) => {
   });
 
   describe('a refused request changes nothing', () => {
-    const refusals: [string, Call, number, string][] = [
-      ['ZoneId is absent', { body: body({ SecretKey: KEY }) }, 400, 'MissingParameter'],
-      ['SecretKey is absent', { body: body({ ZoneId: ZONE }) }, 400, 'MissingParameter'],
+    // Each with what the caller is told, and what the audit line tells operators: the error's name and message.
+    const refusals: [string, Call, number, string, string, string][] = [
+      [
+        'ZoneId is absent',
+        { body: body({ SecretKey: KEY }) },
+        400,
+        'MissingParameter',
+        'ZoneId is required.',
+        'InvalidRequest',
+      ],
+      [
+        'SecretKey is absent',
+        { body: body({ ZoneId: ZONE }) },
+        400,
+        'MissingParameter',
+        'SecretKey is required.',
+        'InvalidRequest',
+      ],
       [
         'ZoneId is not a string',
         { body: body({ ZoneId: 27, SecretKey: KEY }) },
         400,
         'InvalidParameterValue',
+        'ZoneId must be a string.',
+        'InvalidRequest',
       ],
       [
         'ZoneId has the wrong shape',
         { body: body({ ZoneId: 'zone-ABC', SecretKey: KEY }) },
         400,
         'InvalidParameterValue',
+        "ZoneId must be 'zone-' followed by 1 to 64 lower-case letters or digits.",
+        'InvalidRequest',
       ],
       [
         'SecretKey is not a string',
         { body: body({ ZoneId: ZONE, SecretKey: 32 }) },
         400,
         'InvalidParameterValue',
+        'SecretKey must be a string.',
+        'InvalidRequest',
       ],
       [
         'SecretKey is not base64',
         { body: body({ ZoneId: ZONE, SecretKey: `${KEY.slice(0, -2)}!=` }) },
         400,
         'InvalidParameterValue',
+        'SecretKey must be standard base64 with canonical = padding and no white space.',
+        'InvalidRequest',
       ],
       [
         'SecretKey decodes to 31 bytes',
         { body: body({ ZoneId: ZONE, SecretKey: `${'A'.repeat(40)}AA==` }) },
         400,
         'InvalidParameterValue',
+        'SecretKey must decode to 32 to 48 bytes.',
+        'InvalidRequest',
       ],
       [
         'SecretKey decodes to 49 bytes',
         { body: body({ ZoneId: ZONE, SecretKey: `${'A'.repeat(64)}AA==` }) },
         400,
         'InvalidParameterValue',
+        'SecretKey must decode to 32 to 48 bytes.',
+        'InvalidRequest',
       ],
-      ['the body is malformed JSON', { body: '{"ZoneId": ' }, 400, 'InvalidParameter'],
-      ['the body is a JSON array', { body: '[]' }, 400, 'InvalidParameter'],
+      [
+        'the body is malformed JSON',
+        { body: '{"ZoneId": ' },
+        400,
+        'InvalidParameter',
+        'The body is not well-formed UTF-8 JSON.',
+        'InvalidRequest',
+      ],
+      [
+        'the body is a JSON array',
+        { body: '[]' },
+        400,
+        'InvalidParameter',
+        'The body must be a JSON object.',
+        'InvalidRequest',
+      ],
       [
         'the body has an unknown field',
         { body: body({ ZoneId: ZONE, SecretKey: KEY, zoneId: ZONE }) },
         400,
         'InvalidParameter',
+        "The field 'zoneId' is not accepted; the body takes only ZoneId, SecretKey and DryRun.",
+        'InvalidRequest',
       ],
-      ['the body is empty', { body: '' }, 400, 'InvalidParameter'],
+      [
+        'the body is empty',
+        { body: '' },
+        400,
+        'InvalidParameter',
+        'The body is not well-formed UTF-8 JSON.',
+        'InvalidRequest',
+      ],
       [
         'the caller may not rotate this zone',
         { body: body({ ZoneId: OTHER_ZONE, SecretKey: KEY }) },
         403,
         'UnauthorizedOperation',
+        'This caller may not act on this zone.',
+        'CallerNotAuthorized',
       ],
       [
         'the body is over 8 KiB',
         { body: VALID + ' '.repeat(8193 - VALID.length) },
         413,
         'RequestSizeLimitExceeded',
+        'The body is 8193 bytes; at most 8192 are accepted.',
+        'BodyTooLarge',
       ],
       [
         'the media type is not JSON',
         { headers: { 'Content-Type': 'text/plain' } },
         415,
         'UnsupportedMediaType',
+        'Content-Type must be application/json (optionally with charset=utf-8).',
+        'UnsupportedMediaType',
       ],
-      ['there is no media type', { headers: { 'Content-Type': undefined } }, 415, 'UnsupportedMediaType'],
+      [
+        'there is no media type',
+        { headers: { 'Content-Type': undefined } },
+        415,
+        'UnsupportedMediaType',
+        'Content-Type must be application/json (optionally with charset=utf-8).',
+        'UnsupportedMediaType',
+      ],
       [
         'the charset is not UTF-8',
         { headers: { 'Content-Type': 'application/json; charset=latin1' } },
         415,
         'UnsupportedMediaType',
+        'Content-Type must be application/json (optionally with charset=utf-8).',
+        'UnsupportedMediaType',
       ],
-      ['the path is not /rotate', { path: '/rotate/now' }, 404, 'NotFound'],
-      ['the method is not POST', { method: 'PUT' }, 405, 'MethodNotAllowed'],
+      [
+        'the path is not /rotate',
+        { path: '/rotate/now' },
+        404,
+        'NotFound',
+        'Nothing is served at this path; see POST /rotate and GET /zones/{ZoneId}.',
+        'RouteNotFound',
+      ],
+      [
+        'the method is not POST',
+        { method: 'PUT' },
+        405,
+        'MethodNotAllowed',
+        'This path accepts only POST.',
+        'MethodNotAllowed',
+      ],
     ];
 
-    it.each(refusals)('answers when %s', async (_, request, status, code) => {
+    it.each(refusals)('answers when %s', async (_, request, status, code, message, error) => {
       const response = await call(source, request);
 
       expect(response.statusCode).toBe(status);
-      expect(response.json.Error.Code).toBe(code);
-      expect(response.json.Error.Message).toEqual(expect.any(String));
-      expect(response.json.RequestId).toBeUndefined();
+      expect(response.json).toEqual({ Error: { Code: code, Message: message } });
       expect(harness.teo.requests).toHaveLength(0);
+      expect(auditLines()).toEqual([
+        expect.objectContaining({
+          outcome: 'refused',
+          status,
+          errorCode: code,
+          errorDetail: `${error}: ${message}`,
+        }),
+      ]);
     });
 
     it('names the field and the rule in the message', async () => {
@@ -426,5 +515,45 @@ describe('the audit line', () => {
         ],
       }),
     ]);
+  });
+});
+
+describe('the Lambda deadline', () => {
+  it('answers 504 before Lambda ends the invocation when a step it waits on does not answer', async () => {
+    // A DynamoDB endpoint that takes requests and never answers: the lease is never granted or refused.
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>((listening) => silent.listen(0, '127.0.0.1', listening));
+    const env = {
+      AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'fake-test-key',
+      AWS_SECRET_ACCESS_KEY: 'fake-test-secret',
+    };
+    const handler = createDocumentedHandler(loadConfig(testEnvironment(harness.teo.url)), {
+      ledger: createDynamoDbLedger('rotations', { client: awsJsonClient('dynamodb', { env }) }),
+    });
+    try {
+      // Lambda would end it 50 ms after the 500 ms the function keeps for answering.
+      const response = await handler(
+        rotateEvent('http-api-v2', { headers: { Authorization: `Bearer ${OPS_TOKEN}` } }),
+        lambdaContext(550),
+      );
+
+      expect(response.statusCode).toBe(504);
+      expect(JSON.parse(response.body)).toEqual({
+        Error: { Code: 'RequestTimeout', Message: 'The function ran out of time before TEO answered.' },
+      });
+      expect(harness.teo.requests).toEqual([]);
+      expect(auditLines()).toEqual([
+        expect.objectContaining({
+          outcome: 'failed',
+          status: 504,
+          errorDetail: 'DeadlineExceeded: The Lambda is about to time out.',
+        }),
+      ]);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 });

@@ -2,6 +2,7 @@
 import * as v from 'valibot';
 import { parseIamPrincipal } from '#lib/auth/iam.ts';
 import { decodeWebhookSecret } from '#lib/auth/webhook.ts';
+import { objectProblem } from '#lib/config/object-problem.ts';
 import { elementWithRepeatedField } from '#lib/config/repeated-field.ts';
 import type { Caller, CallerCredential, ZoneGrant } from '#lib/domain/caller.ts';
 import { isZoneId, ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
@@ -40,13 +41,7 @@ const CallerEntry = v.strictObject(
     ),
     iamPrincipals: v.optional(nonEmptyList(v.string('each IAM principal must be a string'), 'iamPrincipals')),
   },
-  (issue) =>
-    issue.expected === 'never'
-      ? // The field's name is configuration text, which may be a pasted secret: it is never repeated.
-        'has a field other than name, zones, tokenSha256, webhookSecrets and iamPrincipals'
-      : issue.input === undefined
-        ? `${issue.expected} is required`
-        : 'must be an object',
+  objectProblem('has a field other than name, zones, tokenSha256, webhookSecrets and iamPrincipals'),
 );
 
 type Entry = v.InferOutput<typeof CallerEntry>;

@@ -1,6 +1,7 @@
 // docs/contract.md §8: a binding says "zone Z's gateway key is the secret S in manager M". Parsed once from
 // ROTATOR_SYNC_BINDINGS like the callers: every problem at once, naming the binding and the rule, never a value.
 import * as v from 'valibot';
+import { objectProblem } from '#lib/config/object-problem.ts';
 import { elementWithRepeatedField } from '#lib/config/repeated-field.ts';
 import { ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
 
@@ -70,7 +71,7 @@ const Source = v.variant(
         ),
         field: v.optional(text('field')),
       },
-      'an aws-secrets-manager source has only secretArn and field',
+      objectProblem('an aws-secrets-manager source has only secretArn and field'),
     ),
     v.strictObject(
       {
@@ -80,7 +81,7 @@ const Source = v.variant(
         config: text('config'),
         name: text('name'),
       },
-      'a doppler source has only apiUrl, project, config and name',
+      objectProblem('a doppler source has only apiUrl, project, config and name'),
     ),
     v.strictObject(
       {
@@ -94,7 +95,7 @@ const Source = v.variant(
         ),
         name: text('name'),
       },
-      'an infisical source has only siteUrl, projectId, environment, secretPath and name',
+      objectProblem('an infisical source has only siteUrl, projectId, environment, secretPath and name'),
     ),
   ],
   'source.kind must be aws-secrets-manager, doppler or infisical',
@@ -108,7 +109,7 @@ const Entry = v.strictObject(
     ),
     source: Source,
   },
-  'a binding has only zone and source',
+  objectProblem('a binding has only zone and source'),
 );
 
 export type ParsedBindings = { ok: true; bindings: readonly Binding[] } | { ok: false; problems: string[] };

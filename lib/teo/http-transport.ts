@@ -45,7 +45,8 @@ function answer({ status, statusText, headers, body: text }: RawAnswer): Transpo
   return {
     status,
     statusText,
-    ok: status >= 200 && status < 300,
+    // node:http never hands over an interim (1xx) answer: every status here is 200 or more.
+    ok: status < 300,
     headers: { get: (name) => [headers[name.toLowerCase()] ?? null].flat().join(', ') || null },
     text: async () => text,
     // The SDK reads `.Response` of whatever this returns, outside its own error handling: an answer that is not
