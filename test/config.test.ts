@@ -1,7 +1,7 @@
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, loadSecretsManagerConfig } from '#lib/config/config.ts';
+import { loadConfig, loadSecretsManagerConfig, loadSyncConfig } from '#lib/config/config.ts';
 import { agentFor, parseTeoEndpoint, type TeoEndpoint } from '#lib/teo/endpoint.ts';
 import {
   CALLERS,
@@ -62,6 +62,74 @@ describe('loadConfig', () => {
 
   it.each(['0', '-1', '60001', '1.5', 'NaN'])('refuses TEO_TIMEOUT_MS=%s', (value) => {
     expect(problemsWith({ TEO_TIMEOUT_MS: value })).toHaveLength(1);
+  });
+
+  it.each(['1', '60000'])('takes TEO_TIMEOUT_MS=%s', (value) => {
+    const loaded = loadConfig({ ...BASE, TEO_TIMEOUT_MS: value });
+
+    expect(loaded.ok && loaded.config.teo.timeoutMs).toBe(Number(value));
+  });
+
+  describe('ROTATOR_TABLE', () => {
+    it.each(['abc', 'teo-key-rotator.prod_1', 'a'.repeat(255)])('takes %s', (table) => {
+      const loaded = loadConfig({ ...BASE, ROTATOR_TABLE: table });
+
+      expect(loaded.ok && loaded.config.table).toBe(table);
+    });
+
+    it('leaves the ledger in memory when empty', () => {
+      const loaded = loadConfig({ ...BASE, ROTATOR_TABLE: '' });
+
+      expect(loaded.ok && loaded.config.table).toBeUndefined();
+    });
+
+    it.each([
+      'ab',
+      'a'.repeat(256),
+      'teo table',
+      '$teo',
+      'teo$',
+      'arn:aws:dynamodb:eu-west-1:123456789012:table/t',
+    ])('refuses %s', (table) => {
+      expect(problemsWith({ ROTATOR_TABLE: table })).toEqual([
+        'ROTATOR_TABLE must be a DynamoDB table name: 3 to 255 letters, digits, _ . or -',
+      ]);
+    });
+  });
+
+  describe('ROTATOR_EVENT_BUS', () => {
+    it.each([
+      'default',
+      'ops/rotations.v1',
+      'b'.repeat(256),
+      'arn:aws:events:eu-west-1:123456789012:event-bus/ops',
+      'arn:aws-cn:events:cn-north-1:123456789012:event-bus/ops',
+    ])('takes %s', (bus) => {
+      const loaded = loadConfig({ ...BASE, ROTATOR_EVENT_BUS: bus });
+
+      expect(loaded.ok && loaded.config.eventBus).toBe(bus);
+    });
+
+    it('publishes nothing when empty', () => {
+      const loaded = loadConfig({ ...BASE, ROTATOR_EVENT_BUS: '' });
+
+      expect(loaded.ok && loaded.config.eventBus).toBeUndefined();
+    });
+
+    it.each([
+      'b'.repeat(257),
+      'ops bus',
+      'ops:bus',
+      'arn:aws:events:eu-west-1:12345678901:event-bus/ops',
+      'arn:aws:events:eu-west-1:123456789012:rule/ops',
+      'arn:aws:events::123456789012:event-bus/ops',
+      'arn:aws:events:eu-west-1:123456789012:event-bus/ops bus',
+      'xarn:aws:events:eu-west-1:123456789012:event-bus/ops',
+    ])('refuses %s', (bus) => {
+      expect(problemsWith({ ROTATOR_EVENT_BUS: bus })).toEqual([
+        'ROTATOR_EVENT_BUS must be an EventBridge bus name (such as default) or its ARN',
+      ]);
+    });
   });
 
   describe('ROTATOR_CLIENTS', () => {
@@ -341,5 +409,69 @@ describe('loadSecretsManagerConfig', () => {
       ok: false,
       problems: ['ROTATOR_SM_SECRET_PREFIX must be a secret name prefix: letters, digits and /_+=.@-'],
     });
+  });
+});
+
+describe('loadSyncConfig', () => {
+  const doppler = { zone: 'zone-d1', source: { kind: 'doppler', project: 'p', config: 'c', name: 'N' } };
+  const infisical = {
+    zone: 'zone-i1',
+    source: { kind: 'infisical', projectId: 'p', environment: 'prod', name: 'N' },
+  };
+  const SYNC = {
+    TENCENTCLOUD_SECRET_ID: TENCENT_SECRET_ID,
+    TENCENTCLOUD_SECRET_KEY: TENCENT_SECRET_KEY,
+    ROTATOR_SYNC_BINDINGS: JSON.stringify([doppler, infisical]),
+    DOPPLER_TOKEN: 'dp.st.fake',
+    INFISICAL_CLIENT_ID: 'id-fake',
+    INFISICAL_CLIENT_SECRET: 'secret-fake',
+  };
+  const problems = (env: Record<string, string | undefined>) => {
+    const loaded = loadSyncConfig({ ...SYNC, ...env });
+    return loaded.ok ? [] : loaded.problems;
+  };
+
+  it("hands the managers' credentials and the webhook secrets on, an empty secret as none", () => {
+    const loaded = loadSyncConfig({
+      ...SYNC,
+      DOPPLER_WEBHOOK_SECRET: 'whsec-d',
+      INFISICAL_WEBHOOK_SECRET: '',
+    });
+
+    expect(loaded.ok && loaded.config.managers).toEqual({
+      dopplerToken: 'dp.st.fake',
+      infisicalClientId: 'id-fake',
+      infisicalClientSecret: 'secret-fake',
+    });
+    expect(loaded.ok && loaded.config.webhookSecrets).toEqual({ doppler: 'whsec-d', infisical: undefined });
+    expect(loaded.ok && loaded.config.bindings.map(({ zoneId }) => zoneId)).toEqual(['zone-d1', 'zone-i1']);
+  });
+
+  it.each([
+    ['INFISICAL_CLIENT_ID', { INFISICAL_CLIENT_ID: '' }],
+    ['INFISICAL_CLIENT_SECRET', { INFISICAL_CLIENT_SECRET: undefined }],
+  ])('requires %s when a binding reads Infisical', (_, env) => {
+    expect(problems(env)).toEqual([
+      'INFISICAL_CLIENT_ID and INFISICAL_CLIENT_SECRET are not set, and a binding reads Infisical',
+    ]);
+  });
+
+  it("requires no manager's credentials that no binding reads", () => {
+    const loaded = loadSyncConfig({
+      ...SYNC,
+      ROTATOR_SYNC_BINDINGS: '[]',
+      DOPPLER_TOKEN: undefined,
+      INFISICAL_CLIENT_ID: undefined,
+      INFISICAL_CLIENT_SECRET: undefined,
+    });
+
+    expect(loaded.ok).toBe(true);
+  });
+
+  it('reports the bindings’ problems with the others', () => {
+    expect(problems({ TENCENTCLOUD_SECRET_KEY: '', ROTATOR_SYNC_BINDINGS: '{' })).toEqual([
+      'TENCENTCLOUD_SECRET_KEY is not set',
+      'ROTATOR_SYNC_BINDINGS is not valid JSON',
+    ]);
   });
 });
