@@ -7,6 +7,7 @@ import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { loadSyncConfig } from '#lib/config/config.ts';
 import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import type { HttpResponse } from '#lib/edge/responses.ts';
+import { eventBridgeEvents, type RotationEvents } from '#lib/events/rotation-events.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
 import { createSyncHandler, type SyncReport } from '#lib/sync/handler.ts';
 import { createSecretReaders, type SecretReaders } from '#lib/sync/secret-readers.ts';
@@ -19,6 +20,7 @@ import {
 } from '../emulator/secrets-managers.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
+import { type EventBridgeStandIn, startEventBridgeStandIn } from './support/eventbridge-stand-in.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';
 import { FAST_RETRY, TENCENT_SECRET_ID, TENCENT_SECRET_KEY } from './support/fake-config.ts';
 import { undocumented } from './support/openapi.ts';
@@ -116,13 +118,21 @@ const realReaders = () =>
 const handlerWith = ({
   readers = realReaders(),
   ledger = createInMemoryLedger(),
+  events,
 }: {
   readers?: SecretReaders;
   ledger?: ReturnType<typeof createInMemoryLedger>;
+  events?: RotationEvents;
 } = {}) => {
   const loaded = loadSyncConfig(env());
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  return createSyncHandler(loaded, { ledger, readers, retry: FAST_RETRY, now: () => clock });
+  return createSyncHandler(loaded, {
+    ledger,
+    readers,
+    retry: FAST_RETRY,
+    now: () => clock,
+    ...(events && { events }),
+  });
 };
 
 const newKey = () => randomBytes(32).toString('base64');
@@ -147,9 +157,10 @@ async function webhook(
   path: string,
   body: string,
   headers: Record<string, string>,
+  method = 'POST',
 ) {
   const response = (await handler(
-    rotateEvent('http-api-v2', { path, body, headers: { authorization: undefined, ...headers } }),
+    rotateEvent('http-api-v2', { path, method, body, headers: { authorization: undefined, ...headers } }),
     lambdaContext(),
   )) as HttpResponse;
   // Every answer is as openapi.yaml documents it.
@@ -458,6 +469,172 @@ describe('the reconcile schedule', () => {
       trigger: 'schedule',
       drift: true,
     });
+    // Only a zone the schedule had to change is drift; one found in sync is not.
+    expect(syncLines().map((line) => line.drift)).toEqual([true, undefined, undefined]);
+  });
+});
+
+describe('the sync webhooks’ routes', () => {
+  const send = async (method: string, path: string) => {
+    const body = dopplerPayload();
+    const response = (await handlerWith()(
+      rotateEvent('http-api-v2', {
+        method,
+        path,
+        body,
+        headers: {
+          authorization: undefined,
+          'x-doppler-signature': `sha256=${mac(DOPPLER_WEBHOOK_SECRET, body)}`,
+        },
+      }),
+      lambdaContext(),
+    )) as HttpResponse;
+    return { ...response, json: JSON.parse(response.body) };
+  };
+
+  it.each(['/sync/vault', '/sync/doppler/again', '/hooks/sync/doppler', '/sync/', '/doppler'])(
+    'answers 404 at %s, reading nothing',
+    async (path) => {
+      const response = await send('POST', path);
+
+      expect(response.statusCode).toBe(404);
+      expect(response.json).toEqual({
+        Error: {
+          Code: 'NotFound',
+          Message: 'Nothing is served at this path; see POST /sync/doppler and POST /sync/infisical.',
+        },
+      });
+      expect(doppler.calls).toEqual([]);
+      expect(syncLines()).toEqual([
+        expect.objectContaining({
+          outcome: 'refused',
+          status: 404,
+          errorCode: 'NotFound',
+          errorDetail:
+            'RouteNotFound: Nothing is served at this path; see POST /sync/doppler and POST /sync/infisical.',
+        }),
+      ]);
+    },
+  );
+
+  it('answers 405 to another method, saying which one is allowed', async () => {
+    const response = await send('PUT', '/sync/infisical');
+
+    expect(response.statusCode).toBe(405);
+    expect(response.headers?.allow).toBe('POST');
+    expect(response.json.Error.Message).toBe('/sync/infisical accepts only POST.');
+  });
+
+  it('answers every webhook uncached, as JSON', async () => {
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+
+    const response = await send('POST', '/sync/doppler');
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toEqual({ 'content-type': 'application/json', 'cache-control': 'no-store' });
+  });
+
+  it('fails closed with 500, logged as a failure, when its configuration is invalid', async () => {
+    const handler = createSyncHandler(loadSyncConfig({ ...env(), TENCENTCLOUD_SECRET_KEY: '' }));
+    const body = dopplerPayload();
+
+    const response = (await handler(
+      rotateEvent('http-api-v2', {
+        path: '/sync/doppler',
+        body,
+        headers: {
+          authorization: undefined,
+          'x-doppler-signature': `sha256=${mac(DOPPLER_WEBHOOK_SECRET, body)}`,
+        },
+      }),
+      lambdaContext(),
+    )) as HttpResponse;
+
+    expect(response.statusCode).toBe(500);
+    expect(syncLines()).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        outcome: 'failed',
+        status: 500,
+        errorDetail: ['TENCENTCLOUD_SECRET_KEY is not set'],
+      }),
+    ]);
+  });
+});
+
+describe('an event that is no sync trigger', () => {
+  it.each([
+    ['another scheduled rule’s detail type', { source: 'aws.events', 'detail-type': 'Object Created' }],
+    [
+      'the schedule’s detail type from another source',
+      { source: 'aws.s3', 'detail-type': 'Scheduled Event' },
+    ],
+    ['a label change from another source', { source: 'aws.events', 'detail-type': 'Secret Label Updated' }],
+    ['nothing', null],
+  ])('is refused as InvalidEvent, syncing nothing: %s', async (_, event) => {
+    await expect(handlerWith()(event, lambdaContext())).rejects.toMatchObject({
+      name: 'InvalidRequest',
+      code: 'InvalidEvent',
+      message: 'The event is neither a sync webhook, a secret change nor the schedule.',
+    });
+    expect(teo.calls).toEqual([]);
+    expect(doppler.calls).toEqual([]);
+  });
+});
+
+describe('a sync that changed TEO', () => {
+  let bus: EventBridgeStandIn;
+  beforeAll(async () => {
+    bus = await startEventBridgeStandIn();
+  });
+  afterAll(() => bus.close());
+
+  it('is announced on the event bus, as a sync by its manager, with TEO’s RequestId; one in sync is not', async () => {
+    const key = newKey();
+    doppler.set('gateways', 'prd', 'TEO_KEY', key);
+    const handler = handlerWith({
+      events: eventBridgeEvents('default', awsJsonClient('events', { env: bus.env })),
+    });
+
+    await fromDoppler(handler);
+    await fromDoppler(handler);
+
+    const [synced] = syncLines();
+    const detail = JSON.parse(bus.entries[0]?.Detail ?? '');
+    expect(bus.entries).toHaveLength(1);
+    expect(detail).toMatchObject({
+      ZoneId: DOPPLER_ZONE,
+      KeyFingerprint: keyFingerprint(key),
+      Caller: 'sync:doppler',
+      Trigger: 'sync',
+    });
+    // The Describe that found the key out of date, then the Modify the event announces.
+    expect(synced?.teoRequestIds).toEqual([expect.any(String), detail.RequestId]);
+    expect(syncLines().map((line) => [line.outcome, line.eventPublished])).toEqual([
+      ['synced', true],
+      ['in-sync', undefined],
+    ]);
+    expect(syncLines()[0]).not.toHaveProperty('drift');
+  });
+});
+
+describe('a scheduled sync with a failed binding', () => {
+  it('fails the invocation naming only the zones that failed, after syncing the others', async () => {
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+    infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', newKey());
+    sm.failNext('InternalServiceError', 3);
+    const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events' };
+
+    await expect(handlerWith()(scheduled, lambdaContext())).rejects.toMatchObject({
+      name: 'SyncFailed',
+      message: `Sync failed for ${AWS_ZONE}`,
+      zoneIds: [AWS_ZONE],
+    });
+    expect(syncLines().map((line) => [line.zone, line.outcome])).toEqual([
+      [DOPPLER_ZONE, expect.stringMatching(/^(?:synced|in-sync)$/)],
+      [INFISICAL_ZONE, expect.stringMatching(/^(?:synced|in-sync)$/)],
+      [AWS_ZONE, 'failed'],
+    ]);
   });
 });
 
