@@ -1,14 +1,16 @@
 // The Secrets Manager rotation function: each step, its idempotent repeat, every refusal, and a whole rotation,
 // against a Secrets Manager stand-in (versions and staging labels over its real JSON API) and the TEO emulator.
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { loadSecretsManagerConfig } from '#lib/config/config.ts';
+import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
 import { createSecretsManagerRotationHandler } from '#lib/secrets-manager/handler.ts';
 import type { Fault, TeoEmulator } from '../emulator/teo-emulator.ts';
 import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
+import { startEventBridgeStandIn } from './support/eventbridge-stand-in.ts';
 import { lambdaContext } from './support/events.ts';
 import { FAST_RETRY } from './support/fake-config.ts';
 import {
@@ -115,6 +117,65 @@ describe('a whole rotation', () => {
     });
     expect(output.text()).not.toContain(key);
     expect(output.text()).not.toContain(INITIAL_KEY);
+  });
+});
+
+describe('a rotation with ROTATOR_EVENT_BUS set', () => {
+  it('is announced on that bus, reached through the standard endpoint variable, and audited as Secrets Manager’s', async () => {
+    const bus = await startEventBridgeStandIn();
+    for (const [name, value] of Object.entries(bus.env)) vi.stubEnv(name, value);
+    try {
+      const handler = createSecretsManagerRotationHandler(
+        loadSecretsManagerConfig({
+          TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
+          TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+          TEO_ENDPOINT: emulator.url,
+          ROTATOR_SM_ZONES: ZONE,
+          ROTATOR_EVENT_BUS: 'rotations',
+        }),
+        {
+          secrets: awsJsonClient('secretsmanager', { env: sm.env }),
+          ledger: createInMemoryLedger(),
+          retry: FAST_RETRY,
+        },
+      );
+      const token = secret.startRotation();
+
+      for (const name of STEPS) await step(handler, name, token);
+
+      const key = secret.valueOf('AWSCURRENT').SecretKey;
+      const setting = output.lines()[1];
+      expect(setting).toMatchObject({
+        step: 'setSecret',
+        secret: SECRET_ID,
+        caller: 'secretsmanager',
+        authKind: 'lambda-invoke',
+        zone: ZONE,
+        keyFingerprint: keyFingerprint(key),
+        teoRequestId: expect.any(String),
+        eventPublished: true,
+      });
+      expect(
+        bus.entries.map(({ EventBusName, Source, DetailType }) => [EventBusName, Source, DetailType]),
+      ).toEqual([['rotations', 'teo-key-rotator', 'Gateway Key Rotated']]);
+      expect(JSON.parse(bus.entries[0]?.Detail ?? '')).toMatchObject({
+        ZoneId: ZONE,
+        KeyFingerprint: keyFingerprint(key),
+        RequestId: setting?.teoRequestId,
+        Caller: 'secretsmanager',
+        Trigger: 'secretsmanager-rotation',
+      });
+      // The other steps changed no key: they announce nothing.
+      expect(output.lines().map((line) => line.eventPublished)).toEqual([
+        undefined,
+        true,
+        undefined,
+        undefined,
+      ]);
+    } finally {
+      vi.unstubAllEnvs();
+      await bus.close();
+    }
   });
 });
 
