@@ -64,4 +64,126 @@ describe('createTencentCloudGateway', () => {
     });
     expect(JSON.stringify(refused)).not.toContain(KEY);
   });
+
+  const modify = () =>
+    gateway()
+      .modifySecretKey({ zoneId: ZONE, secretKey: KEY }, LATER())
+      .catch((error: unknown) => error);
+
+  it.each([
+    'AuthFailure',
+    'AuthFailure.SignatureFailure',
+    'LimitExceeded.Key2.Rotation',
+    `A${'b'.repeat(127)}`,
+  ])('passes the well-formed code %s on', async (code) => {
+    harness.teo.script(teoError(code));
+
+    expect(await modify()).toMatchObject({ name: 'TeoRefused', code });
+  });
+
+  it.each([
+    ['too long', `A${'b'.repeat(128)}`],
+    ['starting with a digit', '1AuthFailure'],
+    ['starting with a dot', '.AuthFailure'],
+    ['ending with a dot', 'AuthFailure.'],
+    ['with two dots in a row', 'AuthFailure..Signature'],
+    ['with a space', 'AuthFailure Signature'],
+    ['with a quote of the key', `AuthFailure.${KEY}`],
+    ['not a string', 401],
+  ])('takes a code %s as a malformed answer, keeping none of it', async (_, code) => {
+    harness.teo.script(teoError(code as string));
+
+    const failure = await modify();
+
+    expect(failure).toMatchObject({
+      name: 'TeoUnreachable',
+      reason: 'malformed-answer',
+      keyState: 'unknown',
+      message: 'TEO answered an error without a well-formed Code',
+    });
+    expect(JSON.stringify(failure)).not.toContain(KEY);
+  });
+
+  it('keeps no RequestId that is empty', async () => {
+    harness.teo.script(teoError('InternalError', 'x', ''));
+
+    const failure = await modify();
+
+    expect(failure).toMatchObject({ code: 'InternalError', requestId: undefined });
+  });
+
+  it('names the HTTP status of an answer that is no TEO answer', async () => {
+    harness.teo.script({ status: 503, text: '<html>busy</html>' });
+
+    expect(await modify()).toMatchObject({
+      name: 'TeoUnreachable',
+      reason: 'http-status',
+      keyState: 'unknown',
+      message: 'TEO answered HTTP 503',
+    });
+  });
+
+  it('takes an answer without a RequestId as malformed', async () => {
+    harness.teo.script({ json: { Response: { Status: 'ok' } } });
+
+    expect(await modify()).toMatchObject({
+      reason: 'malformed-answer',
+      message: 'TEO answered without a RequestId',
+    });
+  });
+
+  it('takes a description without a SecretKey as malformed', async () => {
+    harness.teo.script({ json: { Response: { RequestId: 'req-d', ZoneId: ZONE } } });
+
+    const failure = await gateway()
+      .describeSecretKey(ZONE, LATER())
+      .catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({
+      reason: 'malformed-answer',
+      message: 'TEO described the zone without a SecretKey',
+    });
+  });
+
+  it('describes the zone: its live key and the RequestId', async () => {
+    harness.teo.script({ json: { Response: { RequestId: 'req-d', SecretKey: KEY } } });
+
+    await expect(gateway().describeSecretKey(ZONE, LATER())).resolves.toEqual({
+      secretKey: KEY,
+      requestId: 'req-d',
+    });
+    expect(JSON.parse(harness.teo.requests[0]?.body ?? '')).toEqual({ ZoneId: ZONE });
+    expect(harness.teo.requests[0]?.headers['x-tc-action']).toBe('DescribeMultiPathGatewaySecretKey');
+    expect(harness.teo.requests[0]?.headers['x-tc-version']).toBe('2022-09-01');
+  });
+
+  it('says TEO could not be reached, and why, when the connection fails', async () => {
+    harness.teo.script({ drop: true });
+
+    const failure = await modify();
+
+    expect(failure).toMatchObject({ name: 'TeoUnreachable', reason: 'transport', keyState: 'unknown' });
+    expect((failure as Error).message).toMatch(/^TEO could not be reached: \S/);
+    expect((failure as Error).message.length).toBeLessThanOrEqual('TEO could not be reached: '.length + 200);
+    expect((failure as Error).cause).toBeDefined();
+  });
+
+  it('says TEO did not answer in time when an attempt outlasts TEO_TIMEOUT_MS', async () => {
+    harness.teo.script({ json: { Response: { RequestId: 'late' } }, delayMs: 300 });
+
+    const failure = await createTencentCloudGateway({
+      endpoint: parseTeoEndpoint(harness.teo.url) as TeoEndpoint,
+      timeoutMs: 20,
+      credentials: CREDENTIALS,
+    })
+      .modifySecretKey({ zoneId: ZONE, secretKey: KEY }, LATER())
+      .catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({
+      name: 'TeoUnreachable',
+      reason: 'timeout',
+      keyState: 'unknown',
+      message: 'TEO did not answer in time',
+    });
+  });
 });
