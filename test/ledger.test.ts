@@ -82,6 +82,16 @@ describe.each(adapters)('the %s ledger', (_, create) => {
       expect(await ledger.claimRequest(key, 'digest-b', terms())).toEqual({ kind: 'mismatch' });
     });
 
+    it('holds an in-flight claim until the instant its lease ends', async () => {
+      const first = clock;
+      await ledger.claimRequest(key, 'digest-a', terms(1000));
+      clock += 1000;
+      expect(await ledger.claimRequest(key, 'digest-a', terms())).toEqual({ kind: 'in-flight' });
+
+      clock += 1;
+      expect(await ledger.claimRequest(key, 'digest-a', terms())).toEqual({ kind: 'new', firstSeen: first });
+    });
+
     it('lets a claim whose lease expired (a crashed invocation) be taken over with its body, first seen when it was', async () => {
       const firstSeen = clock;
       await ledger.claimRequest(key, 'digest-a', terms());
@@ -213,9 +223,24 @@ describe.each(adapters)('the %s ledger', (_, create) => {
 
     it('frees a zone whose lease expired, so a crashed invocation cannot block it', async () => {
       await ledger.acquireZone(zone, 'crashed', lease());
-      clock += 1001;
+      clock += 1000;
+      expect(await ledger.acquireZone(zone, 'next', lease())).toBeUndefined();
 
+      clock += 1;
       expect(await ledger.acquireZone(zone, 'next', lease())).toBeDefined();
+    });
+
+    it("tells the zone's last applied rotation, which only a change with one replaces", async () => {
+      expect(await ledger.lastApplied(zone)).toBeUndefined();
+
+      await ledger.acquireZone(zone, 'first', lease());
+      await ledger.releaseZone(zone, 'first', { fence: 500, applied: applied(500, 'req-1') });
+      expect(await ledger.lastApplied(zone)).toEqual(applied(500, 'req-1'));
+
+      await ledger.acquireZone(zone, 'second', lease());
+      await ledger.releaseZone(zone, 'second', { fence: 600 });
+      expect(await ledger.lastApplied(zone)).toEqual(applied(500, 'req-1'));
+      expect(await ledger.lastApplied(`${zone}x`)).toBeUndefined();
     });
 
     it('gives a zone to exactly one of many simultaneous owners', async () => {
@@ -230,5 +255,43 @@ describe.each(adapters)('the %s ledger', (_, create) => {
       expect(await ledger.acquireZone(zone, 'first', lease())).toBeDefined();
       expect(await ledger.acquireZone(`${zone}x`, 'second', lease())).toBeDefined();
     });
+  });
+});
+
+describe('the DynamoDB ledger, as stored', () => {
+  const stored = async (pk: string) =>
+    ((
+      await dynamo.client.call('GetItem', {
+        TableName: dynamo.table,
+        Key: { pk: { S: pk } },
+        ConsistentRead: true,
+      })
+    ).Item ?? {}) as Record<string, { S?: string; N?: string }>;
+
+  it('gives each request item the expiry, in seconds, that the table’s TTL deletes it by', async () => {
+    const ledger = createDynamoDbLedger(dynamo.table, { client: dynamo.client, now });
+    const key = `caller#ttl_${clock}`;
+
+    await ledger.claimRequest(key, 'digest-a', { leaseUntil: clock + 1000, keepUntil: clock + 1500 });
+    expect((await stored(`request#${key}`)).expiresAt).toEqual({
+      N: String(Math.ceil((clock + 1500) / 1000)),
+    });
+
+    await ledger.finishRequest(key, ANSWER, clock + 86_400_001);
+    expect((await stored(`request#${key}`)).expiresAt).toEqual({
+      N: String(Math.ceil((clock + 86_400_001) / 1000)),
+    });
+  });
+
+  it('passes on any failure other than a failed condition', async () => {
+    const ledger = createDynamoDbLedger('no-such-table', { client: dynamo.client, now });
+    const missing = { name: 'AwsError', code: 'ResourceNotFoundException' };
+
+    await expect(
+      ledger.claimRequest('k', 'd', { leaseUntil: clock, keepUntil: clock }),
+    ).rejects.toMatchObject(missing);
+    await expect(ledger.acquireZone('zone-a1', 'o', clock)).rejects.toMatchObject(missing);
+    await expect(ledger.releaseZone('zone-a1', 'o', { fence: 1 })).rejects.toMatchObject(missing);
+    await expect(ledger.lastApplied('zone-a1')).rejects.toMatchObject(missing);
   });
 });
