@@ -65,6 +65,63 @@ describe('authenticateCaller', () => {
   it('admits a caller through any of the IAM principals it lists, not only the first', () => {
     expect(whoIs({}, session(BREAK_GLASS))).toBe('ops');
   });
+
+  it('takes spaces after the scheme, and a token only when one follows', () => {
+    expect(whoIs({ authorization: `Bearer   ${TOKEN}` })).toBe('ops-token');
+    expect(whoIs({ authorization: `Bearer ${TOKEN} trailing` })).toBe(
+      'refused: bearer credential did not verify',
+    );
+    expect(whoIs({ authorization: 'Bearer  ' })).toBe('refused: bearer credential did not verify');
+    expect(whoIs({ authorization: `Bearer${TOKEN}` })).toBe('refused: bearer credential did not verify');
+    // A direct invoke can put a line break in a header: nothing after the token is ignored.
+    expect(whoIs({ authorization: `Bearer ${TOKEN}\nx` })).toBe('refused: bearer credential did not verify');
+  });
+
+  it.each([
+    ['nothing', {}, undefined, 'no credential presented'],
+    [
+      'a bearer token and a webhook header',
+      { authorization: `Bearer ${TOKEN}`, 'webhook-id': 'msg_1' },
+      undefined,
+      'credentials of several kinds presented: bearer, webhook',
+    ],
+    ...['webhook-id', 'webhook-timestamp', 'webhook-signature'].map(
+      (name): [string, Record<string, string>, string, string] => [
+        `an IAM principal and a ${name} header`,
+        { [name]: 'x' },
+        session(CI_ROLE),
+        'credentials of several kinds presented: webhook, iam',
+      ],
+    ),
+    [
+      'an IAM principal and a bearer token',
+      { authorization: `Bearer ${TOKEN}` },
+      session(CI_ROLE),
+      'credentials of several kinds presented: bearer, iam',
+    ],
+  ])('refuses %s, saying so', (_, headers, principal, reason) => {
+    expect(whoIs(headers, principal)).toBe(`refused: ${reason}`);
+  });
+
+  it("takes the SigV4 Authorization that AWS verified as part of the IAM caller's credential", () => {
+    const sigv4 = 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261129/eu-west-1/execute-api/aws4_request';
+
+    expect(whoIs({ authorization: sigv4 }, session(CI_ROLE))).toBe('ci');
+    expect(whoIs({ authorization: sigv4.toLowerCase() }, session(CI_ROLE))).toBe('ci');
+    expect(whoIs({ authorization: `x${sigv4}` }, session(CI_ROLE))).toBe(
+      'refused: credentials of several kinds presented: bearer, iam',
+    );
+    expect(whoIs({ authorization: sigv4 })).toBe('refused: bearer credential did not verify');
+  });
+
+  it('refuses an AWS-verified principal that no caller lists as unauthorized, not unauthenticated', () => {
+    expect(() => whoIs({}, 'arn:aws:sts::123456789012:assumed-role/intruder/session-1')).toThrow(
+      expect.objectContaining({
+        name: 'CallerNotAuthorized',
+        message: 'This AWS principal is not a listed caller.',
+      }),
+    );
+  });
 });
 
 describe('verifyBearerToken', () => {
