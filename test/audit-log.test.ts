@@ -118,4 +118,32 @@ describe('the audit line', () => {
       Rotations: 1,
     });
   });
+
+  it('counts TEO’s latency, its retries and a failed event publication among its metrics', () => {
+    const audit = startAudit(lambdaContext());
+    audit.tally.teoAttempts = 2;
+    audit.tally.teoLatenciesMs.push(120, 35);
+
+    writeAudit(audit, { outcome: 'rotated', eventPublished: false, fields: {} });
+
+    const line = output.lines()[0];
+    expect(line?._aws).toMatchObject({
+      CloudWatchMetrics: [
+        {
+          Metrics: [
+            { Name: 'Rotations', Unit: 'Count' },
+            { Name: 'TeoLatency', Unit: 'Milliseconds' },
+            { Name: 'TeoRetries', Unit: 'Count' },
+            { Name: 'EventPublishFailures', Unit: 'Count' },
+          ],
+        },
+      ],
+    });
+    expect(line).toMatchObject({
+      TeoLatency: [120, 35],
+      TeoRetries: 1,
+      EventPublishFailures: 1,
+      eventPublished: false,
+    });
+  });
 });

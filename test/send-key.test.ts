@@ -178,6 +178,98 @@ describe('sendKey on a fake clock', () => {
   });
 });
 
+describe('sendKey, by what TEO answered', () => {
+  const refused = (code: string) => new TeoRefused(code, 'req-refused');
+
+  it.each([
+    ['InternalError', ['Modify', 'Modify'], [{ fence: T0 }]],
+    ['InternalError.DbFailure', ['Modify', 'Modify'], [{ fence: T0 }]],
+    ['RequestLimitExceeded', ['Modify', 'Modify'], []],
+    ['RequestLimitExceeded.UinLimitExceeded', ['Modify', 'Modify'], []],
+    ['FailedOperation.InternalError', ['Modify'], []],
+    ['LimitExceeded.RequestLimitExceeded', ['Modify'], []],
+    ['InvalidParameter', ['Modify'], []],
+  ])(
+    'after %s: retries only what TEO may take on a second try, fencing the zone only when it may have applied',
+    async (code, calls, left) => {
+      const { clock, pass } = fakeClock();
+      const teo = scriptedTeo(pass, [
+        { takesMs: 10, fails: refused(code) },
+        { takesMs: 10, fails: refused(code) },
+      ]);
+
+      const { outcome, left: fences } = send(teo.teo, runFor(clock, T0 + 10_000), {
+        ...DEFAULT_RETRY,
+        maxAttempts: 2,
+      });
+
+      await expect(outcome).rejects.toMatchObject({ name: 'TeoRefused', code });
+      expect(teo.calls).toEqual(calls);
+      expect(fences).toEqual(left);
+    },
+  );
+
+  it('fences the zone after a failure whose outcome is unknown, and not after reading the old key back', async () => {
+    const unknown = fakeClock();
+    const lost = scriptedTeo(
+      unknown.pass,
+      [{ takesMs: 10, fails: timeout() }],
+      [{ takesMs: 10, fails: timeout() }],
+    );
+    const first = send(lost.teo, runFor(unknown.clock, T0 + 10_000), { ...DEFAULT_RETRY, maxAttempts: 1 });
+    await expect(first.outcome).rejects.toMatchObject({ keyState: 'unknown' });
+    expect(first.left).toEqual([{ fence: T0 }]);
+
+    const unchanged = fakeClock();
+    const refusedBack = scriptedTeo(
+      unchanged.pass,
+      [{ takesMs: 10, fails: timeout() }],
+      [{ takesMs: 10, answers: OLD_KEY }],
+    );
+    const second = send(refusedBack.teo, runFor(unchanged.clock, T0 + 10_000), {
+      ...DEFAULT_RETRY,
+      maxAttempts: 1,
+    });
+    await expect(second.outcome).rejects.toMatchObject({ keyState: 'unchanged' });
+    expect(second.left).toEqual([]);
+  });
+
+  it('compares keys of different lengths as different, without failing', async () => {
+    const { clock, pass } = fakeClock();
+    const longer = Buffer.alloc(48, 1).toString('base64');
+    const teo = scriptedTeo(pass, [{ takesMs: 10, fails: timeout() }], [{ takesMs: 10, answers: longer }]);
+
+    const { outcome } = send(teo.teo, runFor(clock, T0 + 10_000), { ...DEFAULT_RETRY, maxAttempts: 1 });
+
+    await expect(outcome).rejects.toMatchObject({ name: 'TeoUnreachable', keyState: 'unchanged' });
+  });
+
+  it('reports how long each TEO call took, on the run’s clock, whatever its outcome', async () => {
+    const { clock, pass } = fakeClock();
+    const teo = scriptedTeo(
+      pass,
+      [
+        { takesMs: 700, fails: timeout() },
+        { takesMs: 35, answers: 'req-2' },
+      ],
+      [{ takesMs: 20, answers: OLD_KEY }],
+    );
+    const calls: [string, number][] = [];
+    const run = {
+      ...runFor(clock, T0 + 10_000),
+      onTeoCall: (action: string, ms: number) => void calls.push([action, ms]),
+    };
+
+    await send(teo.teo, run).outcome;
+
+    expect(calls).toEqual([
+      ['Modify', 700],
+      ['Describe', 20],
+      ['Modify', 35],
+    ]);
+  });
+});
+
 describe('runOf', () => {
   it("takes the deadline and lease from the Lambda's remaining time, and counts only Modify as an attempt", () => {
     const { clock } = fakeClock();
