@@ -338,53 +338,84 @@ describe.each(SOURCES)('through a %s event', (source) => {
   });
 
   describe("TEO's answers", () => {
-    const answers: [string, ScriptedAnswer, number, string][] = [
-      ['refuses a parameter', teoError('InvalidParameterValue'), 422, 'InvalidParameterValue'],
+    const UNKNOWN =
+      'Whether the requested key is live is unknown: send the same request again (rotating to the same key twice is harmless).';
+    const CREDENTIALS_FAULT =
+      "TEO rejected the function's own Tencent Cloud credentials: a deployment fault.";
+    // TEO's code, then what the caller gets: status, code and message.
+    const answers: [string, number, string, string][] = [
       [
-        'does not know the zone',
-        teoError('ResourceNotFound.ZoneNotFound'),
+        'InvalidParameterValue',
+        422,
+        'InvalidParameterValue',
+        'TEO refused the rotation (InvalidParameterValue).',
+      ],
+      [
+        'ResourceNotFound.ZoneNotFound',
         422,
         'ResourceNotFound.ZoneNotFound',
+        'TEO refused the rotation (ResourceNotFound.ZoneNotFound).',
       ],
-      ['denies the operation', teoError('OperationDenied'), 422, 'OperationDenied'],
+      ['OperationDenied', 422, 'OperationDenied', 'TEO refused the rotation (OperationDenied).'],
+      ['AuthFailure.SignatureFailure', 502, 'AuthFailure.SignatureFailure', CREDENTIALS_FAULT],
+      ['UnauthorizedOperation', 502, 'UnauthorizedOperation', CREDENTIALS_FAULT],
+      ['UnauthorizedOperation.NoPermission', 502, 'UnauthorizedOperation.NoPermission', CREDENTIALS_FAULT],
+      // Only the code's first part says whose fault it is.
       [
-        "rejects the function's credentials",
-        teoError('AuthFailure.SignatureFailure'),
-        502,
-        'AuthFailure.SignatureFailure',
+        'OperationDenied.AuthFailure',
+        422,
+        'OperationDenied.AuthFailure',
+        'TEO refused the rotation (OperationDenied.AuthFailure).',
       ],
-      ['says the function may not do this', teoError('UnauthorizedOperation'), 502, 'UnauthorizedOperation'],
+      [
+        'OperationDenied.InternalError',
+        422,
+        'OperationDenied.InternalError',
+        'TEO refused the rotation (OperationDenied.InternalError).',
+      ],
     ];
 
     it.each(answers)(
-      'maps the case where TEO %s, keeping its RequestId, without retrying',
-      async (_, answer, status, code) => {
-        harness.teo.script(answer);
+      "answers TEO's %s with %i %s, keeping its RequestId, without retrying",
+      async (teoCode, status, code, message) => {
+        harness.teo.script(teoError(teoCode));
 
         const response = await call(source);
 
         expect(response.statusCode).toBe(status);
-        expect(response.json.Error.Code).toBe(code);
-        expect(response.json.RequestId).toBe(`req-error-${code}`);
+        expect(response.json).toEqual({
+          Error: { Code: code, Message: message },
+          RequestId: `req-error-${teoCode}`,
+        });
         expect(harness.teo.requests).toHaveLength(1);
       },
     );
 
-    const persistent: [string, ScriptedAnswer, number, string][] = [
-      ['keeps failing internally', teoError('InternalError'), 502, 'InternalError'],
-      ['keeps throttling', teoError('RequestLimitExceeded'), 429, 'RequestLimitExceeded'],
+    const persistent: [string, number, string, string][] = [
+      ['InternalError', 502, 'InternalError', `TEO failed internally. ${UNKNOWN}`],
+      ['InternalError.DbFailure', 502, 'InternalError.DbFailure', `TEO failed internally. ${UNKNOWN}`],
+      ['RequestLimitExceeded', 429, 'RequestLimitExceeded', 'TEO is throttling rotations; retry later.'],
+      [
+        'RequestLimitExceeded.UinLimitExceeded',
+        429,
+        'RequestLimitExceeded',
+        'TEO is throttling rotations; retry later.',
+      ],
     ];
 
     it.each(persistent)(
-      'maps the case where TEO %s over all three attempts',
-      async (_, answer, status, code) => {
+      "answers TEO's %s over all three attempts with %i %s",
+      async (teoCode, status, code, message) => {
+        const answer = teoError(teoCode);
         harness.teo.script(answer, answer, answer);
 
         const response = await call(source);
 
         expect(response.statusCode).toBe(status);
-        expect(response.json.Error.Code).toBe(code);
-        expect(response.json.RequestId).toBe(`req-error-${code}`);
+        expect(response.json).toEqual({
+          Error: { Code: code, Message: message },
+          RequestId: `req-error-${teoCode}`,
+        });
         expect(harness.teo.requests).toHaveLength(3);
       },
     );
@@ -518,7 +549,7 @@ describe('the audit line', () => {
   });
 });
 
-describe('the Lambda deadline', () => {
+describe('a step besides TEO that hangs or fails', () => {
   it('answers 504 before Lambda ends the invocation when a step it waits on does not answer', async () => {
     // A DynamoDB endpoint that takes requests and never answers: the lease is never granted or refused.
     const silent = http.createServer(() => undefined);
@@ -554,6 +585,47 @@ describe('the Lambda deadline', () => {
     } finally {
       silent.closeAllConnections();
       silent.close();
+    }
+  });
+
+  it('answers 500 InternalError, saying no more, when a step fails in a way it has no answer for', async () => {
+    // DynamoDB refusing every call: the table is missing.
+    const missing = http.createServer((_, response) =>
+      response
+        .writeHead(400, { 'content-type': 'application/x-amz-json-1.0' })
+        .end('{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"not found"}'),
+    );
+    await new Promise<void>((listening) => missing.listen(0, '127.0.0.1', listening));
+    const env = {
+      AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(missing.address() as AddressInfo).port}`,
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'fake-test-key',
+      AWS_SECRET_ACCESS_KEY: 'fake-test-secret',
+    };
+    const handler = createDocumentedHandler(loadConfig(testEnvironment(harness.teo.url)), {
+      ledger: createDynamoDbLedger('rotations', { client: awsJsonClient('dynamodb', { env }) }),
+    });
+    try {
+      const response = await handler(
+        rotateEvent('http-api-v2', { headers: { Authorization: `Bearer ${OPS_TOKEN}` } }),
+        lambdaContext(),
+      );
+
+      expect(response.statusCode).toBe(500);
+      expect(JSON.parse(response.body)).toEqual({
+        Error: { Code: 'InternalError', Message: 'Internal error.' },
+      });
+      expect(harness.teo.requests).toEqual([]);
+      expect(auditLines()).toEqual([
+        expect.objectContaining({
+          level: 'ERROR',
+          outcome: 'failed',
+          status: 500,
+          errorDetail: 'AwsError: AWS answered ResourceNotFoundException (HTTP 400)',
+        }),
+      ]);
+    } finally {
+      missing.close();
     }
   });
 });
