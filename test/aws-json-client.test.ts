@@ -234,6 +234,76 @@ describe('awsJsonClient retries', () => {
   });
 });
 
+describe('awsJsonClient answers', () => {
+  const call = async (answer: { status: number; body: string; headers?: Record<string, string> }) => {
+    const endpoint = await scriptedEndpoint([answer, answer, answer]);
+    try {
+      attempts = 0;
+      return await awsJsonClient('dynamodb', {
+        env: endpoint.env,
+        clock: { now: Date.now, random: () => 0, sleep: async () => undefined },
+      })
+        .call('PutItem', {})
+        .catch((error: unknown) => error);
+    } finally {
+      attempts = endpoint.received.length;
+      await endpoint.close();
+    }
+  };
+  let attempts = 0;
+
+  it.each([
+    ['an empty body', '', {}],
+    ['JSON null', 'null', {}],
+    ['a JSON number', '7', {}],
+    ['an object', '{"Attributes":{"pk":{"S":"x"}}}', { Attributes: { pk: { S: 'x' } } }],
+  ])('reads a 200 with %s as its JSON object', async (_, body, expected) => {
+    expect(await call({ status: 200, body })).toEqual(expected);
+  });
+
+  it.each([
+    'ThrottlingException',
+    'Throttling',
+    'TooManyRequestsException',
+    'RequestLimitExceeded',
+    'ProvisionedThroughputExceededException',
+    'TransactionInProgressException',
+    'LimitExceededException',
+    'RequestThrottledException',
+  ])('tries a 400 %s again, as a throttle', async (code) => {
+    const endpoint = await scriptedEndpoint([
+      { status: 400, body: JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${code}` }) },
+      { status: 200, body: '{}' },
+    ]);
+    try {
+      await expect(
+        awsJsonClient('dynamodb', {
+          env: endpoint.env,
+          clock: { now: Date.now, random: () => 0, sleep: async () => undefined },
+        }).call('PutItem', {}),
+      ).resolves.toEqual({});
+    } finally {
+      await endpoint.close();
+    }
+    expect(endpoint.received).toHaveLength(2);
+  });
+
+  it('takes a 429 as a throttle whatever its code', async () => {
+    const failure = await call({ status: 429, body: '{"__type":"SlowDown"}' });
+
+    expect(failure).toMatchObject({ name: 'AwsError', code: 'SlowDown', status: 429 });
+    expect(attempts).toBe(3);
+  });
+
+  it('names a code without a namespace as it is', async () => {
+    expect(await call({ status: 400, body: '{"__type":"ResourceNotFoundException"}' })).toMatchObject({
+      name: 'AwsError',
+      code: 'ResourceNotFoundException',
+    });
+    expect(attempts).toBe(1);
+  });
+});
+
 describe('serviceEndpoint', () => {
   it("is the service's regional endpoint in Lambda's region, the China partition's in a China region", () => {
     const endpoint = (service: 'dynamodb' | 'events', env: Record<string, string>) =>
