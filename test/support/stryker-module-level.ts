@@ -3,14 +3,16 @@
 //
 // Stryker's vitest runner records coverage per test, but code a test file runs while importing its modules runs
 // before any test, so it is recorded as "static": covered by no test. With `ignoreStatic` such a mutant is either
-// ignored or, when a test also reaches it by a dynamic import, run against that test alone, activated in a
+// ignored or, when some test also reaches it by a dynamic import, run against that test alone, activated in a
 // `beforeAll` hook after the module was evaluated unmutated: it "survives" tests that would kill it. Without
-// `ignoreStatic`, every one runs the whole suite, which does not fit the run's time.
+// `ignoreStatic`, every one of them runs the whole suite.
 //
-// So: in the dry run, the coverage a test file's imports record is credited to every test in that file (any of
-// them could observe the mutated value); in a mutant run, the mutant is active before the file's imports. Mutant
-// runs load every test file afresh (vitest isolates them), so the module-level code is evaluated with the mutant.
-import { beforeAll, inject, type RunnerTask } from 'vitest';
+// So: in the dry run, a mutant that a test file's imports reach and none of its tests does (module-level code,
+// evaluated once) is credited to every test in that file, any of which could observe the mutated value; a mutant
+// its tests reach keeps the coverage they recorded. In a mutant run, the mutant is active before the file's
+// imports. Mutant runs load every test file afresh (vitest isolates them), so module-level code is evaluated with
+// the mutant.
+import { afterAll, beforeAll, inject, type RunnerTask } from 'vitest';
 
 type Counts = Record<string, number>;
 interface StrykerNamespace {
@@ -34,22 +36,31 @@ if (inject('mode') === 'mutant') namespace.activeMutant = inject('activeMutant')
 
 if (inject('mode') === 'dry-run') {
   const before = { ...namespace.mutantCoverage?.static };
-  // vitest requires a destructuring pattern for the context it does not need here.
+  let byImports = new Map<string, number>();
+  let tests: string[] = [];
+  // vitest requires a destructuring pattern for the context these hooks do not need.
   // biome-ignore lint/correctness/noEmptyPattern: see above
   beforeAll(({}, file) => {
+    const reached = Object.entries(namespace.mutantCoverage?.static ?? {});
+    byImports = new Map(
+      reached.flatMap(([id, hits]): [string, number][] =>
+        hits > (before[id] ?? 0) ? [[id, hits - (before[id] ?? 0)]] : [],
+      ),
+    );
+    tests = testsOf(file).map(idOf);
+  });
+  // After the file's own after-hooks and before Stryker's, which hands the coverage over: only now is it known
+  // which mutants the file's tests reached.
+  afterAll(() => {
     const coverage = namespace.mutantCoverage;
     if (coverage === undefined) return;
-    const byImports = Object.entries(coverage.static).flatMap(([id, hits]): [string, number][] =>
-      hits > (before[id] ?? 0) ? [[id, hits - (before[id] ?? 0)]] : [],
-    );
-    for (const test of testsOf(file)) {
-      const counts = coverage.perTest[idOf(test)] ?? {};
-      for (const [id, hits] of byImports) counts[id] = (counts[id] ?? 0) + hits;
-      coverage.perTest[idOf(test)] = counts;
-    }
-    for (const [id] of byImports) {
-      if (before[id] === undefined) delete coverage.static[id];
-      else coverage.static[id] = before[id];
+    const reachedByTests = new Set(tests.flatMap((test) => Object.keys(coverage.perTest[test] ?? {})));
+    for (const [id, hits] of byImports) {
+      if (reachedByTests.has(id)) continue;
+      for (const test of tests) coverage.perTest[test] = { ...coverage.perTest[test], [id]: hits };
+      const left = (coverage.static[id] ?? 0) - hits;
+      if (left > 0) coverage.static[id] = left;
+      else delete coverage.static[id];
     }
   });
 }
