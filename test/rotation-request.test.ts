@@ -59,6 +59,8 @@ describe('parseRotationRequest', () => {
     ['a trailing newline', `${KEY}\n`],
     // The last character before '=' carries 2 unused bits; canonical base64 leaves them zero.
     ['non-zero unused bits', KEY.replace(/Y=$/, 'Z=')],
+    ['padding inside', `${KEY.slice(0, 4)}=${KEY.slice(5)}`],
+    ['a character outside the alphabet', `${KEY.slice(0, 10)}.${KEY.slice(11)}`],
   ])('refuses a key that is not canonical base64: %s', (_, key) => {
     expect(refusal({ ZoneId: ZONE, SecretKey: key })).toEqual({
       status: 400,
@@ -138,6 +140,9 @@ describe('parseRotationRequest', () => {
     'Application/JSON',
     'application/json;charset=utf-8',
     'application/json; charset="UTF-8"',
+    'application/json ; charset = utf-8 ',
+    'application/json\t;\tcharset\t=\t"utf-8"\t',
+    '  application/json  ',
   ])('accepts the media type %j', (contentType) => {
     expect(parse({ ZoneId: ZONE, SecretKey: KEY }, contentType).zoneId).toBe(ZONE);
   });
@@ -145,12 +150,22 @@ describe('parseRotationRequest', () => {
   it.each([
     'application/jsonx',
     'text/json',
+    'text/application/json',
     'application/json; charset=utf-16',
+    'application/json; charset=utf-8x',
+    'application/json; charset=xutf-8',
+    'application/json; charset=utf-8; boundary=x',
+    'application/json;',
+    'application/json; utf-8',
+    'application/json; charsetutf-8',
+    'application/jsonxcharset=utf-8',
     'application/x-www-form-urlencoded',
+    '',
   ])('refuses the media type %j with 415', (contentType) => {
-    expect(refusalOf(() => parse({ ZoneId: ZONE, SecretKey: KEY }, contentType))).toMatchObject({
+    expect(refusalOf(() => parse({ ZoneId: ZONE, SecretKey: KEY }, contentType))).toEqual({
       status: 415,
       code: 'UnsupportedMediaType',
+      message: 'Content-Type must be application/json (optionally with charset=utf-8).',
     });
   });
 
