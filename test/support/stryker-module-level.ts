@@ -55,9 +55,13 @@ if (inject('mode') === 'dry-run') {
     const coverage = namespace.mutantCoverage;
     if (coverage === undefined) return;
     const reachedByTests = new Set(tests.flatMap((test) => Object.keys(coverage.perTest[test] ?? {})));
-    for (const [id, hits] of byImports) {
-      if (reachedByTests.has(id)) continue;
-      for (const test of tests) coverage.perTest[test] = { ...coverage.perTest[test], [id]: hits };
+    const moduleLevel = [...byImports].filter(([id]) => !reachedByTests.has(id));
+    for (const test of tests) {
+      const counts = coverage.perTest[test] ?? {};
+      for (const [id, hits] of moduleLevel) counts[id] = (counts[id] ?? 0) + hits;
+      coverage.perTest[test] = counts;
+    }
+    for (const [id, hits] of moduleLevel) {
       const left = (coverage.static[id] ?? 0) - hits;
       if (left > 0) coverage.static[id] = left;
       else delete coverage.static[id];
