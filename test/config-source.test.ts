@@ -3,6 +3,7 @@
 // says the credentials were rotated away. Through the handler, against a Secrets Manager stand-in and the emulator.
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { loadConfig } from '#lib/config/config.ts';
 import { configSource, MIN_REREAD_MS, SECRET_TTL_MS } from '#lib/config/config-source.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
@@ -143,6 +144,22 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
     expect(rotated.status).toBe(200);
   });
 
+  it('fails closed, naming the network error, when Secrets Manager cannot be reached', async () => {
+    const env = { ...deployedEnv(), AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9' };
+    const noWaiting = { now: Date.now, random: () => 0, sleep: async () => undefined };
+    const handler = createDocumentedHandler(
+      configSource(env, loadConfig, { client: awsJsonClient('secretsmanager', { env, clock: noWaiting }) }),
+      { retry: FAST_RETRY },
+    );
+
+    const refused = await rotate(handler, TOKEN);
+
+    expect(refused.status).toBe(500);
+    expect(output.lines().find((line) => line.status === 500)?.errorDetail).toEqual([
+      'ROTATOR_SECRET_ID: the secret could not be read (Error: connect ECONNREFUSED 127.0.0.1:9)',
+    ]);
+  });
+
   it('keeps the configuration it had when a later read fails, and says so', async () => {
     sm.put(SECRET_NAME, secretWith(NEW, TOKEN));
     const handler = handlerFor();
@@ -159,6 +176,9 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
   it.each([
     ['not JSON', 'TENCENTCLOUD_SECRET_KEY=x'],
     ['a JSON array', '[]'],
+    ['JSON null', 'null'],
+    ['a JSON string', '"TENCENTCLOUD_SECRET_KEY"'],
+    ['a JSON number', '42'],
     [
       'a field that is not ours',
       JSON.stringify({ TENCENTCLOUD_SECRET_ID: NEW.id, Password: 'hunter2-secret' }),
