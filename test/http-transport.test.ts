@@ -1,42 +1,27 @@
 // lib/teo/http-transport.ts: the node-fetch the Tencent SDK is given. It must send what the SDK asks, report the
 // answer as node-fetch would, and turn an answer that is not TEO's envelope into a malformed-answer failure.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fetch from '#lib/teo/http-transport.ts';
+import { type RecordingServer, startRecordingServer } from './support/recording-server.ts';
 
-interface Seen {
-  method: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-let seen: Seen[] = [];
-let server: http.Server;
+let server: RecordingServer;
 let base: string;
 
 /** Answers as the path says: /status/<code>, /cookies, /text/<body>, else echoes the request as TEO's envelope. */
 beforeAll(async () => {
-  server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString();
-      seen.push({ method: request.method ?? '', headers: request.headers, body });
-      const [, kind, value = ''] = (request.url ?? '').split('/');
-      if (kind === 'status') response.writeHead(Number(value)).end('{"Response":{}}');
-      else if (kind === 'cookies') response.writeHead(200, { 'set-cookie': ['a=1', 'b=2'] }).end('{}');
-      else if (kind === 'text') response.writeHead(200).end(decodeURIComponent(value));
-      else response.writeHead(200, { 'X-Answer': 'yes' }).end(JSON.stringify({ Response: { body } }));
-    });
+  server = await startRecordingServer(({ url, body }, response) => {
+    const [, kind, value = ''] = url.split('/');
+    if (kind === 'status') response.writeHead(Number(value)).end('{"Response":{}}');
+    else if (kind === 'cookies') response.writeHead(200, { 'set-cookie': ['a=1', 'b=2'] }).end('{}');
+    else if (kind === 'text') response.writeHead(200).end(decodeURIComponent(value));
+    else response.writeHead(200, { 'X-Answer': 'yes' }).end(JSON.stringify({ Response: { body } }));
   });
-  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.base;
 });
-afterAll(() => new Promise((closed) => server.close(closed)));
+afterAll(() => server.close());
 
 const received = () => {
-  const [only, ...others] = seen;
-  seen = [];
+  const [only, ...others] = server.seen.splice(0);
   expect(others).toEqual([]);
   return only;
 };
@@ -88,7 +73,7 @@ describe('the SDK transport', () => {
   it('reads headers by any case, joins repeated ones, and gives null for an absent one', async () => {
     const answer = await fetch(`${base}/`);
     const cookies = await fetch(`${base}/cookies`);
-    seen = [];
+    server.seen.length = 0;
 
     expect(answer.headers.get('x-answer')).toBe('yes');
     expect(answer.headers.get('X-Answer')).toBe('yes');

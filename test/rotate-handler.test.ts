@@ -550,12 +550,12 @@ describe('the audit line', () => {
 });
 
 describe('a step besides TEO that hangs or fails', () => {
-  it('answers 504 before Lambda ends the invocation when a step it waits on does not answer', async () => {
-    // A DynamoDB endpoint that takes requests and never answers: the lease is never granted or refused.
-    const silent = http.createServer(() => undefined);
-    await new Promise<void>((listening) => silent.listen(0, '127.0.0.1', listening));
+  /** A handler whose ledger is DynamoDB at a loopback server that answers as `answer` does. */
+  async function withDynamoDb(answer: http.RequestListener) {
+    const server = http.createServer(answer);
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
     const env = {
-      AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'fake-test-key',
       AWS_SECRET_ACCESS_KEY: 'fake-test-secret',
@@ -563,6 +563,16 @@ describe('a step besides TEO that hangs or fails', () => {
     const handler = createDocumentedHandler(loadConfig(testEnvironment(harness.teo.url)), {
       ledger: createDynamoDbLedger('rotations', { client: awsJsonClient('dynamodb', { env }) }),
     });
+    const close = () => {
+      server.closeAllConnections();
+      server.close();
+    };
+    return { handler, close };
+  }
+
+  it('answers 504 before Lambda ends the invocation when a step it waits on does not answer', async () => {
+    // A DynamoDB endpoint that takes requests and never answers: the lease is never granted or refused.
+    const { handler, close } = await withDynamoDb(() => undefined);
     try {
       // Lambda would end it 50 ms after the 500 ms the function keeps for answering.
       const response = await handler(
@@ -583,28 +593,17 @@ describe('a step besides TEO that hangs or fails', () => {
         }),
       ]);
     } finally {
-      silent.closeAllConnections();
-      silent.close();
+      close();
     }
   });
 
   it('answers 500 InternalError, saying no more, when a step fails in a way it has no answer for', async () => {
     // DynamoDB refusing every call: the table is missing.
-    const missing = http.createServer((_, response) =>
+    const { handler, close } = await withDynamoDb((_, response) =>
       response
         .writeHead(400, { 'content-type': 'application/x-amz-json-1.0' })
         .end('{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"not found"}'),
     );
-    await new Promise<void>((listening) => missing.listen(0, '127.0.0.1', listening));
-    const env = {
-      AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${(missing.address() as AddressInfo).port}`,
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'fake-test-key',
-      AWS_SECRET_ACCESS_KEY: 'fake-test-secret',
-    };
-    const handler = createDocumentedHandler(loadConfig(testEnvironment(harness.teo.url)), {
-      ledger: createDynamoDbLedger('rotations', { client: awsJsonClient('dynamodb', { env }) }),
-    });
     try {
       const response = await handler(
         rotateEvent('http-api-v2', { headers: { Authorization: `Bearer ${OPS_TOKEN}` } }),
@@ -625,7 +624,7 @@ describe('a step besides TEO that hangs or fails', () => {
         }),
       ]);
     } finally {
-      missing.close();
+      close();
     }
   });
 });

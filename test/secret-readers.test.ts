@@ -1,50 +1,37 @@
 // Reading a bound secret from its manager (docs/contract.md §8), against a scripted manager on loopback: what is
 // asked of each API, what is taken from its answer, and each way it can fail, named without any value or token.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import type { SecretLocation } from '#lib/sync/bindings.ts';
 import { createSecretReaders, type ManagerCredentials } from '#lib/sync/secret-readers.ts';
+import {
+  type RecordedRequest,
+  type RecordingServer,
+  startRecordingServer,
+} from './support/recording-server.ts';
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
 interface Scripted {
   status?: number;
   json?: unknown;
   text?: string;
 }
 
-let seen: Seen[] = [];
 let script: Scripted[] = [];
-let server: http.Server;
+let server: RecordingServer;
 let base: string;
+let seen: RecordedRequest[];
 
 beforeAll(async () => {
-  server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      seen.push({
-        method: request.method ?? '',
-        url: request.url ?? '',
-        headers: request.headers,
-        body: Buffer.concat(chunks).toString(),
-      });
-      const { status = 200, json, text } = script.shift() ?? { status: 599 };
-      response.writeHead(status, { 'content-type': 'application/json' }).end(text ?? JSON.stringify(json));
-    });
+  server = await startRecordingServer((_, response) => {
+    const { status = 200, json, text } = script.shift() ?? { status: 599 };
+    response.writeHead(status, { 'content-type': 'application/json' }).end(text ?? JSON.stringify(json));
   });
-  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = server.base;
+  seen = server.seen;
 });
-afterAll(() => new Promise((closed) => server.close(closed)));
+afterAll(() => server.close());
 beforeEach(() => {
-  seen = [];
+  seen.length = 0;
   script = [];
 });
 

@@ -2,6 +2,7 @@
 // reordering, values that change mid-sync, invalid values, managers that fail, concurrency, drift, and no secret in
 // any output.
 import { createHmac, randomBytes } from 'node:crypto';
+import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { loadSyncConfig } from '#lib/config/config.ts';
@@ -475,9 +476,14 @@ describe('the reconcile schedule', () => {
 });
 
 describe('the sync webhooks’ routes', () => {
-  const send = async (method: string, path: string) => {
+  /** A signed Doppler notification, sent with any method to any path. */
+  const send = async (
+    method: string,
+    path: string,
+    handler: (event: unknown, context: Context) => unknown = handlerWith(),
+  ) => {
     const body = dopplerPayload();
-    const response = (await handlerWith()(
+    const response = (await handler(
       rotateEvent('http-api-v2', {
         method,
         path,
@@ -536,19 +542,8 @@ describe('the sync webhooks’ routes', () => {
 
   it('fails closed with 500, logged as a failure, when its configuration is invalid', async () => {
     const handler = createSyncHandler(loadSyncConfig({ ...env(), TENCENTCLOUD_SECRET_KEY: '' }));
-    const body = dopplerPayload();
 
-    const response = (await handler(
-      rotateEvent('http-api-v2', {
-        path: '/sync/doppler',
-        body,
-        headers: {
-          authorization: undefined,
-          'x-doppler-signature': `sha256=${mac(DOPPLER_WEBHOOK_SECRET, body)}`,
-        },
-      }),
-      lambdaContext(),
-    )) as HttpResponse;
+    const response = await send('POST', '/sync/doppler', handler);
 
     expect(response.statusCode).toBe(500);
     expect(syncLines()).toEqual([

@@ -1,0 +1,41 @@
+// A loopback HTTP server that records each request whole (method, path, headers, body) and answers as told.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+export interface RecordingServer {
+  readonly base: string;
+  /** Every request so far, in order; tests may empty it. */
+  readonly seen: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export async function startRecordingServer(
+  answer: (request: RecordedRequest, response: http.ServerResponse) => void,
+): Promise<RecordingServer> {
+  const seen: RecordedRequest[] = [];
+  const server = http.createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const recorded = {
+      method: request.method ?? '',
+      url: request.url ?? '',
+      headers: request.headers,
+      body: Buffer.concat(chunks).toString(),
+    };
+    seen.push(recorded);
+    answer(recorded, response);
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () => new Promise((closed) => server.close(() => closed())),
+  };
+}
