@@ -237,6 +237,16 @@ describe('GET /zones/{ZoneId}', () => {
     expect(actions()).toEqual([]);
   });
 
+  it.each([`/zones/${ZONE}/key`, `/v1/zones/${ZONE}`, `/zones/${ZONE}/`, `/iam/zones/${ZONE}/x`])(
+    'serves nothing at GET %s',
+    async (path) => {
+      const response = await send(handlerWith(), { method: 'GET', path, body: '' });
+
+      expect([response.statusCode, response.json.Error.Code]).toEqual([404, 'NotFound']);
+      expect(actions()).toEqual([]);
+    },
+  );
+
   it.each([
     ['DELETE', `/zones/${ZONE}`, 'GET'],
     ['POST', `/zones/${ZONE}`, 'GET'],
