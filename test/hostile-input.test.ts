@@ -186,6 +186,26 @@ describe('an event that no API Gateway or Function URL sends', () => {
   );
 });
 
+describe('an HTTP API event from a named stage', () => {
+  const staged = (stage: unknown, rawPath: string, routeKey = '$default') => {
+    const event = fixture('http-api-v2', { headers: { Authorization: `Bearer ${OPS_TOKEN}` } });
+    return { ...event, routeKey, rawPath, requestContext: { ...event.requestContext, routeKey, stage } };
+  };
+
+  it.each([
+    ['the catch-all route, its path under the stage', staged('prod', '/prod/rotate'), 200],
+    ['the catch-all route, its path without the stage', staged('prod', '/rotate'), 200],
+    ['the catch-all route of the $default stage', staged('$default', '/rotate'), 200],
+    ['a stage that only starts the path', staged('prod', '/production/rotate'), 404],
+    ['a stage that is no string', staged(7, '/7/rotate'), 404],
+    ['a named route, whatever the raw path', staged('prod', '/prod/anything', 'POST /rotate'), 200],
+  ])('is read as the API matched it: %s', async (_, event, status) => {
+    const response = await handlerFor()(event, lambdaContext());
+
+    expect(response.statusCode).toBe(status);
+  });
+});
+
 describe('an event with a header whose value is null', () => {
   it('is served, the header taken as absent', async () => {
     const event = fixture('http-api-v2', { headers: { Authorization: `Bearer ${OPS_TOKEN}` } });
