@@ -235,22 +235,22 @@ describe('awsJsonClient retries', () => {
 });
 
 describe('awsJsonClient answers', () => {
-  const call = async (answer: { status: number; body: string; headers?: Record<string, string> }) => {
-    const endpoint = await scriptedEndpoint([answer, answer, answer]);
+  type Answer = { status: number; body: string; headers?: Record<string, string> };
+  /** One PutItem against answers scripted in order: what it resolved or rejected with, and how many it sent. */
+  const call = async (...answers: Answer[]) => {
+    const endpoint = await scriptedEndpoint(answers);
     try {
-      attempts = 0;
-      return await awsJsonClient('dynamodb', {
+      const outcome = await awsJsonClient('dynamodb', {
         env: endpoint.env,
         clock: { now: Date.now, random: () => 0, sleep: async () => undefined },
       })
         .call('PutItem', {})
         .catch((error: unknown) => error);
+      return { outcome, attempts: endpoint.received.length };
     } finally {
-      attempts = endpoint.received.length;
       await endpoint.close();
     }
   };
-  let attempts = 0;
 
   it.each([
     ['an empty body', '', {}],
@@ -258,7 +258,7 @@ describe('awsJsonClient answers', () => {
     ['a JSON number', '7', {}],
     ['an object', '{"Attributes":{"pk":{"S":"x"}}}', { Attributes: { pk: { S: 'x' } } }],
   ])('reads a 200 with %s as its JSON object', async (_, body, expected) => {
-    expect(await call({ status: 200, body })).toEqual(expected);
+    expect((await call({ status: 200, body })).outcome).toEqual(expected);
   });
 
   it.each([
@@ -271,35 +271,27 @@ describe('awsJsonClient answers', () => {
     'LimitExceededException',
     'RequestThrottledException',
   ])('tries a 400 %s again, as a throttle', async (code) => {
-    const endpoint = await scriptedEndpoint([
-      { status: 400, body: JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${code}` }) },
-      { status: 200, body: '{}' },
-    ]);
-    try {
-      await expect(
-        awsJsonClient('dynamodb', {
-          env: endpoint.env,
-          clock: { now: Date.now, random: () => 0, sleep: async () => undefined },
-        }).call('PutItem', {}),
-      ).resolves.toEqual({});
-    } finally {
-      await endpoint.close();
-    }
-    expect(endpoint.received).toHaveLength(2);
+    const throttled = {
+      status: 400,
+      body: JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${code}` }),
+    };
+
+    expect(await call(throttled, { status: 200, body: '{}' })).toEqual({ outcome: {}, attempts: 2 });
   });
 
   it('takes a 429 as a throttle whatever its code', async () => {
-    const failure = await call({ status: 429, body: '{"__type":"SlowDown"}' });
+    const slowDown = { status: 429, body: '{"__type":"SlowDown"}' };
+    const { outcome, attempts } = await call(slowDown, slowDown, slowDown);
 
-    expect(failure).toMatchObject({ name: 'AwsError', code: 'SlowDown', status: 429 });
+    expect(outcome).toMatchObject({ name: 'AwsError', code: 'SlowDown', status: 429 });
     expect(attempts).toBe(3);
   });
 
   it('names a code without a namespace as it is', async () => {
-    expect(await call({ status: 400, body: '{"__type":"ResourceNotFoundException"}' })).toMatchObject({
-      name: 'AwsError',
-      code: 'ResourceNotFoundException',
-    });
+    const missing = { status: 400, body: '{"__type":"ResourceNotFoundException"}' };
+    const { outcome, attempts } = await call(missing, missing, missing);
+
+    expect(outcome).toMatchObject({ name: 'AwsError', code: 'ResourceNotFoundException' });
     expect(attempts).toBe(1);
   });
 });

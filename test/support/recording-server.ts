@@ -17,7 +17,7 @@ export interface RecordingServer {
 }
 
 export async function startRecordingServer(
-  answer: (request: RecordedRequest, response: http.ServerResponse) => void,
+  answer: (request: RecordedRequest, response: http.ServerResponse) => void | Promise<void>,
 ): Promise<RecordingServer> {
   const seen: RecordedRequest[] = [];
   const server = http.createServer(async (request, response) => {
@@ -30,12 +30,17 @@ export async function startRecordingServer(
       body: Buffer.concat(chunks).toString(),
     };
     seen.push(recorded);
-    answer(recorded, response);
+    await answer(recorded, response);
   });
   await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
   return {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
-    close: () => new Promise((closed) => server.close(() => closed())),
+    // Connections still open (a keep-alive agent, an answer held back) would keep the server from closing.
+    close: () =>
+      new Promise((closed) => {
+        server.close(() => closed());
+        server.closeAllConnections();
+      }),
   };
 }
