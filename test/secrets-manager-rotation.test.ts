@@ -56,21 +56,21 @@ afterEach(() => {
   emulator.calls.length = 0;
 });
 
-const handlerFor = (zones = `${ZONE},${OTHER_ZONE}`) =>
-  createSecretsManagerRotationHandler(
-    loadSecretsManagerConfig({
-      TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
-      TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
-      TEO_ENDPOINT: emulator.url,
-      TEO_TIMEOUT_MS: '300',
-      ROTATOR_SM_ZONES: zones,
-    }),
-    {
-      secrets: awsJsonClient('secretsmanager', { env: sm.env }),
-      ledger: createInMemoryLedger(),
-      retry: FAST_RETRY,
-    },
-  );
+const smConfig = (zones = `${ZONE},${OTHER_ZONE}`) =>
+  loadSecretsManagerConfig({
+    TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
+    TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+    TEO_ENDPOINT: emulator.url,
+    TEO_TIMEOUT_MS: '300',
+    ROTATOR_SM_ZONES: zones,
+  });
+
+const handlerFor = (zones?: string) =>
+  createSecretsManagerRotationHandler(smConfig(zones), {
+    secrets: awsJsonClient('secretsmanager', { env: sm.env }),
+    ledger: createInMemoryLedger(),
+    retry: FAST_RETRY,
+  });
 
 const step = (handler: ReturnType<typeof handlerFor>, Step: string, token: string) =>
   handler({ Step, SecretId: SECRET_ID, ClientRequestToken: token }, lambdaContext());
@@ -115,8 +115,49 @@ describe('a whole rotation', () => {
       Rotations: 1,
       _aws: expect.any(Object),
     });
+    expect(output.lines()[2]).toMatchObject({
+      step: 'testSecret',
+      zone: ZONE,
+      keyFingerprint: keyFingerprint(key),
+    });
+    // No bus configured: nothing was announced, and no line says an announcement failed.
+    expect(output.lines().map((line) => 'eventPublished' in line)).toEqual([false, false, false, false]);
     expect(output.text()).not.toContain(key);
     expect(output.text()).not.toContain(INITIAL_KEY);
+  });
+
+  it('records the rotation in the ledger as applied by Secrets Manager', async () => {
+    const ledger = createInMemoryLedger();
+    const handler = createSecretsManagerRotationHandler(smConfig(), {
+      secrets: awsJsonClient('secretsmanager', { env: sm.env }),
+      ledger,
+      retry: FAST_RETRY,
+    });
+    const token = secret.startRotation();
+
+    for (const name of STEPS) await step(handler, name, token);
+
+    expect(await ledger.lastApplied(ZONE)).toMatchObject({
+      by: 'secretsmanager',
+      keyFingerprint: keyFingerprint(secret.valueOf('AWSCURRENT').SecretKey),
+    });
+  });
+
+  it('reaches Secrets Manager through the standard endpoint variable when given no client', async () => {
+    for (const [name, value] of Object.entries(sm.env)) vi.stubEnv(name, value);
+    try {
+      const handler = createSecretsManagerRotationHandler(smConfig(), {
+        ledger: createInMemoryLedger(),
+        retry: FAST_RETRY,
+      });
+      const token = secret.startRotation();
+
+      for (const name of STEPS) await step(handler, name, token);
+
+      expect(secret.versionWith('AWSCURRENT')?.[0]).toBe(token);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 
@@ -256,7 +297,10 @@ describe('a step that must not proceed fails clearly and changes nothing', () =>
     const token = secret.startRotation();
     secret.rotationEnabled = false;
 
-    await expect(step(handlerFor(), name, token)).rejects.toThrow('Rotation is not enabled for this secret.');
+    await expect(step(handlerFor(), name, token)).rejects.toMatchObject({
+      name: 'SecretRotationRefused',
+      message: 'Rotation is not enabled for this secret.',
+    });
     unchanged();
   });
 
@@ -323,6 +367,79 @@ describe('a step that must not proceed fails clearly and changes nothing', () =>
       );
     }
     expect(sm.calls).toHaveLength(0);
+    unchanged();
+  });
+
+  it.each(STEPS)('%s, when the secret has no version at all', async (name) => {
+    const token = secret.startRotation();
+    secret.versions.clear();
+
+    await expect(step(handlerFor(), name, token)).rejects.toThrow(
+      'The ClientRequestToken is not a version of this secret.',
+    );
+    unchanged();
+  });
+
+  // Each would reach the field checks as something other than an object, whose messages would then mislead.
+  const NOT_AN_OBJECT = [
+    ['not JSON', `{"ZoneId":"${ZONE}","SecretKey":"${INITIAL_KEY}"`],
+    ['a JSON string', JSON.stringify(INITIAL_KEY)],
+    ['a JSON array', JSON.stringify([ZONE, INITIAL_KEY])],
+    ['JSON null', 'null'],
+    ['a JSON number', '42'],
+  ];
+
+  it.each(NOT_AN_OBJECT)(
+    'createSecret, when the current value is %s; nothing of it is quoted',
+    async (_, value) => {
+      secret.versions.set('v-initial', { value, stages: ['AWSCURRENT'] });
+      const token = secret.startRotation();
+
+      const failure = await step(handlerFor(), 'createSecret', token).catch((error: Error) => error);
+
+      expect(failure).toMatchObject({
+        message: 'The secret is not a JSON object with ZoneId (and SecretKey).',
+      });
+      expect(output.text()).not.toContain(INITIAL_KEY);
+      unchanged();
+    },
+  );
+
+  it.each(NOT_AN_OBJECT)(
+    'setSecret, when the pending value is %s; nothing of it is quoted',
+    async (_, value) => {
+      const token = secret.startRotation();
+      secret.versions.set(token, { value, stages: ['AWSPENDING'] });
+
+      const failure = await step(handlerFor(), 'setSecret', token).catch((error: Error) => error);
+
+      expect(failure).toMatchObject({
+        message: 'The secret is not a JSON object with ZoneId (and SecretKey).',
+      });
+      expect(output.text()).not.toContain(INITIAL_KEY);
+      unchanged();
+    },
+  );
+
+  it('createSecret, when the current secret has no ZoneId', async () => {
+    secret.versions.set('v-initial', {
+      value: JSON.stringify({ SecretKey: INITIAL_KEY }),
+      stages: ['AWSCURRENT'],
+    });
+
+    await expect(step(handlerFor(), 'createSecret', secret.startRotation())).rejects.toMatchObject({
+      message: "The current secret's ZoneId is required.",
+    });
+    unchanged();
+  });
+
+  it.each(['setSecret', 'testSecret'])('%s, when the pending secret has no SecretKey', async (name) => {
+    const token = secret.startRotation();
+    secret.versions.set(token, { value: JSON.stringify({ ZoneId: ZONE }), stages: ['AWSPENDING'] });
+
+    await expect(step(handlerFor(), name, token)).rejects.toMatchObject({
+      message: "The pending secret's ZoneId and SecretKey are required.",
+    });
     unchanged();
   });
 

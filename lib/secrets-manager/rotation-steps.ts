@@ -49,7 +49,8 @@ export async function runRotationStep(
   run: RotationRun,
 ): Promise<StepResult> {
   const zoneId = zoneOfSecret(secretId, deps);
-  if ((await versionState(deps.secrets, secretId, token)) === 'current') return { alreadyCurrent: true };
+  const { alreadyCurrent, currentVersion } = await versionState(deps.secrets, secretId, token);
+  if (alreadyCurrent) return { alreadyCurrent: true };
   switch (step) {
     case 'createSecret':
       return createSecret(deps, secretId, token, zoneId);
@@ -60,7 +61,7 @@ export async function runRotationStep(
     case 'testSecret':
       return testSecret(deps, secretId, token, zoneId, run);
     case 'finishSecret':
-      return finishSecret(deps.secrets, secretId, token);
+      return finishSecret(deps.secrets, secretId, token, currentVersion);
   }
 }
 
@@ -98,22 +99,22 @@ function checkBoundZone(namedZone: string, boundZone: string, which: string) {
 /** What DescribeSecret answers that the steps read. */
 interface SecretDescription {
   readonly RotationEnabled?: boolean;
+  /** Absent when the secret has no version. */
   readonly VersionIdsToStages?: Readonly<Record<string, readonly string[]>>;
 }
 
-const describeSecret = async (secrets: AwsJsonClient, secretId: string) =>
-  (await secrets.call('DescribeSecret', { SecretId: secretId })) as SecretDescription;
-
+/** Whether the token's version is already AWSCURRENT (the rotation finished), and which version is. */
 async function versionState(secrets: AwsJsonClient, secretId: string, token: string) {
-  const secret = await describeSecret(secrets, secretId);
+  const secret = (await secrets.call('DescribeSecret', { SecretId: secretId })) as SecretDescription;
   if (!secret.RotationEnabled) throw new SecretRotationRefused('Rotation is not enabled for this secret.');
-  const stages = secret.VersionIdsToStages?.[token];
+  const versions = Object.entries(secret.VersionIdsToStages ?? {});
+  const stages = versions.find(([id]) => id === token)?.[1];
   if (stages === undefined)
     throw new SecretRotationRefused('The ClientRequestToken is not a version of this secret.');
-  if (stages.includes(CURRENT)) return 'current';
-  if (!stages.includes(PENDING))
+  const alreadyCurrent = stages.includes(CURRENT);
+  if (!alreadyCurrent && !stages.includes(PENDING))
     throw new SecretRotationRefused('The version to rotate to is not staged as AWSPENDING.');
-  return 'pending';
+  return { alreadyCurrent, currentVersion: versions.find(([, staged]) => staged.includes(CURRENT))?.[0] };
 }
 
 /** A pending version for the token, unless there is one: the current secret with a fresh 32-byte key. */
@@ -162,15 +163,19 @@ async function testSecret(
   return { rotation };
 }
 
-async function finishSecret(secrets: AwsJsonClient, secretId: string, token: string): Promise<StepResult> {
-  const secret = await describeSecret(secrets, secretId);
-  const [current] =
-    Object.entries(secret.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes(CURRENT)) ?? [];
+/** AWSCURRENT moves to the token's version; the version losing it becomes AWSPREVIOUS. */
+async function finishSecret(
+  secrets: AwsJsonClient,
+  secretId: string,
+  token: string,
+  currentVersion: string | undefined,
+): Promise<StepResult> {
   await secrets.call('UpdateSecretVersionStage', {
     SecretId: secretId,
     VersionStage: CURRENT,
     MoveToVersionId: token,
-    ...(current && { RemoveFromVersionId: current }),
+    // Left out of the JSON when no version is AWSCURRENT.
+    RemoveFromVersionId: currentVersion,
   });
   return {};
 }
@@ -195,7 +200,8 @@ async function readSecret(
 ) {
   const { SecretString } = await secrets.call('GetSecretValue', version);
   try {
-    const document: unknown = JSON.parse(typeof SecretString === 'string' ? SecretString : '');
+    // A binary secret has no SecretString: "undefined" is no JSON either.
+    const document: unknown = JSON.parse(String(SecretString));
     if (typeof document === 'object' && document !== null && !Array.isArray(document)) {
       return document as Record<string, unknown>;
     }

@@ -104,9 +104,12 @@ export async function startSecretsManagerStandIn(): Promise<SecretsManagerStandI
         ARN: arnOf(name),
         Name: name,
         RotationEnabled: secret.rotationEnabled,
-        VersionIdsToStages: Object.fromEntries(
-          [...secret.versions].map(([id, { stages }]) => [id, [...stages]]),
-        ),
+        // AWS leaves the field out for a secret with no version.
+        ...(secret.versions.size > 0 && {
+          VersionIdsToStages: Object.fromEntries(
+            [...secret.versions].map(([id, { stages }]) => [id, [...stages]]),
+          ),
+        }),
       };
     },
     GetSecretValue(input) {
@@ -134,6 +137,10 @@ export async function startSecretsManagerStandIn(): Promise<SecretsManagerStandI
       const { name, secret } = find(input);
       const token = text(input, 'ClientRequestToken') ?? randomUUID();
       const value = text(input, 'SecretString');
+      const stages = Array.isArray(input.VersionStages) ? (input.VersionStages as string[]) : undefined;
+      if (stages?.length === 0) {
+        throw new AwsFault('ValidationException', 'VersionStages must have at least 1 item.');
+      }
       const existing = secret.versions.get(token);
       if (existing?.value !== undefined && existing.value !== value) {
         throw new AwsFault(
@@ -142,7 +149,6 @@ export async function startSecretsManagerStandIn(): Promise<SecretsManagerStandI
         );
       }
       secret.versions.set(token, { ...(value !== undefined && { value }), stages: existing?.stages ?? [] });
-      const stages = Array.isArray(input.VersionStages) ? (input.VersionStages as string[]) : undefined;
       // Without VersionStages, AWS makes the new version AWSCURRENT.
       if (stages === undefined) secret.makeCurrent(token);
       else for (const stage of stages) secret.moveStage(stage, token);
