@@ -1,7 +1,7 @@
 // What every function sets up from its configuration, in one place: the ledger and the event bus once for the
 // life of the instance, TEO's client again whenever the configuration (its credentials) changes.
 import type { TeoAccess } from '#lib/config/config.ts';
-import { eventBridgeEvents, noEvents, type RotationEvents } from '#lib/events/rotation-events.ts';
+import { eventBridgeEvents, type RotationEvents } from '#lib/events/rotation-events.ts';
 import { configuredLedger } from '#lib/ledger/configured-ledger.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
@@ -17,7 +17,8 @@ export interface SetupOptions {
 export interface Setup<C extends TeoAccess> {
   readonly config: C;
   readonly ledger: RotationLedger;
-  readonly events: RotationEvents;
+  /** Undefined when no bus is configured (local runs): there is no one to tell. */
+  readonly events: RotationEvents | undefined;
   readonly teo: TeoGateway;
 }
 
@@ -29,7 +30,7 @@ export function functionSetup<C extends TeoAccess>(options: SetupOptions = {}): 
   return (config) => {
     if (last?.config !== config) {
       ledger ??= configuredLedger(config.table);
-      events ??= config.eventBus === undefined ? noEvents : eventBridgeEvents(config.eventBus);
+      events ??= config.eventBus === undefined ? undefined : eventBridgeEvents(config.eventBus);
       last = { config, ledger, events, teo: createTencentCloudGateway(config.teo) };
     }
     return last;

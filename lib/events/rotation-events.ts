@@ -23,9 +23,6 @@ export interface RotationEvents {
   announce(applied: AppliedKey): Promise<boolean>;
 }
 
-/** No bus configured (local runs): there is no one to tell. */
-export const noEvents: RotationEvents = { announce: async () => false };
-
 export function eventBridgeEvents(
   bus: string,
   client: AwsJsonClient = awsJsonClient('events'),

@@ -23,7 +23,6 @@ import {
   zoneStatusResponse,
 } from '#lib/edge/responses.ts';
 import { routeOf } from '#lib/edge/routes.ts';
-import { noEvents } from '#lib/events/rotation-events.ts';
 import { type Clock, type RetryPolicy, systemClock } from '#lib/outbound/retry.ts';
 import { auditTrail, type RequestTrail } from '#lib/rotate/audit-trail.ts';
 import { errorResponses } from '#lib/rotate/error-responses.ts';
@@ -91,7 +90,7 @@ export function createRotateHandler(
     );
     if ('replay' in claimed) return claimed.replay;
     return rotate(noted, setup, context, rotation, {
-      firstSeen: claimed.firstSeen ?? clock.now(),
+      firstSeen: claimed.firstSeen,
       by: caller.caller.name,
     });
   }
@@ -111,7 +110,7 @@ export function createRotateHandler(
     });
     noted.teoRequestId = outcome.requestId;
     if (outcome.settledBy) noted.settledBy = outcome.settledBy;
-    if (setup.events !== noEvents) {
+    if (setup.events) {
       noted.eventPublished = await setup.events.announce({
         rotation,
         requestId: outcome.requestId,
@@ -166,7 +165,7 @@ export function createRotateHandler(
     },
   })
     .use(trail.middleware)
-    .use(keepAnswer(trail))
+    .use(keepAnswer(trail, clock))
     .use(errorResponses(trail))
     .handler(serve);
 }

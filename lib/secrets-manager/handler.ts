@@ -12,7 +12,6 @@ import {
 import { functionSetup, type SetupOptions } from '#lib/config/function-setup.ts';
 import { InvalidRequest } from '#lib/domain/errors.ts';
 import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
-import { noEvents } from '#lib/events/rotation-events.ts';
 import { startAudit, writeAudit } from '#lib/observability/audit-log.ts';
 import type { RetryPolicy } from '#lib/outbound/retry.ts';
 import { runOf } from '#lib/rotation/invocation.ts';
@@ -65,7 +64,7 @@ export function createSecretsManagerRotationHandler(
       );
       // setSecret put the key live: whoever subscribes must hear of it, as after an HTTP rotation.
       const { events } = setupFor(config);
-      if (result.rotation && result.outcome && events !== noEvents) {
+      if (result.rotation && result.outcome && events) {
         eventPublished = await events.announce({
           rotation: result.rotation,
           requestId: result.outcome.requestId,

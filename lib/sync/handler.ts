@@ -13,7 +13,6 @@ import {
 } from '#lib/domain/errors.ts';
 import { readHttpRequest } from '#lib/edge/request.ts';
 import { type HttpResponse, refusalFor, refusalResponse } from '#lib/edge/responses.ts';
-import { noEvents } from '#lib/events/rotation-events.ts';
 import { startAudit, writeAudit } from '#lib/observability/audit-log.ts';
 import type { RetryPolicy } from '#lib/outbound/retry.ts';
 import { runOf } from '#lib/rotation/invocation.ts';
@@ -90,7 +89,7 @@ export function createSyncHandler(
       );
       outcome = result.outcome;
       detail = { keyFingerprint: result.keyFingerprint, teoRequestIds: result.teoRequestIds };
-      if (result.outcome === 'synced' && result.secretKey !== undefined && events !== noEvents) {
+      if (result.outcome === 'synced' && result.secretKey !== undefined && events) {
         eventPublished = await events.announce({
           rotation: { zoneId: binding.zoneId, secretKey: result.secretKey },
           requestId: result.teoRequestIds.at(-1) ?? '',
