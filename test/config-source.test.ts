@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { loadConfig } from '#lib/config/config.ts';
-import { configSource, MIN_REREAD_MS, SECRET_TTL_MS } from '#lib/config/config-source.ts';
+import { configSource } from '#lib/config/config-source.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';
@@ -74,6 +74,11 @@ const rotate = async (handler: ReturnType<typeof handlerFor>, token: string) => 
   return { status: response.statusCode, json: JSON.parse(response.body), key };
 };
 
+// As the README promises: a read serves for 5 minutes, and TEO refusing the credentials re-reads the secret at most
+// every 10 seconds.
+const SECRET_TTL_MS = 5 * 60 * 1000;
+const MIN_REREAD_MS = 10 * 1000;
+
 const reads = () => sm.calls.filter((call) => call.operation === 'GetSecretValue').length;
 
 describe('a function configured by ROTATOR_SECRET_ID', () => {
@@ -120,13 +125,47 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
     expect(teo.calls.map((call) => call.answer)).toEqual(['ok']);
   });
 
+  it('reads the secret again when only the key was rotated, which TEO refuses as a bad signature', async () => {
+    sm.put(SECRET_NAME, secretWith({ id: NEW.id, key: OLD.key }, TOKEN));
+    const handler = handlerFor();
+    const refused = await rotate(handler, TOKEN);
+    expect([refused.status, refused.json.Error.Code]).toEqual([502, 'AuthFailure.SignatureFailure']);
+    sm.put(SECRET_NAME, secretWith(NEW, TOKEN));
+    clock += MIN_REREAD_MS;
+
+    expect((await rotate(handler, TOKEN)).status).toBe(200);
+    expect(reads()).toBe(2);
+  });
+
+  it('does not read the secret again when TEO refuses the request, not the credentials', async () => {
+    sm.put(SECRET_NAME, secretWith(NEW, TOKEN));
+    const handler = handlerFor();
+    expect((await rotate(handler, TOKEN)).status).toBe(200);
+    clock += MIN_REREAD_MS;
+    const response = await handler(
+      rotateEvent('http-api-v2', {
+        body: JSON.stringify({ ZoneId: 'zone-nosuchzone', SecretKey: randomBytes(32).toString('base64') }),
+        headers: { authorization: `Bearer ${TOKEN}` },
+      }),
+      lambdaContext(),
+    );
+
+    expect(JSON.parse(response.body).Error.Code).toMatch(/^ResourceNotFound/);
+    expect(reads()).toBe(1);
+  });
+
   it('does not read the secret again and again while TEO keeps refusing', async () => {
     sm.put(SECRET_NAME, secretWith(OLD, TOKEN));
     const handler = handlerFor();
 
     for (let i = 0; i < 3; i += 1) expect((await rotate(handler, TOKEN)).status).toBe(502);
-
+    clock += MIN_REREAD_MS - 1;
+    expect((await rotate(handler, TOKEN)).status).toBe(502);
     expect(reads()).toBe(1);
+
+    clock += 1;
+    expect((await rotate(handler, TOKEN)).status).toBe(502);
+    expect(reads()).toBe(2);
   });
 
   it('fails closed while the secret cannot be read, naming why, and reads it again at the next request', async () => {

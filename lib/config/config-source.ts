@@ -27,9 +27,9 @@ export const SECRET_FIELDS = [
 ] as const;
 
 /** How long a read of the secret is used before it is read again. */
-export const SECRET_TTL_MS = 5 * 60 * 1000;
+const SECRET_TTL_MS = 5 * 60 * 1000;
 /** However often TEO refuses the credentials, the secret is read again at most this often. */
-export const MIN_REREAD_MS = 10 * 1000;
+const MIN_REREAD_MS = 10 * 1000;
 
 export interface ConfigSource<T> {
   /** The configuration to serve a request with. */
@@ -95,19 +95,19 @@ const SECRET_RULE = `ROTATOR_SECRET_ID: the secret must be a JSON object of stri
 /** The secret's fields, or what is wrong with it: never a value, nor a field name that is not one of ours. */
 async function readSecret(client: AwsJsonClient, secretId: string): Promise<Record<string, string> | string> {
   const { SecretString } = await client.call('GetSecretValue', { SecretId: secretId });
-  if (typeof SecretString !== 'string') return SECRET_RULE;
+  // A binary secret has no SecretString: "undefined" is no JSON either.
+  const text = String(SecretString);
   let document: unknown;
   try {
-    document = JSON.parse(SecretString);
+    document = JSON.parse(text);
   } catch {
-    // The parser's message would quote the secret.
-    return SECRET_RULE;
+    // Left undefined, refused below: the parser's message would quote the secret.
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) return SECRET_RULE;
   const entries = Object.entries(document);
   const known = (name: string) => (SECRET_FIELDS as readonly string[]).includes(name);
   if (!entries.every(([name, value]) => known(name) && typeof value === 'string')) return SECRET_RULE;
-  if (elementWithRepeatedField(SecretString) !== undefined) {
+  if (elementWithRepeatedField(text) !== undefined) {
     return 'ROTATOR_SECRET_ID: the secret gives a field twice: JSON would silently keep only the last';
   }
   return Object.fromEntries(entries) as Record<string, string>;
@@ -119,17 +119,18 @@ const describe = (error: Error) =>
 /** TEO's answers to credentials that were rotated away: the secret is read again at once. */
 const STALE_CREDENTIALS = new Set(['AuthFailure.SecretIdNotFound', 'AuthFailure.SignatureFailure']);
 
-/**
- * Runs `use` with `config`; when TEO refuses its credentials as stale, reads the configuration again and, if the
- * credentials changed, runs `use` once more with the new configuration. Repeating a refused call is harmless: TEO
- * changed nothing.
- */
 /** The configuration in force, or ConfigurationInvalid with its problems (docs/contract.md §3). */
 export async function currentConfig<T>(source: ConfigSource<T>): Promise<T> {
   const loaded = await source.current();
   if (!loaded.ok) throw new ConfigurationInvalid(loaded.problems);
   return loaded.config;
 }
+
+/**
+ * Runs `use` with `config`; when TEO refuses its credentials as stale, reads the configuration again and, if the
+ * credentials changed, runs `use` once more with the new configuration. Repeating a refused call is harmless: TEO
+ * changed nothing.
+ */
 
 export async function withFreshCredentials<T extends { readonly teo: TeoSettings }, R>(
   source: ConfigSource<T>,
