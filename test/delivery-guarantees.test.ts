@@ -1,7 +1,7 @@
 // docs/contract.md §5 and §6 through the handler against the stateful TEO emulator: retries, settled outcomes, one rotation
 // per zone at a time, redelivery, and the audit line and metrics that record them.
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '#lib/config/config.ts';
 import { createDynamoDbLedger } from '#lib/ledger/dynamodb-ledger.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
@@ -232,19 +232,22 @@ describe('one rotation per zone at a time', () => {
     expect(emulator.zoneKey(ZONE)).toBe(next);
   });
 
-  it('holds across Lambda instances that share the DynamoDB ledger', async () => {
-    const ledgers = await Promise.all(
-      [1, 2].map(async () => createDynamoDbLedger(dynamo.table, { client: dynamo.client })),
-    );
-    const instances = ledgers.map((ledger) => handlerWith(ledger));
+  it('holds across Lambda instances configured with the same ROTATOR_TABLE, as deployed', async () => {
+    // Each instance reaches DynamoDB (dynalite) through the standard endpoint variable, as the AWS SDKs do.
+    for (const [name, value] of Object.entries(dynamo.env)) vi.stubEnv(name, value);
+    try {
+      const config = loadConfig({ ...env, TEO_ENDPOINT: emulator.url, ROTATOR_TABLE: dynamo.table });
+      const instances = [1, 2].map(() => createDocumentedHandler(config, { retry: FAST_RETRY }));
 
-    const responses = await concurrently(instances, Array(8).fill(ZONE));
+      const responses = await concurrently(instances, Array(8).fill(ZONE));
 
-    expect(responses.map((response) => response.statusCode).sort()).toEqual([200, ...Array(7).fill(409)]);
-    expect(count(MODIFY)).toBe(1);
-    expect((await send({ handler: instances[1] ?? handlerWith(), body: bodyFor(newKey()) })).statusCode).toBe(
-      200,
-    );
+      expect(responses.map((response) => response.statusCode).sort()).toEqual([200, ...Array(7).fill(409)]);
+      expect(count(MODIFY)).toBe(1);
+      const next = await send({ handler: instances[1] ?? handlerWith(), body: bodyFor(newKey()) });
+      expect(next.statusCode).toBe(200);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('lets rotations of different zones run side by side', async () => {
@@ -254,9 +257,12 @@ describe('one rotation per zone at a time', () => {
   });
 });
 
-const ledgers: [string, () => Promise<RotationLedger>][] = [
-  ['in memory', async () => createInMemoryLedger()],
-  ['DynamoDB (dynalite)', async () => createDynamoDbLedger(dynamo.table, { client: dynamo.client })],
+const ledgers: [string, (now?: () => number) => Promise<RotationLedger>][] = [
+  ['in memory', async (now = Date.now) => createInMemoryLedger(now)],
+  [
+    'DynamoDB (dynalite)',
+    async (now = Date.now) => createDynamoDbLedger(dynamo.table, { client: dynamo.client, now }),
+  ],
 ];
 
 describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
@@ -350,6 +356,31 @@ describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
 
     expect([response.statusCode, response.json.Error.Code]).toEqual([409, 'ResourceInUse']);
     expect(count(MODIFY)).toBe(0);
+  });
+
+  it('gives the first answer again for 3 days, and after them takes the id as new', async () => {
+    let now = Date.now();
+    const clock = { now: () => now, sleep: async () => undefined, random: () => 0 };
+    const timed = createDocumentedHandler(loadConfig({ ...env, TEO_ENDPOINT: emulator.url }), {
+      ledger: await createLedger(() => now),
+      retry: FAST_RETRY,
+      clock,
+    });
+    // A zone TEO does not know, whose refusal is a final answer, kept like a success: the other tests' zones are
+    // fenced at their real time, which this clock leaves behind.
+    const body = bodyFor(newKey(), 'zone-notknowntoteo');
+
+    const first = await send({ handler: timed, ...keyed(body) });
+    now += 3 * 24 * 60 * 60 * 1000;
+    const within = await send({ handler: timed, ...keyed(body) });
+    now += 1;
+    const after = await send({ handler: timed, ...keyed(body) });
+
+    expect([first.statusCode, first.json.Error.Code]).toEqual([422, 'ResourceNotFound']);
+    expect(within.body).toBe(first.body);
+    expect(after.statusCode).toBe(422);
+    expect(after.json.RequestId).not.toBe(first.json.RequestId);
+    expect(count(MODIFY)).toBe(2);
   });
 
   it('lets a redelivery try again after a failure', async () => {

@@ -7,6 +7,7 @@ import { InvalidRequest, RotationConflict } from '#lib/domain/errors.ts';
 import type { HttpRequest, RotateEvent } from '#lib/edge/request.ts';
 import type { HttpResponse } from '#lib/edge/responses.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import type { Clock } from '#lib/outbound/retry.ts';
 import type { AuditTrail, RequestTrail } from '#lib/rotate/audit-trail.ts';
 
 /** How long an answer is kept for redeliveries; Standard Webhooks senders retry for up to a few days. */
@@ -19,10 +20,10 @@ const IDEMPOTENCY_KEY = /^[\x21-\x2b\x2d-\x7e]{1,255}$/;
  * failures the claim is reopened, so that a redelivery tries again (repeating a rotation to the same key is
  * harmless), still first seen when it first arrived.
  */
-const isFinal = (statusCode: number) => statusCode === 200 || statusCode === 422;
+const isFinal = (statusCode: number | undefined) => statusCode === 200 || statusCode === 422;
 
-/** When the request was first seen; a request without an id is first seen now. */
-export type Claimed = { readonly replay: HttpResponse } | { readonly firstSeen: number | undefined };
+/** The answer to give again, or when the request was first seen (a request without an id: now). */
+export type Claimed = { readonly replay: HttpResponse } | { readonly firstSeen: number };
 
 /**
  * Claims the request's id for this invocation, noting the claim in the trail so that keepAnswer finishes it; or
@@ -34,7 +35,7 @@ export async function claimRequest(
   { now, leaseUntil }: { now: number; leaseUntil: number },
 ): Promise<Claimed> {
   const id = requestId(request, caller);
-  if (id === undefined) return { firstSeen: undefined };
+  if (id === undefined) return { firstSeen: now };
   const key = `${caller.caller.name}#${id}`;
   const digest = createHash('sha256').update(request.body).digest('hex');
   const claim = await ledger.claimRequest(key, digest, { leaseUntil, keepUntil: now + KEEP_ANSWERS_MS });
@@ -62,12 +63,16 @@ export async function claimRequest(
  * Finishes this invocation's claim with the answer given. In the chain between the audit trail and errorResponses:
  * middy runs onError hooks in the reverse order of use, so the answer it keeps is the one errorResponses made.
  */
-export const keepAnswer = ({ trailOf }: AuditTrail): MiddlewareObj<RotateEvent, HttpResponse> => {
+export const keepAnswer = (
+  { trailOf }: AuditTrail,
+  clock: Clock,
+): MiddlewareObj<RotateEvent, HttpResponse> => {
   const finish = async ({ context, response }: Request<RotateEvent, HttpResponse>) => {
     const { claim } = trailOf(context);
     if (claim === undefined) return;
-    const final = response !== undefined && response !== null && isFinal(response.statusCode);
-    await claim.ledger.finishRequest(claim.key, final ? response : undefined, Date.now() + KEEP_ANSWERS_MS);
+    // errorResponses has answered every error by the time this runs, so there is always a response here.
+    const final = isFinal(response?.statusCode);
+    await claim.ledger.finishRequest(claim.key, final ? response : undefined, clock.now() + KEEP_ANSWERS_MS);
   };
   return { after: finish, onError: finish };
 };
