@@ -62,6 +62,14 @@ describe('signPost', () => {
       credentials: KEYS,
       body: '{"Entries":[{"Detail":"{\\"note\\":\\"zoné  ✓\\"}"}]}',
     },
+    {
+      name: "a path with the characters encodeURIComponent leaves but SigV4 escapes: ! ' ( ) *",
+      url: "http://127.0.0.1:4566/it's(a)!*/",
+      region: 'us-east-1',
+      service: 'dynamodb',
+      credentials: KEYS,
+      body: '{}',
+    },
   ];
 
   it.each(cases)(

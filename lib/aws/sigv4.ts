@@ -21,8 +21,9 @@ export interface SigningRequest {
   readonly now: number;
 }
 
-const sha256 = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
-const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
+// Strings are hashed as UTF-8, node:crypto's default.
+const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
+const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
 /** RFC 3986 unreserved characters stay; everything else is percent-encoded, as SigV4 requires. */
 const uriEncode = (text: string) =>
   encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);

@@ -1,0 +1,116 @@
+// One binding's sync (docs/contract.md §8) with the manager's answers scripted, against the TEO emulator: how long a
+// value that keeps changing is followed, which versions count as older than the one applied, keys of another length.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
+import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import { runOf } from '#lib/rotation/invocation.ts';
+import type { SecretValue } from '#lib/sync/secret-readers.ts';
+import { syncBinding } from '#lib/sync/sync-binding.ts';
+import { parseTeoEndpoint, type TeoEndpoint } from '#lib/teo/endpoint.ts';
+import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
+import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
+import { lambdaContext } from './support/events.ts';
+import { FAST_RETRY, TENCENT_SECRET_ID, TENCENT_SECRET_KEY, ZONE } from './support/fake-config.ts';
+
+const MODIFY = 'ModifyMultiPathGatewaySecretKey';
+const SOURCE = {
+  kind: 'aws-secrets-manager',
+  secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf',
+} as const;
+
+let teo: TeoEmulator;
+let ledger: RotationLedger;
+beforeAll(async () => {
+  teo = await startTeoEmulator({
+    credentials: { [TENCENT_SECRET_ID]: TENCENT_SECRET_KEY },
+    zones: { [ZONE]: Buffer.alloc(32).toString('base64') },
+    rateLimitPerSecond: Number.POSITIVE_INFINITY,
+  });
+});
+afterAll(() => teo.close());
+beforeEach(() => {
+  ledger = createInMemoryLedger();
+  teo.calls.length = 0;
+});
+
+const gateway = () =>
+  createTencentCloudGateway({
+    endpoint: parseTeoEndpoint(teo.url) as TeoEndpoint,
+    timeoutMs: 2000,
+    credentials: { secretId: TENCENT_SECRET_ID, secretKey: TENCENT_SECRET_KEY },
+  });
+const keyOf = (bytes = 32) => randomBytes(bytes).toString('base64');
+const modifies = () => teo.calls.filter((call) => call.action === MODIFY).length;
+
+/** A sync whose manager answers each read with the next of `reads` (the last one again once they run out). */
+function sync(...reads: SecretValue[]) {
+  let count = 0;
+  const readers = { read: async () => reads[Math.min(count++, reads.length - 1)] as SecretValue };
+  const run = runOf(
+    lambdaContext(),
+    { teoAttempts: 0, teoLatenciesMs: [] },
+    { firstSeen: Date.now(), by: 'sync' },
+  );
+  const done = syncBinding(
+    { zoneId: ZONE, source: SOURCE },
+    { teo: gateway(), ledger, readers, retry: FAST_RETRY },
+    run,
+  );
+  return { done, reads: () => count };
+}
+
+describe('syncBinding', () => {
+  it('follows a value that changes at every read for 3 rounds, then gives up to the next notification', async () => {
+    const values = Array.from({ length: 6 }, () => ({ value: keyOf(), version: undefined }));
+    const { done, reads } = sync(...values);
+
+    await expect(done).rejects.toThrow(
+      'The bound secret changed on every read during the sync: the next notification, or the schedule, will sync it',
+    );
+    expect([reads(), modifies()]).toEqual([4, 3]);
+    expect(teo.zoneKey(ZONE)).toBe(values[2]?.value);
+  });
+
+  it('syncs a key of another length than the one TEO holds', async () => {
+    const key = keyOf(48);
+
+    await expect(sync({ value: key, version: undefined }).done).resolves.toMatchObject({ outcome: 'synced' });
+    expect(teo.zoneKey(ZONE)).toBe(key);
+  });
+
+  describe('after version 5 was applied', () => {
+    let applied: string;
+    beforeEach(async () => {
+      applied = keyOf();
+      await sync({ value: applied, version: 5 }).done;
+      // Someone changes TEO's key behind the binding.
+      await gateway().modifySecretKey({ zoneId: ZONE, secretKey: keyOf() }, Date.now() + 2000);
+      teo.calls.length = 0;
+    });
+
+    it('puts version 5 back: a value is older only when its version is lower', async () => {
+      await expect(sync({ value: applied, version: 5 }).done).resolves.toMatchObject({ outcome: 'synced' });
+      expect(teo.zoneKey(ZONE)).toBe(applied);
+    });
+
+    it('applies a value without a version: it cannot be shown older', async () => {
+      const key = keyOf();
+
+      await expect(sync({ value: key, version: undefined }).done).resolves.toMatchObject({
+        outcome: 'synced',
+      });
+      expect(teo.zoneKey(ZONE)).toBe(key);
+    });
+
+    it('never applies version 4, nor asks TEO about it', async () => {
+      const before = teo.zoneKey(ZONE);
+
+      await expect(sync({ value: keyOf(), version: 4 }).done).resolves.toMatchObject({
+        outcome: 'in-sync',
+        teoRequestIds: [],
+      });
+      expect([teo.zoneKey(ZONE), teo.calls]).toEqual([before, []]);
+    });
+  });
+});
