@@ -157,6 +157,20 @@ const MALFORMED: [string, () => unknown, string][] = [
     `the header '${'a'.repeat(64)}' is not text`,
   ],
   [
+    'a Function URL event without requestContext.http.method',
+    () => {
+      const event = fixture('function-url');
+      delete (event.requestContext.http as Record<string, unknown>).method;
+      return event;
+    },
+    'method must be a string',
+  ],
+  [
+    'a multi-value header holding text and a number',
+    () => ({ ...fixture('rest-api-v1'), multiValueHeaders: { 'x-trace': ['a', 1] } }),
+    "the header 'x-trace' is not text",
+  ],
+  [
     'routeKey that is a number',
     () => ({ ...fixture('http-api-v2'), routeKey: 7 }),
     'routeKey must be a string',
@@ -215,6 +229,74 @@ describe('an event with a header whose value is null', () => {
 
     expect(response.statusCode).toBe(200);
   });
+});
+
+describe('what API Gateway and Function URLs may send, read as they mean it', () => {
+  const bearer = { Authorization: `Bearer ${OPS_TOKEN}` };
+
+  it('a body sent base64-encoded', async () => {
+    const response = await handlerFor()(
+      rotateEvent('function-url', { headers: bearer, base64: true }),
+      lambdaContext(),
+    );
+
+    expect(response.statusCode).toBe(200);
+    expect(harness.teo.requests).toHaveLength(1);
+  });
+
+  it('a REST API event routed by its resource, whatever its path (a custom domain’s base path)', async () => {
+    const event = { ...fixture('rest-api-v1', { headers: bearer }), path: '/gateways/rotate' };
+
+    expect((await handlerFor()(event, lambdaContext())).statusCode).toBe(200);
+  });
+
+  it('an IAM caller ARN that is null, as for a caller who did not sign: no principal', async () => {
+    const event = fixture('http-api-v2', { headers: bearer });
+    event.requestContext.authorizer = { iam: { userArn: null } };
+
+    expect((await handlerFor()(event, lambdaContext())).statusCode).toBe(200);
+    expect(auditLine()?.principal).toBeUndefined();
+  });
+
+  it.each([
+    ['empty', ''],
+    ['not text', 42],
+  ])('a source IP and user agent that are %s: left out of the audit line', async (_, value) => {
+    const event = fixture('http-api-v2', { headers: bearer });
+    Object.assign(event.requestContext.http as Record<string, unknown>, {
+      sourceIp: value,
+      userAgent: value,
+    });
+
+    expect((await handlerFor()(event, lambdaContext())).statusCode).toBe(200);
+    expect(auditLine()).not.toHaveProperty('sourceIp');
+    expect(auditLine()).not.toHaveProperty('userAgent');
+  });
+
+  it.each([
+    ['two values of a multi-value header', { 'Idempotency-Key': ['first', 'second'] }, undefined],
+    [
+      'two spellings of one header name',
+      undefined,
+      { 'Idempotency-Key': 'first', 'idempotency-key': 'second' },
+    ],
+  ])(
+    '%s: joined with a comma, as a proxy would, and so refused here',
+    async (_, multiValueHeaders, headers) => {
+      const event = fixture(multiValueHeaders ? 'rest-api-v1' : 'http-api-v2', { headers: bearer });
+      Object.assign(multiValueHeaders ? (event.multiValueHeaders as object) : event.headers, {
+        ...multiValueHeaders,
+        ...headers,
+      });
+
+      const response = await handlerFor()(event, lambdaContext());
+
+      expect(response.statusCode).toBe(400);
+      expect(JSON.parse(response.body).Error.Message).toBe(
+        'Idempotency-Key must be 1 to 255 visible ASCII characters, without commas.',
+      );
+    },
+  );
 });
 
 describe('a webhook body larger than 8 KiB', () => {

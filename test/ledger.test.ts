@@ -283,6 +283,72 @@ describe('the DynamoDB ledger, as stored', () => {
     });
   });
 
+  it('claims an id anew when the claim it lost to expires before it is read', async () => {
+    const key = `caller#race_${clock}`;
+    const ledger = createDynamoDbLedger(dynamo.table, { client: dynamo.client, now });
+    await ledger.claimRequest(key, 'digest-a', terms(1000, 5000));
+    await ledger.finishRequest(key, ANSWER, clock + 5000);
+    // The write still sees the kept answer; by the read that follows, its keeping has ended.
+    const times = [clock + 4000, clock + 4000];
+    const racing = createDynamoDbLedger(dynamo.table, {
+      client: dynamo.client,
+      now: () => times.shift() ?? clock + 6000,
+    });
+
+    expect(await racing.claimRequest(key, 'digest-a', terms())).toEqual({
+      kind: 'new',
+      firstSeen: clock + 6000,
+    });
+  });
+
+  it('claims an id anew when the claim it lost to is deleted before it is read', async () => {
+    const key = `caller#deleted_${clock}`;
+    await createDynamoDbLedger(dynamo.table, { client: dynamo.client, now }).claimRequest(key, 'd', terms());
+    const deleting = {
+      async call(operation: string, input: Readonly<Record<string, unknown>>) {
+        const answer = await dynamo.client.call(operation, input).catch(async (error: unknown) => {
+          // The table's TTL deletes the item just after the write failed on it.
+          await dynamo.client.call('DeleteItem', {
+            TableName: dynamo.table,
+            Key: { pk: { S: `request#${key}` } },
+          });
+          throw error;
+        });
+        return answer;
+      },
+    };
+    const ledger = createDynamoDbLedger(dynamo.table, { client: deleting, now });
+
+    expect(await ledger.claimRequest(key, 'other', terms())).toEqual({ kind: 'new', firstSeen: clock });
+  });
+
+  it('reads an applied rotation recorded before sources had versions as version 0', async () => {
+    const zone = `zone-old${run}`;
+    await dynamo.client.call('PutItem', {
+      TableName: dynamo.table,
+      Item: {
+        pk: { S: `zone#${zone}` },
+        fence: { N: '5' },
+        appliedFirstSeen: { N: '5' },
+        appliedAt: { N: '6' },
+        appliedBy: { S: 'ops' },
+        appliedRequestId: { S: 'req-old' },
+        appliedKeyFingerprint: { S: 'sha256:abc' },
+      },
+    });
+
+    expect(
+      await createDynamoDbLedger(dynamo.table, { client: dynamo.client, now }).lastApplied(zone),
+    ).toEqual({
+      firstSeen: 5,
+      at: 6,
+      by: 'ops',
+      requestId: 'req-old',
+      keyFingerprint: 'sha256:abc',
+      sourceVersion: 0,
+    });
+  });
+
   it('passes on any failure other than a failed condition', async () => {
     const ledger = createDynamoDbLedger('no-such-table', { client: dynamo.client, now });
     const missing = { name: 'AwsError', code: 'ResourceNotFoundException' };

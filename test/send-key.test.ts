@@ -1,8 +1,8 @@
 // The retry loop, settlement and deadline arithmetic of docs/contract.md §5 (lib/rotation/send-key.ts and
 // lib/rotation/invocation.ts), on a fake clock that moves only when a call or a wait says so: no test here waits.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ZoneChange } from '#lib/ledger/rotation-ledger.ts';
-import { backoffMs, type Clock, type RetryPolicy } from '#lib/outbound/retry.ts';
+import { backoffMs, type Clock, type RetryPolicy, systemClock } from '#lib/outbound/retry.ts';
 import { ANSWER_MARGIN_MS, type RotationRun, runOf } from '#lib/rotation/invocation.ts';
 import { DEFAULT_RETRY, MIN_ATTEMPT_MS, sendKey } from '#lib/rotation/send-key.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
@@ -79,6 +79,25 @@ describe('backoffMs', () => {
     expect([1, 2, 3, 4].map((retry) => backoffMs(policy, retry, 0.999))).toEqual([199, 399, 799, 999]);
     expect(backoffMs(policy, 2, 0.5)).toBe(200);
     expect(backoffMs(policy, 9, 0)).toBe(0);
+  });
+});
+
+describe('systemClock', () => {
+  it('sleeps on the timers for as long as asked, and no longer', async () => {
+    vi.useFakeTimers();
+    try {
+      let woke = false;
+      const sleeping = systemClock.sleep(50).then(() => {
+        woke = true;
+      });
+      await vi.advanceTimersByTimeAsync(49);
+      expect(woke).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await sleeping;
+      expect(woke).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -8,7 +8,7 @@ const TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 /** The caller whose digests include the token's; no early exit, so timing does not say how far a match got. */
 export function verifyBearerToken(token: string, callers: readonly Caller[]): Caller | undefined {
   if (!TOKEN.test(token)) return undefined;
-  const digest = createHash('sha256').update(token, 'utf8').digest();
+  const digest = createHash('sha256').update(token).digest();
   let match: Caller | undefined;
   for (const caller of callers) {
     if (caller.credential.kind !== 'bearer') continue;

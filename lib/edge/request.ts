@@ -109,7 +109,7 @@ function bodyOf(event: Fields): Buffer {
   if (isBase64Encoded !== undefined && typeof isBase64Encoded !== 'boolean') {
     throw malformed('isBase64Encoded must be a boolean');
   }
-  return Buffer.from(body ?? '', isBase64Encoded ? 'base64' : 'utf8');
+  return Buffer.from(body ?? '', isBase64Encoded ? 'base64' : undefined);
 }
 
 function optionalArn(value: unknown): string | undefined {
@@ -124,7 +124,8 @@ function joinHeaders(source: unknown): Map<string, string> {
   const joined = new Map<string, string>();
   for (const name in source) {
     const value = source[name];
-    if (value === undefined || value === null) continue;
+    // Absent, or null as API Gateway writes it: no value.
+    if (value == null) continue;
     const values = typeof value === 'string' ? [value] : value;
     if (!Array.isArray(values) || !values.every(isString))
       throw malformed(`the header ${safeName(name)} is not text`);

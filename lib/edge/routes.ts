@@ -8,28 +8,29 @@ export type Route =
   /** The zone id as it appears in the path: validated after authentication, like any other input. */
   | { readonly operation: 'zone-status'; readonly zoneId: string };
 
+/** Each path is served by one method. */
 const ROUTES: readonly {
   readonly method: string;
   readonly path: RegExp;
-  readonly route: (id: string) => Route;
+  readonly route: (match: RegExpExecArray) => Route;
 }[] = [
   { method: 'POST', path: /^\/(?:iam\/)?rotate$/, route: () => ({ operation: 'rotate' }) },
   {
     method: 'GET',
     path: /^\/(?:iam\/)?zones\/([^/]*)$/,
-    route: (zoneId) => ({ operation: 'zone-status', zoneId }),
+    // The group always takes part in a match: the default is for the type checker.
+    route: ([, zoneId = '']) => ({ operation: 'zone-status', zoneId }),
   },
 ];
 
 export function routeOf({ method, path }: HttpRequest): Route {
-  const served = ROUTES.filter((candidate) => candidate.path.test(path));
-  if (served.length === 0) {
-    throw new RouteNotFound('Nothing is served at this path; see POST /rotate and GET /zones/{ZoneId}.');
+  for (const served of ROUTES) {
+    const match = served.path.exec(path);
+    if (match === null) continue;
+    if (method !== served.method) {
+      throw new MethodNotAllowed(`This path accepts only ${served.method}.`, served.method);
+    }
+    return served.route(match);
   }
-  const match = served.find((candidate) => candidate.method === method);
-  if (match === undefined) {
-    const allow = served.map((candidate) => candidate.method).join(', ');
-    throw new MethodNotAllowed(`This path accepts only ${allow}.`, allow);
-  }
-  return match.route(match.path.exec(path)?.[1] ?? '');
+  throw new RouteNotFound('Nothing is served at this path; see POST /rotate and GET /zones/{ZoneId}.');
 }

@@ -23,6 +23,8 @@ type Item = Readonly<Record<string, { S?: string; N?: string } | undefined>>;
 const number = (value: number) => ({ N: String(value) });
 const ttl = (until: number) => number(Math.ceil(until / 1000));
 const numberIn = (item: Item, name: string) => Number(item[name]?.N ?? Number.NaN);
+/** The item's string attribute; the applied rotation's are written together, so each is there. */
+const textIn = (item: Item, name: string) => item[name]?.S ?? '';
 
 /** A failed condition is an answer, not an error. */
 async function conditionally(write: () => Promise<unknown>): Promise<boolean> {
@@ -222,9 +224,9 @@ function appliedIn(item: Item): AppliedRotation | undefined {
   return {
     firstSeen: numberIn(item, 'appliedFirstSeen'),
     at: numberIn(item, 'appliedAt'),
-    by: item.appliedBy?.S ?? '',
-    requestId: item.appliedRequestId?.S ?? '',
-    keyFingerprint: item.appliedKeyFingerprint?.S ?? '',
+    by: textIn(item, 'appliedBy'),
+    requestId: textIn(item, 'appliedRequestId'),
+    keyFingerprint: textIn(item, 'appliedKeyFingerprint'),
     sourceVersion: item.appliedSourceVersion?.N === undefined ? 0 : numberIn(item, 'appliedSourceVersion'),
   };
 }

@@ -22,7 +22,7 @@ export interface RawAnswer {
 export interface OutboundRequest {
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string | Buffer;
+  readonly body?: string | Buffer | undefined;
   readonly agent?: Agent;
   readonly signal?: AbortSignal;
 }

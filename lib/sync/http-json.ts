@@ -20,14 +20,14 @@ export async function requestJson(
   const answer = await sendRequest(url, {
     method,
     headers: { accept: 'application/json', ...headers },
-    ...(body !== undefined && { body }),
+    body,
     signal: AbortSignal.timeout(timeoutMs),
   });
   let json: unknown;
   try {
     json = JSON.parse(answer.body);
   } catch {
-    json = undefined;
+    // Not JSON: json stays undefined.
   }
   return { status: answer.status, json };
 }
