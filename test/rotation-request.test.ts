@@ -127,8 +127,13 @@ describe('parseRotationRequest', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it('refuses a body that is not UTF-8', () => {
-    const body = Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x7d]);
+  it('refuses a body that is not UTF-8, even where a lenient decoder would make it valid JSON', () => {
+    // The stray byte sits inside a string: replaced by U+FFFD, the JSON would parse.
+    const body = Buffer.concat([
+      Buffer.from('{"ZoneId":"zone-a1","SecretKey":"'),
+      Buffer.from([0xff]),
+      Buffer.from('"}'),
+    ]);
 
     expect(() => parseRotationRequest(body, 'application/json')).toThrow(
       'The body is not well-formed UTF-8 JSON.',
