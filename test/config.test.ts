@@ -60,6 +60,10 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it.each(['', '  \n'])('takes ROTATOR_CLIENTS=%j as not set', (value) => {
+    expect(problemsWith({ ROTATOR_CLIENTS: value })).toEqual(['ROTATOR_CLIENTS is not set']);
+  });
+
   it.each(['0', '-1', '60001', '1.5', 'NaN'])('refuses TEO_TIMEOUT_MS=%s', (value) => {
     expect(problemsWith({ TEO_TIMEOUT_MS: value })).toHaveLength(1);
   });
@@ -193,6 +197,36 @@ describe('loadConfig', () => {
         'an empty token list',
         clients({ name: 'a', zones: ['*'], tokenSha256: [] }),
         'ROTATOR_CLIENTS[0] ("a"): tokenSha256 must not be empty',
+      ],
+      [
+        'a token list that is no list',
+        clients({ name: 'a', zones: ['*'], tokenSha256: opsDigest }),
+        'ROTATOR_CLIENTS[0] ("a"): tokenSha256 must be a list',
+      ],
+      [
+        'zones that are neither "*" nor a list',
+        clients({ name: 'a', zones: 5, tokenSha256: [opsDigest] }),
+        `ROTATOR_CLIENTS[0] ("a"): zones must be ["*"] or a list of zone ids ('zone-' followed by 1 to 64 lower-case letters or digits)`,
+      ],
+      [
+        'webhook secrets that are no list',
+        clients({ name: 'a', zones: ['*'], webhookSecrets: 'whsec_x' }),
+        'ROTATOR_CLIENTS[0] ("a"): webhookSecrets must be a list',
+      ],
+      [
+        'a webhook secret that is not a string',
+        clients({ name: 'a', zones: ['*'], webhookSecrets: [7] }),
+        'ROTATOR_CLIENTS[0] ("a"): each webhook secret must be a string',
+      ],
+      [
+        'IAM principals that are no list',
+        clients({ name: 'a', zones: ['*'], iamPrincipals: 'arn:aws:iam::123456789012:role/x' }),
+        'ROTATOR_CLIENTS[0] ("a"): iamPrincipals must be a list',
+      ],
+      [
+        'an IAM principal that is not a string',
+        clients({ name: 'a', zones: ['*'], iamPrincipals: [7] }),
+        'ROTATOR_CLIENTS[0] ("a"): each IAM principal must be a string',
       ],
       [
         'a digest that is not a string',
