@@ -336,6 +336,10 @@ describe('parseTeoEndpoint', () => {
       { protocol: 'http:', host: 'teo.intl.tencentcloudapi.com:9000', dialAddress: '127.0.0.1' },
     ],
     [
+      'http://127.0.0.10:9000',
+      { protocol: 'http:', host: 'teo.intl.tencentcloudapi.com:9000', dialAddress: '127.0.0.10' },
+    ],
+    [
       'http://localhost:9000',
       { protocol: 'http:', host: 'teo.intl.tencentcloudapi.com:9000', dialAddress: '127.0.0.1' },
     ],
@@ -364,6 +368,7 @@ describe('parseTeoEndpoint', () => {
     ['http://teo.intl.tencentcloudapi.com', TENCENT_OR_LOOPBACK],
     ['http://10.0.0.5:9000', TENCENT_OR_LOOPBACK],
     ['http://127.0.0.1.evil.example:9000', TENCENT_OR_LOOPBACK],
+    ['http://notlocalhost:9000', TENCENT_OR_LOOPBACK],
     ['https://teo.intl.tencentcloudapi.com.evil.example', TENCENT_OR_LOOPBACK],
     ['https://xteo.intl.tencentcloudapi.com', TENCENT_OR_LOOPBACK],
     ['https://cvm.tencentcloudapi.com', TENCENT_OR_LOOPBACK],
