@@ -71,7 +71,8 @@ export function parseRotationRequest(body: Buffer, contentType: string | undefin
   if (typeof document !== 'object' || document === null || Array.isArray(document)) {
     throw new InvalidRequest('InvalidParameter', 'The body must be a JSON object.');
   }
-  const result = v.safeParse(RotationBody, document, { abortEarly: false });
+  // Every issue, not only the first (valibot's default): an unknown field is reported before the others.
+  const result = v.safeParse(RotationBody, document);
   if (result.success) {
     const { ZoneId, SecretKey, DryRun = false } = result.output;
     return { zoneId: ZoneId, secretKey: SecretKey, dryRun: DryRun };
@@ -95,7 +96,7 @@ const isMissingField = (issue: Issue) => issue.type === 'strict_object' && issue
 const fieldOf = (issue: Issue) => String(issue.path?.[0]?.key ?? '');
 
 /** An unknown field is reported first: it is usually a misspelling that also explains a "missing" one. */
-function fieldsRefusal(issues: readonly Issue[]): InvalidRequest {
+function fieldsRefusal(issues: readonly [Issue, ...Issue[]]): InvalidRequest {
   const unknown = issues.find(isUnknownField);
   if (unknown) {
     return new InvalidRequest(
@@ -105,8 +106,7 @@ function fieldsRefusal(issues: readonly Issue[]): InvalidRequest {
   }
   const missing = issues.find(isMissingField);
   if (missing) return new InvalidRequest('MissingParameter', `${fieldOf(missing)} is required.`);
-  const [first] = issues;
-  return new InvalidRequest('InvalidParameterValue', first?.message ?? 'A field is invalid.');
+  return new InvalidRequest('InvalidParameterValue', issues[0].message);
 }
 
 /** The zone id of a path (GET /zones/{ZoneId}), checked by the same rule as the body's. */
