@@ -9,6 +9,7 @@ import { elementWithRepeatedField } from '#lib/config/repeated-field.ts';
 import { ConfigurationInvalid } from '#lib/domain/errors.ts';
 import type { Clock } from '#lib/outbound/retry.ts';
 import { TeoRefused } from '#lib/teo/errors.ts';
+import { parseJsonObject } from '#lib/validation/json-object.ts';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -95,19 +96,12 @@ const SECRET_RULE = `ROTATOR_SECRET_ID: the secret must be a JSON object of stri
 /** The secret's fields, or what is wrong with it: never a value, nor a field name that is not one of ours. */
 async function readSecret(client: AwsJsonClient, secretId: string): Promise<Record<string, string> | string> {
   const { SecretString } = await client.call('GetSecretValue', { SecretId: secretId });
-  // A binary secret has no SecretString: "undefined" is no JSON either.
-  const text = String(SecretString);
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch {
-    // Left undefined, refused below: the parser's message would quote the secret.
-  }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) return SECRET_RULE;
+  const document = parseJsonObject(SecretString);
+  if (document === undefined) return SECRET_RULE;
   const entries = Object.entries(document);
   const known = (name: string) => (SECRET_FIELDS as readonly string[]).includes(name);
   if (!entries.every(([name, value]) => known(name) && typeof value === 'string')) return SECRET_RULE;
-  if (elementWithRepeatedField(text) !== undefined) {
+  if (elementWithRepeatedField(String(SecretString)) !== undefined) {
     return 'ROTATOR_SECRET_ID: the secret gives a field twice: JSON would silently keep only the last';
   }
   return Object.fromEntries(entries) as Record<string, string>;
@@ -131,7 +125,6 @@ export async function currentConfig<T>(source: ConfigSource<T>): Promise<T> {
  * credentials changed, runs `use` once more with the new configuration. Repeating a refused call is harmless: TEO
  * changed nothing.
  */
-
 export async function withFreshCredentials<T extends { readonly teo: TeoSettings }, R>(
   source: ConfigSource<T>,
   config: T,

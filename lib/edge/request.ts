@@ -6,6 +6,7 @@ import type {
   APIGatewayProxyEventV2WithRequestContext,
 } from 'aws-lambda';
 import { InvalidRequest } from '#lib/domain/errors.ts';
+import { isJsonObject } from '#lib/validation/json-object.ts';
 
 type RequestContextV2 = APIGatewayEventRequestContextV2 & {
   authorizer?: { iam?: { userArn?: string | null } };
@@ -35,9 +36,6 @@ const MAX_SOURCE_IP_CHARS = 64;
 
 type Fields = Readonly<Record<string, unknown>>;
 
-const isObject = (value: unknown): value is Fields =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 const malformed = (what: string) =>
   new InvalidRequest(
     'InvalidEvent',
@@ -56,12 +54,12 @@ const optionalText = (value: unknown, max: number) =>
   typeof value === 'string' && value !== '' ? value.slice(0, max) : undefined;
 
 export function readHttpRequest(event: unknown): HttpRequest {
-  if (!isObject(event)) throw malformed('the event is not an object');
+  if (!isJsonObject(event)) throw malformed('the event is not an object');
   const body = bodyOf(event);
-  const context = required(event, 'requestContext', isObject, 'must be an object');
+  const context = required(event, 'requestContext', isJsonObject, 'must be an object');
   if ('httpMethod' in event) {
     const resource = required(event, 'resource', isString, 'must be a string');
-    const identity = isObject(context.identity) ? context.identity : {};
+    const identity = isJsonObject(context.identity) ? context.identity : {};
     const multiValueHeaders = event.multiValueHeaders ?? {};
     return {
       method: required(event, 'httpMethod', isString, 'must be a string'),
@@ -69,7 +67,7 @@ export function readHttpRequest(event: unknown): HttpRequest {
       path: resource.includes('{') ? required(event, 'path', isString, 'must be a string') : resource,
       // multiValueHeaders, when present, holds every value of a repeated header; headers only the last.
       headers: joinHeaders(
-        isObject(multiValueHeaders) && Object.keys(multiValueHeaders).length > 0
+        isJsonObject(multiValueHeaders) && Object.keys(multiValueHeaders).length > 0
           ? multiValueHeaders
           : (event.headers ?? {}),
       ),
@@ -80,9 +78,9 @@ export function readHttpRequest(event: unknown): HttpRequest {
     };
   }
   const routeKey = required(event, 'routeKey', isString, 'must be a string');
-  const http = required(context, 'http', isObject, 'must be an object');
-  const authorizer = isObject(context.authorizer) ? context.authorizer : {};
-  const iam = isObject(authorizer.iam) ? authorizer.iam : {};
+  const http = required(context, 'http', isJsonObject, 'must be an object');
+  const authorizer = isJsonObject(context.authorizer) ? context.authorizer : {};
+  const iam = isJsonObject(authorizer.iam) ? authorizer.iam : {};
   // A named route ("POST /rotate") is what the API matched; "$default" (catch-all, Function URL), or a route with a
   // parameter ("GET /zones/{zoneId}"), leaves the raw path to read, without a named stage's prefix.
   const [routeMethod, routePath] = routeKey === '$default' ? [] : routeKey.split(' ');
@@ -120,7 +118,7 @@ function optionalArn(value: unknown): string | undefined {
 
 /** Two spellings of one name ("Authorization", "authorization") are two deliveries of the same header. */
 function joinHeaders(source: unknown): Map<string, string> {
-  if (!isObject(source)) throw malformed('headers must be an object');
+  if (!isJsonObject(source)) throw malformed('headers must be an object');
   const joined = new Map<string, string>();
   for (const name in source) {
     const value = source[name];

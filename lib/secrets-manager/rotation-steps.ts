@@ -12,6 +12,7 @@ import type { RotationRun } from '#lib/rotation/invocation.ts';
 import { rotateZone } from '#lib/rotation/rotate-zone.ts';
 import { isRequestedKeyLive, type RotationOutcome } from '#lib/rotation/send-key.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
+import { parseJsonObject } from '#lib/validation/json-object.ts';
 import { ROTATION_FIELDS, type RotationRequest } from '#lib/validation/rotation-request.ts';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -198,15 +199,7 @@ async function readSecret(
   secrets: AwsJsonClient,
   version: { readonly SecretId: string; readonly VersionId?: string; readonly VersionStage: string },
 ) {
-  const { SecretString } = await secrets.call('GetSecretValue', version);
-  try {
-    // A binary secret has no SecretString: "undefined" is no JSON either.
-    const document: unknown = JSON.parse(String(SecretString));
-    if (typeof document === 'object' && document !== null && !Array.isArray(document)) {
-      return document as Record<string, unknown>;
-    }
-  } catch {
-    // The parser's message would quote the secret.
-  }
+  const document = parseJsonObject((await secrets.call('GetSecretValue', version)).SecretString);
+  if (document) return document;
   throw new SecretRotationRefused('The secret is not a JSON object with ZoneId (and SecretKey).');
 }

@@ -21,6 +21,7 @@ import type { Binding } from '#lib/sync/bindings.ts';
 import { dopplerBindings, infisicalBindings, secretEventBindings } from '#lib/sync/notifications.ts';
 import { createSecretReaders, type SecretReaders } from '#lib/sync/secret-readers.ts';
 import { type SyncOutcome, syncBinding } from '#lib/sync/sync-binding.ts';
+import { isJsonObject } from '#lib/validation/json-object.ts';
 import { refuseOversizedBody } from '#lib/validation/rotation-request.ts';
 
 export type SyncTrigger = 'doppler' | 'infisical' | 'secretsmanager' | 'schedule';
@@ -42,9 +43,6 @@ export interface SyncReport {
   readonly trigger: SyncTrigger;
   readonly results: readonly SyncedBinding[];
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** What a sender is answered: 2xx once every binding is synced or found in sync, an honest error otherwise. */
 const STATUS: Record<SyncOutcome, number> = {
@@ -172,7 +170,7 @@ export function createSyncHandler(
   }
 
   return async (event: unknown, context: Context): Promise<HttpResponse | SyncReport> => {
-    const fields = isObject(event) ? event : {};
+    const fields = isJsonObject(event) ? event : {};
     if ('requestContext' in fields) return webhook(event, context);
     const { bindings } = (await configured()).config;
     const report =

@@ -5,11 +5,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AuthenticationFailed, InvalidRequest } from '#lib/domain/errors.ts';
 import type { HttpRequest } from '#lib/edge/request.ts';
 import type { Binding } from '#lib/sync/bindings.ts';
+import { isJsonObject } from '#lib/validation/json-object.ts';
 
 const INFISICAL_TOLERANCE_MS = 5 * 60 * 1000;
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const macOf = (secret: string, body: Buffer) => createHmac('sha256', secret).update(body).digest();
 
@@ -26,7 +24,8 @@ function json(body: Buffer): Record<string, unknown> {
   } catch {
     throw new InvalidRequest('InvalidParameter', 'The body is not well-formed JSON.');
   }
-  if (!isObject(document)) throw new InvalidRequest('InvalidParameter', 'The body must be a JSON object.');
+  if (!isJsonObject(document))
+    throw new InvalidRequest('InvalidParameter', 'The body must be a JSON object.');
   return document;
 }
 
@@ -42,10 +41,10 @@ export function dopplerBindings(
     throw new AuthenticationFailed('X-Doppler-Signature does not verify');
   const payload = json(request.body);
   if (payload.type !== 'config.secrets.update') return [];
-  const config = isObject(payload.config) ? payload.config : {};
-  const project = config.project ?? (isObject(payload.project) ? payload.project.slug : undefined);
+  const config = isJsonObject(payload.config) ? payload.config : {};
+  const project = config.project ?? (isJsonObject(payload.project) ? payload.project.slug : undefined);
   const configName = config.name ?? config.slug;
-  const diff = isObject(payload.diff) ? payload.diff : undefined;
+  const diff = isJsonObject(payload.diff) ? payload.diff : undefined;
   // When Doppler lists the names that changed, a change to none of the bound ones reads nothing.
   const changed =
     diff && ['added', 'updated', 'removed'].flatMap((list) => (Array.isArray(diff[list]) ? diff[list] : []));
@@ -78,7 +77,7 @@ export function infisicalBindings(
   if (String(payload.timestamp) !== t)
     throw new AuthenticationFailed('the signed time is not the body’s timestamp');
   if (payload.event !== 'secrets.modified') return [];
-  const project = isObject(payload.project) ? payload.project : {};
+  const project = isJsonObject(payload.project) ? payload.project : {};
   // Infisical names the folder, not the secret (and coalesces bursts): every binding in that folder is synced.
   return bindings.filter(
     ({ source }) =>
@@ -91,7 +90,7 @@ export function infisicalBindings(
 
 /** EventBridge `Secret Label Updated` for AWSCURRENT: the binding of the secret it names, checked here again. */
 export function secretEventBindings(event: Record<string, unknown>, bindings: readonly Binding[]): Binding[] {
-  const detail = isObject(event.detail) ? event.detail : {};
+  const detail = isJsonObject(event.detail) ? event.detail : {};
   const [arn] = Array.isArray(event.resources) ? event.resources : [];
   if (detail.labelUpdated !== 'AWSCURRENT' || typeof arn !== 'string') return [];
   return bindings.filter(({ source }) => source.kind === 'aws-secrets-manager' && source.secretArn === arn);

@@ -4,6 +4,7 @@ import { AwsError, type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-c
 import type { Clock } from '#lib/outbound/retry.ts';
 import type { SecretLocation } from '#lib/sync/bindings.ts';
 import { type JsonAnswer, requestJson } from '#lib/sync/http-json.ts';
+import { isJsonObject } from '#lib/validation/json-object.ts';
 
 export interface SecretValue {
   readonly value: string;
@@ -27,9 +28,6 @@ export interface SecretReaders {
   read(source: SecretLocation): Promise<SecretValue>;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 const TIMEOUT_MS = 5000;
 
 export function createSecretReaders(
@@ -50,7 +48,7 @@ export function createSecretReaders(
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ clientId, clientSecret }),
     });
-    const { accessToken, expiresIn } = isObject(login.json) ? login.json : {};
+    const { accessToken, expiresIn } = isJsonObject(login.json) ? login.json : {};
     if (typeof accessToken !== 'string' || typeof expiresIn !== 'number') {
       throw new SourceUnavailable('Infisical: the login answer has no accessToken');
     }
@@ -77,7 +75,7 @@ export function createSecretReaders(
     // A token revoked before its time: log in again, once.
     if (answer.status === 401 && !fresh) return readInfisical(source, true);
     ok('Infisical', answer);
-    const secret = isObject(answer.json) && isObject(answer.json.secret) ? answer.json.secret : {};
+    const secret = isJsonObject(answer.json) && isJsonObject(answer.json.secret) ? answer.json.secret : {};
     if (typeof secret.secretValue !== 'string')
       throw new SourceUnavailable('Infisical: the answer has no secretValue');
     return {
@@ -105,7 +103,9 @@ export function createSecretReaders(
             headers: { authorization: `Bearer ${credentials.dopplerToken}` },
           });
           const value =
-            isObject(answer.json) && isObject(answer.json.value) ? answer.json.value.computed : undefined;
+            isJsonObject(answer.json) && isJsonObject(answer.json.value)
+              ? answer.json.value.computed
+              : undefined;
           if (typeof value !== 'string')
             throw new SourceUnavailable('Doppler: the answer has no value.computed');
           return { value, version: undefined };
@@ -162,7 +162,7 @@ async function readAws(
     // The parser's message would quote the secret.
     document = undefined;
   }
-  const value = isObject(document) ? document[source.field] : undefined;
+  const value = isJsonObject(document) ? document[source.field] : undefined;
   // Not a string where a key should be: reported like any invalid value, which it is.
   return { value: typeof value === 'string' ? value : '', version };
 }

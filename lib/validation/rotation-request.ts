@@ -2,6 +2,7 @@
 import * as v from 'valibot';
 import { BodyTooLarge, InvalidRequest, UnsupportedMediaType } from '#lib/domain/errors.ts';
 import { ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
+import { isJsonObject } from '#lib/validation/json-object.ts';
 
 export const MAX_BODY_BYTES = 8 * 1024;
 const MIN_KEY_BYTES = 32;
@@ -68,7 +69,7 @@ export function parseRotationRequest(body: Buffer, contentType: string | undefin
     throw new UnsupportedMediaType('Content-Type must be application/json (optionally with charset=utf-8).');
   }
   const document = parseJson(body);
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+  if (!isJsonObject(document)) {
     throw new InvalidRequest('InvalidParameter', 'The body must be a JSON object.');
   }
   // Every issue, not only the first (valibot's default): an unknown field is reported before the others.
