@@ -1,7 +1,8 @@
 // Lambda entry point for sync (docs/contract.md §8): Doppler and Infisical webhooks through the HTTP API, Secrets
 // Manager label changes through EventBridge, and the reconcile schedule. Configuration as the other functions'.
-import { loadSyncConfig } from '#lib/config/config.ts';
+
 import { configSource } from '#lib/config/config-source.ts';
+import { loadSyncConfig } from '#lib/config/sync-config.ts';
 import { writeLogLine } from '#lib/observability/log-line.ts';
 import { createSyncHandler } from '#lib/sync/handler.ts';
 

@@ -1,7 +1,9 @@
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, loadSecretsManagerConfig, loadSyncConfig } from '#lib/config/config.ts';
+import { loadConfig } from '#lib/config/config.ts';
+import { loadSecretsManagerConfig } from '#lib/config/secrets-manager-config.ts';
+import { loadSyncConfig } from '#lib/config/sync-config.ts';
 import { agentFor, parseTeoEndpoint, type TeoEndpoint } from '#lib/teo/endpoint.ts';
 import {
   CALLERS,

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import { loadSecretsManagerConfig } from '#lib/config/config.ts';
+import { loadSecretsManagerConfig } from '#lib/config/secrets-manager-config.ts';
 import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
 import { createSecretsManagerRotationHandler } from '#lib/secrets-manager/handler.ts';

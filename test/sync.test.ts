@@ -5,7 +5,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import { loadSyncConfig } from '#lib/config/config.ts';
+import { loadSyncConfig } from '#lib/config/sync-config.ts';
 import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import type { HttpResponse } from '#lib/edge/responses.ts';
 import { eventBridgeEvents, type RotationEvents } from '#lib/events/rotation-events.ts';

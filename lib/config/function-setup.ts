@@ -1,6 +1,6 @@
 // What every function sets up from its configuration, in one place: the ledger and the event bus once for the
 // life of the instance, TEO's client again whenever the configuration (its credentials) changes.
-import type { TeoAccess } from '#lib/config/config.ts';
+import type { TeoAccess } from '#lib/config/teo-access.ts';
 import { eventBridgeEvents, type RotationEvents } from '#lib/events/rotation-events.ts';
 import { configuredLedger } from '#lib/ledger/configured-ledger.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';

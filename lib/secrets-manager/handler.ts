@@ -2,7 +2,6 @@
 
 import type { Context } from 'aws-lambda';
 import { type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import type { Loaded, SecretsManagerConfig } from '#lib/config/config.ts';
 import {
   type ConfigSource,
   currentConfig,
@@ -10,6 +9,8 @@ import {
   withFreshCredentials,
 } from '#lib/config/config-source.ts';
 import { functionSetup, type SetupOptions } from '#lib/config/function-setup.ts';
+import type { SecretsManagerConfig } from '#lib/config/secrets-manager-config.ts';
+import type { Loaded } from '#lib/config/teo-access.ts';
 import { InvalidRequest } from '#lib/domain/errors.ts';
 import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import { startAudit, writeAudit } from '#lib/observability/audit-log.ts';

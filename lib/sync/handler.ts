@@ -1,9 +1,10 @@
 // The sync function, assembled (docs/contract.md §8): a verified notification (Doppler or Infisical webhook, an
 // EventBridge event for a Secrets Manager secret) or the schedule selects bindings; each is synced and audited.
 import type { Context } from 'aws-lambda';
-import type { Loaded, SyncConfig } from '#lib/config/config.ts';
 import { type ConfigSource, currentConfig, fixedSource } from '#lib/config/config-source.ts';
 import { functionSetup, type SetupOptions } from '#lib/config/function-setup.ts';
+import type { SyncConfig } from '#lib/config/sync-config.ts';
+import type { Loaded } from '#lib/config/teo-access.ts';
 import {
   InvalidRequest,
   MethodNotAllowed,

@@ -1,6 +1,6 @@
 // TeoGateway over the Tencent Cloud SDK's CommonClient, which signs (TC3-HMAC-SHA256) and sends each request.
 import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
-import type { TeoSettings } from '#lib/config/config.ts';
+import type { TeoSettings } from '#lib/config/teo-access.ts';
 import { agentFor } from '#lib/teo/endpoint.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
