@@ -48,6 +48,11 @@ export interface TeoEmulator {
   inject(...faults: Fault[]): void;
   /** Drops the faults not yet met. */
   clearFaults(): void;
+  /**
+   * Resolves once every request that has reached the emulator is answered (or dropped): a delayed answer to a call
+   * its client gave up on lands before the next test starts, with no guess at how long to wait.
+   */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -147,7 +152,13 @@ export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmu
     return teoAnswer({});
   }
 
-  const server = http.createServer(async (request, response) => {
+  const answering = new Set<Promise<void>>();
+  const server = http.createServer((request, response) => {
+    const answered = respond(request, response).finally(() => answering.delete(answered));
+    answering.add(answered);
+  });
+
+  async function respond(request: http.IncomingMessage, response: http.ServerResponse) {
     let answer: Answer;
     try {
       const body = await readBody(request);
@@ -161,7 +172,7 @@ export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmu
     }
     if ('drop' in answer) request.socket.destroy();
     else response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
-  });
+  }
   server.listen(options.port ?? 0, '127.0.0.1');
   await Promise.race([
     once(server, 'listening'),
@@ -175,6 +186,13 @@ export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmu
     zoneKey: (zoneId) => zones.get(zoneId),
     inject: (...added) => void faults.push(...added),
     clearFaults: () => void faults.splice(0),
+    settled: async () => {
+      // A turn of the event loop first: a request sent just now is read, and counted, before the set is looked at.
+      do {
+        await new Promise((turned) => setImmediate(turned));
+        await Promise.all(answering);
+      } while (answering.size > 0);
+    },
     close: async () => {
       server.closeAllConnections();
       server.close();
