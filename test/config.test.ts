@@ -241,6 +241,22 @@ describe('loadConfig', () => {
         'ROTATOR_CLIENTS[0]: "name" is required',
       ],
       [
+        'an entry that is text, which is not quoted',
+        { ROTATOR_CLIENTS: '["AKIDpasted"]' },
+        'ROTATOR_CLIENTS[0]: must be an object',
+      ],
+      ['a null entry', { ROTATOR_CLIENTS: '[null]' }, 'ROTATOR_CLIENTS[0]: must be an object'],
+      [
+        'a name that is a number',
+        clients({ name: 7, zones: ['*'], tokenSha256: [opsDigest] }),
+        'ROTATOR_CLIENTS[0]: name must be a string',
+      ],
+      [
+        'a name given as a list, which is not quoted though its text would be a valid name',
+        clients({ name: ['ops'], zones: ['*'], tokenSha256: [opsDigest] }),
+        'ROTATOR_CLIENTS[0]: name must be a string',
+      ],
+      [
         'a duplicated name',
         clients(
           { name: 'a', zones: ['*'], tokenSha256: [opsDigest] },
@@ -260,6 +276,12 @@ describe('loadConfig', () => {
       expect(problemsWith(env)).toEqual([problem]);
     });
 
+    it('takes a caller that lists one digest twice: one caller, not two sharing a token', () => {
+      expect(problemsWith(clients({ name: 'a', zones: ['*'], tokenSha256: [opsDigest, opsDigest] }))).toEqual(
+        [],
+      );
+    });
+
     it.each([
       [
         'without the whsec_ prefix',
@@ -267,6 +289,11 @@ describe('loadConfig', () => {
         'each webhook secret must start with whsec_',
       ],
       ['not base64', 'whsec_not base64!', 'each webhook secret must be whsec_ followed by standard base64'],
+      [
+        'whose base64 is cut short (not a whole number of 4-character groups)',
+        `whsec_${Buffer.alloc(30, 7).toString('base64').slice(0, -1)}`,
+        'each webhook secret must be whsec_ followed by standard base64',
+      ],
       [
         'shorter than 24 bytes',
         'whsec_c2hvcnQtc2VjcmV0',

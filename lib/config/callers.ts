@@ -6,6 +6,7 @@ import { objectProblem } from '#lib/config/object-problem.ts';
 import { elementWithRepeatedField } from '#lib/config/repeated-field.ts';
 import type { Caller, CallerCredential, ZoneGrant } from '#lib/domain/caller.ts';
 import { isZoneId, ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
+import { isJsonObject } from '#lib/validation/json-object.ts';
 
 /** `*`, or zone ids separated by commas (ROTATOR_SM_ZONES); undefined when it is neither. */
 export function parseZoneGrant(raw: string): ZoneGrant | undefined {
@@ -85,13 +86,7 @@ const failed = (problem: string): ParsedCallers => ({ ok: false, problems: [prob
 
 /** A name is quoted only when it is a valid one: anything else in that field may be a misplaced secret. */
 const nameOf = (item: unknown) =>
-  typeof item === 'object' &&
-  item !== null &&
-  'name' in item &&
-  typeof item.name === 'string' &&
-  NAME.test(item.name)
-    ? ` ("${item.name}")`
-    : '';
+  isJsonObject(item) && typeof item.name === 'string' && NAME.test(item.name) ? ` ("${item.name}")` : '';
 
 const zonesOf = (entry: Entry): Caller['zones'] =>
   entry.zones[0] === '*' ? '*' : new Set(entry.zones as readonly string[]);
@@ -101,7 +96,7 @@ function credentialOf(entry: Entry): CallerCredential | string {
   if (entry.tokenSha256) {
     kinds.push({
       kind: 'bearer',
-      tokenDigests: entry.tokenSha256.map((hex) => Buffer.from(hex.toLowerCase(), 'hex')),
+      tokenDigests: entry.tokenSha256.map((hex) => Buffer.from(hex, 'hex')),
     });
   }
   if (entry.webhookSecrets)
