@@ -163,10 +163,10 @@ describe('awsJsonClient retries', () => {
     expect(waits).toEqual([50, 100]);
   });
 
-  it('tries again after a 5xx, and gives up after three attempts with the last answer', async () => {
+  it('tries again after a 5xx (500 included), and gives up after three attempts with the last answer', async () => {
     const endpoint = await scriptedEndpoint([
       throttled,
-      { status: 503, body: '' },
+      { status: 500, body: '{"__type":"InternalServerError"}' },
       throttled,
       { status: 200, body: '{}' },
     ]);

@@ -10,7 +10,9 @@ beforeAll(async () => {
   server = http.createServer((request, response) => {
     if (request.url === '/large') response.end(Buffer.alloc(MAX_ANSWER_BYTES + 1, 'a'));
     else if (request.url === '/limit') response.end(Buffer.alloc(MAX_ANSWER_BYTES, 'a'));
-    else response.writeHead(302, { location: 'http://127.0.0.1:9/stolen' }).end('moved');
+    else if (request.url === '/cut') {
+      response.writeHead(200, { 'content-length': '100' }).write('partial', () => response.socket?.destroy());
+    } else response.writeHead(302, { location: 'http://127.0.0.1:9/stolen' }).end('moved');
   });
   await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -33,4 +35,24 @@ describe('sendRequest', () => {
     expect(answer).toMatchObject({ status: 302, statusText: 'Found', body: 'moved' });
     expect(answer.headers.location).toBe('http://127.0.0.1:9/stolen');
   });
+
+  it('fails when the connection breaks in the middle of the answer', async () => {
+    await expect(sendRequest(`${base}/cut`, { method: 'GET', headers: {} })).rejects.toMatchObject({
+      code: 'ECONNRESET',
+    });
+  });
+
+  it.each([
+    ['text', (url: string) => url],
+    ['a URL', (url: string) => new URL(url)],
+  ])(
+    'speaks TLS to an https:// address given as %s: a plain-HTTP server there fails the handshake',
+    async (_, as) => {
+      const secure = base.replace('http:', 'https:');
+
+      await expect(sendRequest(as(`${secure}/limit`), { method: 'GET', headers: {} })).rejects.toMatchObject({
+        code: expect.stringMatching(/^(?:EPROTO|ERR_SSL_)/),
+      });
+    },
+  );
 });

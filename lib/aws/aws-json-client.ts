@@ -5,6 +5,7 @@ import { signPost } from '#lib/aws/sigv4.ts';
 import { ConfigurationInvalid } from '#lib/domain/errors.ts';
 import { backoffMs, type Clock, type RetryPolicy, systemClock } from '#lib/outbound/retry.ts';
 import { type RawAnswer, sendRequest } from '#lib/outbound/send-request.ts';
+import { parseJsonObject } from '#lib/validation/json-object.ts';
 
 /** The services the functions call, with their JSON protocol details and their standard endpoint variable. */
 const SERVICES = {
@@ -143,12 +144,7 @@ function parsed(text: string): Record<string, unknown> {
 
 /** AWS names the error in `__type` (`namespace#Code`) or the `x-amzn-errortype` header (`Code:uri`). */
 function awsError({ status, body, headers }: RawAnswer): AwsError {
-  let type: unknown;
-  try {
-    type = (JSON.parse(body) as { __type?: unknown }).__type;
-  } catch {
-    type = undefined;
-  }
+  const type = parseJsonObject(body)?.__type;
   const named = typeof type === 'string' ? type : String(headers['x-amzn-errortype'] ?? '');
   const code = named.slice(named.lastIndexOf('#') + 1).split(':')[0] || 'UnknownError';
   return new AwsError(code, status);
