@@ -520,6 +520,10 @@ describe('the audit line', () => {
       keyFingerprint: createHash('sha256').update(Buffer.from(KEY, 'base64')).digest('hex').slice(0, 16),
       durationMs: expect.any(Number),
     });
+    // What did not happen is not on the line: it was no dry run, no replay, and nothing needed settling.
+    expect(line).not.toHaveProperty('dryRun');
+    expect(line).not.toHaveProperty('replayed');
+    expect(line).not.toHaveProperty('settledBy');
   });
 
   it('is written for a refused request too, with the reason for operators', async () => {

@@ -27,7 +27,7 @@ export interface RequestTrail {
   replay?: HttpResponse;
   eventPublished?: boolean;
   teoRequestId?: string;
-  settledBy?: string;
+  settledBy?: string | undefined;
   refusal?: Refusal;
 }
 

@@ -109,7 +109,7 @@ export function createRotateHandler(
       return rotateZone(rotation, teo, ledger, retry, run);
     });
     noted.teoRequestId = outcome.requestId;
-    if (outcome.settledBy) noted.settledBy = outcome.settledBy;
+    noted.settledBy = outcome.settledBy;
     if (setup.events) {
       noted.eventPublished = await setup.events.announce({
         rotation,
