@@ -19,7 +19,7 @@ const session = (role: string) =>
 function callersFrom(entries: readonly object[]): readonly Caller[] {
   const parsed = parseCallers(JSON.stringify(entries));
   if (!parsed.ok) throw new Error(parsed.problems.join('; '));
-  return parsed.callers;
+  return parsed.config;
 }
 
 const CALLERS = callersFrom([

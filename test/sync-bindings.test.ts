@@ -13,7 +13,7 @@ const parse = (bindings: unknown) => parseBindings(JSON.stringify(bindings));
 const sourceOf = (source: unknown) => {
   const parsed = parse([{ zone: 'zone-a1', source }]);
   if (!parsed.ok) throw new Error(parsed.problems.join('; '));
-  return parsed.bindings[0]?.source;
+  return parsed.config[0]?.source;
 };
 const problemsOf = (source: unknown) => {
   const parsed = parse([{ zone: 'zone-a1', source }]);
@@ -52,7 +52,7 @@ describe('a binding that is taken', () => {
   });
 
   it('takes an empty list: sync is off', () => {
-    expect(parseBindings('[]')).toEqual({ ok: true, bindings: [] });
+    expect(parseBindings('[]')).toEqual({ ok: true, config: [] });
   });
 });
 

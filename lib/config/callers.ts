@@ -2,6 +2,7 @@
 import * as v from 'valibot';
 import { parseIamPrincipal } from '#lib/auth/iam.ts';
 import { decodeWebhookSecret } from '#lib/auth/webhook.ts';
+import { invalid, type Loaded, valid } from '#lib/config/loaded.ts';
 import { objectProblem } from '#lib/config/object-problem.ts';
 import { elementWithRepeatedField } from '#lib/config/repeated-field.ts';
 import type { Caller, CallerCredential, ZoneGrant } from '#lib/domain/caller.ts';
@@ -47,23 +48,23 @@ const CallerEntry = v.strictObject(
 
 type Entry = v.InferOutput<typeof CallerEntry>;
 
-export type ParsedCallers = { ok: true; callers: readonly Caller[] } | { ok: false; problems: string[] };
-
 /** Reports every problem at once, each naming the entry and the rule, never a credential's value. */
-export function parseCallers(raw: string | undefined): ParsedCallers {
-  if (raw === undefined || raw.trim() === '') return failed('ROTATOR_CLIENTS is not set');
+export function parseCallers(raw: string | undefined): Loaded<readonly Caller[]> {
+  if (raw === undefined || raw.trim() === '') return invalid('ROTATOR_CLIENTS is not set');
   let document: unknown;
   try {
     document = JSON.parse(raw);
   } catch {
-    return failed('ROTATOR_CLIENTS is not valid JSON');
+    return invalid('ROTATOR_CLIENTS is not valid JSON');
   }
   if (!Array.isArray(document) || document.length === 0) {
-    return failed('ROTATOR_CLIENTS must be a non-empty JSON array of callers');
+    return invalid('ROTATOR_CLIENTS must be a non-empty JSON array of callers');
   }
   const repeated = elementWithRepeatedField(raw);
   if (repeated !== undefined) {
-    return failed(`ROTATOR_CLIENTS[${repeated}] gives a field twice: JSON would silently keep only the last`);
+    return invalid(
+      `ROTATOR_CLIENTS[${repeated}] gives a field twice: JSON would silently keep only the last`,
+    );
   }
   const problems: string[] = [];
   const callers: Caller[] = [];
@@ -79,10 +80,8 @@ export function parseCallers(raw: string | undefined): ParsedCallers {
     else callers.push({ name: result.output.name, zones: zonesOf(result.output), credential });
   });
   problems.push(...duplicateNames(callers), ...sharedCredentials(callers));
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, callers };
+  return problems.length > 0 ? invalid(...problems) : valid(callers);
 }
-
-const failed = (problem: string): ParsedCallers => ({ ok: false, problems: [problem] });
 
 /** A name is quoted only when it is a valid one: anything else in that field may be a misplaced secret. */
 const nameOf = (item: unknown) =>

@@ -4,8 +4,9 @@
 // environment variables.
 
 import { AwsError, type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-client.ts';
+import type { Loaded } from '#lib/config/loaded.ts';
 import { elementWithRepeatedField } from '#lib/config/repeated-field.ts';
-import type { Loaded, TeoSettings } from '#lib/config/teo-access.ts';
+import type { TeoSettings } from '#lib/config/teo-access.ts';
 import { ConfigurationInvalid } from '#lib/domain/errors.ts';
 import type { Clock } from '#lib/outbound/retry.ts';
 import { TeoRefused } from '#lib/teo/errors.ts';

@@ -1,6 +1,7 @@
 // docs/contract.md §3: the Secrets Manager rotation function's environment.
 import { parseZoneGrant } from '#lib/config/callers.ts';
-import { type Environment, type Loaded, readTeoAccess, type TeoAccess } from '#lib/config/teo-access.ts';
+import { allOf, invalid, type Loaded, mapLoaded, valid } from '#lib/config/loaded.ts';
+import { type Environment, readTeoAccess, type TeoAccess } from '#lib/config/teo-access.ts';
 import type { ZoneGrant } from '#lib/domain/caller.ts';
 import { ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
 
@@ -15,17 +16,22 @@ export interface SecretsManagerConfig extends TeoAccess {
   readonly secretPrefix: string;
 }
 
-export function loadSecretsManagerConfig(env: Environment): Loaded<SecretsManagerConfig> {
-  const problems: string[] = [];
-  const access = readTeoAccess(env, problems);
-  const zones = parseZoneGrant(env.ROTATOR_SM_ZONES ?? '');
-  if (zones === undefined) {
-    problems.push(`ROTATOR_SM_ZONES must be * or a comma-separated list of zone ids (${ZONE_ID_RULE})`);
-  }
-  const secretPrefix = env.ROTATOR_SM_SECRET_PREFIX || DEFAULT_SECRET_PREFIX;
-  if (!/^[A-Za-z0-9/_+=.@-]{1,256}$/.test(secretPrefix)) {
-    problems.push('ROTATOR_SM_SECRET_PREFIX must be a secret name prefix: letters, digits and /_+=.@-');
-  }
-  if (access === undefined || zones === undefined || problems.length > 0) return { ok: false, problems };
-  return { ok: true, config: { ...access, zones, secretPrefix } };
-}
+export const loadSecretsManagerConfig = (env: Environment): Loaded<SecretsManagerConfig> =>
+  mapLoaded(
+    allOf({ access: readTeoAccess(env), zones: zonesOf(env.ROTATOR_SM_ZONES), secretPrefix: prefixOf(env) }),
+    ({ access, zones, secretPrefix }) => ({ ...access, zones, secretPrefix }),
+  );
+
+const zonesOf = (raw: string | undefined): Loaded<ZoneGrant> => {
+  const zones = parseZoneGrant(raw ?? '');
+  return zones === undefined
+    ? invalid(`ROTATOR_SM_ZONES must be * or a comma-separated list of zone ids (${ZONE_ID_RULE})`)
+    : valid(zones);
+};
+
+const prefixOf = (env: Environment): Loaded<string> => {
+  const prefix = env.ROTATOR_SM_SECRET_PREFIX || DEFAULT_SECRET_PREFIX;
+  return /^[A-Za-z0-9/_+=.@-]{1,256}$/.test(prefix)
+    ? valid(prefix)
+    : invalid('ROTATOR_SM_SECRET_PREFIX must be a secret name prefix: letters, digits and /_+=.@-');
+};

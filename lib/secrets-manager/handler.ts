@@ -9,8 +9,8 @@ import {
   withFreshCredentials,
 } from '#lib/config/config-source.ts';
 import { functionSetup, type SetupOptions } from '#lib/config/function-setup.ts';
+import type { Loaded } from '#lib/config/loaded.ts';
 import type { SecretsManagerConfig } from '#lib/config/secrets-manager-config.ts';
-import type { Loaded } from '#lib/config/teo-access.ts';
 import { InvalidRequest } from '#lib/domain/errors.ts';
 import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import { startAudit, writeAudit } from '#lib/observability/audit-log.ts';

@@ -1,6 +1,7 @@
 // docs/contract.md §8: a binding says "zone Z's gateway key is the secret S in manager M". Parsed once from
 // ROTATOR_SYNC_BINDINGS like the callers: every problem at once, naming the binding and the rule, never a value.
 import * as v from 'valibot';
+import { invalid, type Loaded, valid } from '#lib/config/loaded.ts';
 import { objectProblem } from '#lib/config/object-problem.ts';
 import { elementWithRepeatedField } from '#lib/config/repeated-field.ts';
 import { ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
@@ -112,28 +113,21 @@ const Entry = v.strictObject(
   objectProblem('a binding has only zone and source'),
 );
 
-export type ParsedBindings = { ok: true; bindings: readonly Binding[] } | { ok: false; problems: string[] };
-
-export function parseBindings(raw: string | undefined): ParsedBindings {
-  if (raw === undefined || raw.trim() === '')
-    return { ok: false, problems: ['ROTATOR_SYNC_BINDINGS is not set'] };
+export function parseBindings(raw: string | undefined): Loaded<readonly Binding[]> {
+  if (raw === undefined || raw.trim() === '') return invalid('ROTATOR_SYNC_BINDINGS is not set');
   let document: unknown;
   try {
     document = JSON.parse(raw);
   } catch {
-    return { ok: false, problems: ['ROTATOR_SYNC_BINDINGS is not valid JSON'] };
+    return invalid('ROTATOR_SYNC_BINDINGS is not valid JSON');
   }
   // An empty list is a deployment with sync turned off: the schedule then finds nothing to do.
-  if (!Array.isArray(document))
-    return { ok: false, problems: ['ROTATOR_SYNC_BINDINGS must be a JSON array of bindings'] };
+  if (!Array.isArray(document)) return invalid('ROTATOR_SYNC_BINDINGS must be a JSON array of bindings');
   const repeated = elementWithRepeatedField(raw);
   if (repeated !== undefined) {
-    return {
-      ok: false,
-      problems: [
-        `ROTATOR_SYNC_BINDINGS[${repeated}] gives a field twice: JSON would silently keep only the last`,
-      ],
-    };
+    return invalid(
+      `ROTATOR_SYNC_BINDINGS[${repeated}] gives a field twice: JSON would silently keep only the last`,
+    );
   }
   const problems: string[] = [];
   const bindings: Binding[] = [];
@@ -149,5 +143,5 @@ export function parseBindings(raw: string | undefined): ParsedBindings {
     if (zones.has(zoneId)) problems.push(`ROTATOR_SYNC_BINDINGS: the zone ${zoneId} is bound more than once`);
     zones.add(zoneId);
   }
-  return problems.length > 0 ? { ok: false, problems } : { ok: true, bindings };
+  return problems.length > 0 ? invalid(...problems) : valid(bindings);
 }

@@ -3,8 +3,8 @@
 import type { Context } from 'aws-lambda';
 import { type ConfigSource, currentConfig, fixedSource } from '#lib/config/config-source.ts';
 import { functionSetup, type SetupOptions } from '#lib/config/function-setup.ts';
+import type { Loaded } from '#lib/config/loaded.ts';
 import type { SyncConfig } from '#lib/config/sync-config.ts';
-import type { Loaded } from '#lib/config/teo-access.ts';
 import {
   InvalidRequest,
   MethodNotAllowed,
