@@ -442,7 +442,7 @@ describe('agentFor', () => {
 });
 
 describe('loadSecretsManagerConfig', () => {
-  const smLoad = (env: Record<string, string>) =>
+  const smLoad = (env: Record<string, string | undefined>) =>
     loadSecretsManagerConfig({ ...BASE, ROTATOR_CLIENTS: undefined, ...env });
 
   it.each([
@@ -455,14 +455,17 @@ describe('loadSecretsManagerConfig', () => {
     expect(loaded.ok && loaded.config.zones).toEqual(zones);
   });
 
-  it.each(['', 'zone-abc,', 'zone-ABC', '*,zone-abc', 'all'])('refuses ROTATOR_SM_ZONES=%j', (raw) => {
-    expect(smLoad({ ROTATOR_SM_ZONES: raw })).toEqual({
-      ok: false,
-      problems: [
-        `ROTATOR_SM_ZONES must be * or a comma-separated list of zone ids ('zone-' followed by 1 to 64 lower-case letters or digits)`,
-      ],
-    });
-  });
+  it.each([undefined, '', 'zone-abc,', 'zone-ABC', '*,zone-abc', 'all'])(
+    'refuses ROTATOR_SM_ZONES=%j',
+    (raw) => {
+      expect(smLoad({ ROTATOR_SM_ZONES: raw })).toEqual({
+        ok: false,
+        problems: [
+          `ROTATOR_SM_ZONES must be * or a comma-separated list of zone ids ('zone-' followed by 1 to 64 lower-case letters or digits)`,
+        ],
+      });
+    },
+  );
 
   it('binds secrets to their zone under teo-key-rotator/zones/ unless ROTATOR_SM_SECRET_PREFIX says otherwise', () => {
     const byDefault = smLoad({ ROTATOR_SM_ZONES: '*' });

@@ -23,7 +23,7 @@ export const loadSecretsManagerConfig = (env: Environment): Loaded<SecretsManage
   );
 
 const zonesOf = (raw: string | undefined): Loaded<ZoneGrant> => {
-  const zones = parseZoneGrant(raw ?? '');
+  const zones = raw === undefined ? undefined : parseZoneGrant(raw);
   return zones === undefined
     ? invalid(`ROTATOR_SM_ZONES must be * or a comma-separated list of zone ids (${ZONE_ID_RULE})`)
     : valid(zones);

@@ -8,6 +8,7 @@ export const isJsonObject = (value: unknown): value is Record<string, unknown> =
  * secret has no SecretString). The parser's message is dropped: it would quote the text, which may be a secret.
  */
 export function parseJsonObject(text: unknown): Record<string, unknown> | undefined {
+  // Stryker disable next-line ConditionalExpression: JSON.parse throws on undefined, the one non-text a secret holds.
   if (typeof text !== 'string') return undefined;
   try {
     const document: unknown = JSON.parse(text);
