@@ -13,6 +13,12 @@ export interface AuthenticatedCaller {
 
 const WEBHOOK_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'];
 
+/** A credential as the request presents it: the bearer's header and the verified ARN are carried with their kind. */
+type Presented =
+  | { readonly kind: 'bearer'; readonly authorization: string }
+  | { readonly kind: 'webhook' }
+  | { readonly kind: 'iam'; readonly principal: string };
+
 /**
  * Exactly one kind of credential, and it must verify; anything else is the same AuthenticationFailed. An
  * IAM principal AWS has already verified but that no caller lists is known and refused: CallerNotAuthorized.
@@ -22,36 +28,39 @@ export function authenticateCaller(
   callers: readonly Caller[],
   nowSeconds: number,
 ): AuthenticatedCaller {
-  const kinds = presentedKinds(request);
-  if (kinds.length === 0) throw new AuthenticationFailed('no credential presented');
-  if (kinds.length > 1)
-    throw new AuthenticationFailed(`credentials of several kinds presented: ${kinds.join(', ')}`);
-  const [kind] = kinds as [AuthKind];
-  if (kind === 'iam') return { caller: iamCaller(request.iamPrincipal ?? '', callers), kind };
-  if (kind === 'webhook') {
+  const [presented, ...others] = presentedCredentials(request);
+  if (presented === undefined) throw new AuthenticationFailed('no credential presented');
+  if (others.length > 0) {
+    const kinds = [presented, ...others].map(({ kind }) => kind).join(', ');
+    throw new AuthenticationFailed(`credentials of several kinds presented: ${kinds}`);
+  }
+  const { kind } = presented;
+  if (presented.kind === 'iam') return { caller: iamCaller(presented.principal, callers), kind };
+  if (presented.kind === 'webhook') {
     const verdict = verifyWebhook(request, callers, nowSeconds);
     if ('reason' in verdict) throw new AuthenticationFailed(verdict.reason);
     return { caller: verdict.caller, kind };
   }
-  const caller = bearerCaller(request, callers);
+  const caller = bearerCaller(presented.authorization, callers);
   if (caller === undefined) throw new AuthenticationFailed('bearer credential did not verify');
   return { caller, kind };
 }
 
-function presentedKinds(request: HttpRequest): AuthKind[] {
+function presentedCredentials(request: HttpRequest): Presented[] {
   const authorization = request.headers.get('authorization');
-  const kinds: AuthKind[] = [];
+  const principal = request.iamPrincipal;
+  const presented: Presented[] = [];
   // With AWS_IAM auth, the Authorization header carries the SigV4 signature AWS already verified: part of 'iam'.
-  if (authorization !== undefined && !(request.iamPrincipal !== undefined && /^AWS4-/i.test(authorization))) {
-    kinds.push('bearer');
+  if (authorization !== undefined && !(principal !== undefined && /^AWS4-/i.test(authorization))) {
+    presented.push({ kind: 'bearer', authorization });
   }
-  if (WEBHOOK_HEADERS.some((name) => request.headers.has(name))) kinds.push('webhook');
-  if (request.iamPrincipal !== undefined) kinds.push('iam');
-  return kinds;
+  if (WEBHOOK_HEADERS.some((name) => request.headers.has(name))) presented.push({ kind: 'webhook' });
+  if (principal !== undefined) presented.push({ kind: 'iam', principal });
+  return presented;
 }
 
-function bearerCaller(request: HttpRequest, callers: readonly Caller[]): Caller | undefined {
-  const match = /^Bearer +(\S.*)$/i.exec(request.headers.get('authorization') ?? '');
+function bearerCaller(authorization: string, callers: readonly Caller[]): Caller | undefined {
+  const match = /^Bearer +(\S.*)$/i.exec(authorization);
   return match?.[1] === undefined ? undefined : verifyBearerToken(match[1], callers);
 }
 
