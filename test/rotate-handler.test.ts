@@ -499,6 +499,25 @@ describe.each(SOURCES)('through a %s event', (source) => {
 
 const auditLines = () => harness.output.lines().filter((line) => line.message === 'rotation request');
 
+describe('warm invocations', () => {
+  it("reuse TEO's connection: a warm rotation makes no new connection (deployed: no new TLS handshake)", async () => {
+    const handler = createDocumentedHandler(loadConfig(testEnvironment(harness.teo.url)), {
+      retry: FAST_RETRY,
+    });
+    const rotate = () =>
+      handler(
+        rotateEvent('http-api-v2', { headers: { Authorization: `Bearer ${OPS_TOKEN}` } }),
+        lambdaContext(),
+      );
+
+    const statuses = [(await rotate()).statusCode, (await rotate()).statusCode];
+
+    expect(statuses).toEqual([200, 200]);
+    const [first, second] = harness.teo.requests;
+    expect(second?.connection).toBe(first?.connection);
+  });
+});
+
 describe('the audit line', () => {
   it('records who rotated which zone, the outcome, TEO’s RequestId and the key’s fingerprint', async () => {
     await call('http-api-v2');

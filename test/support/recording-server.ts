@@ -7,6 +7,8 @@ export interface RecordedRequest {
   readonly url: string;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: string;
+  /** Which connection carried it, numbered from 1 in the order they were opened: keep-alive shows as repeats. */
+  readonly connection: number;
 }
 
 export interface RecordingServer {
@@ -20,6 +22,7 @@ export async function startRecordingServer(
   answer: (request: RecordedRequest, response: http.ServerResponse) => void | Promise<void>,
 ): Promise<RecordingServer> {
   const seen: RecordedRequest[] = [];
+  const connections = new WeakMap<object, number>();
   const server = http.createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -28,9 +31,15 @@ export async function startRecordingServer(
       url: request.url ?? '',
       headers: request.headers,
       body: Buffer.concat(chunks).toString(),
+      connection: connections.get(request.socket) ?? 0,
     };
     seen.push(recorded);
     await answer(recorded, response);
+  });
+  let opened = 0;
+  server.on('connection', (socket) => {
+    opened += 1;
+    connections.set(socket, opened);
   });
   await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
   return {
