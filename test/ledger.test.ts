@@ -131,6 +131,12 @@ describe.each(adapters)('the %s ledger', (_, create) => {
       });
     });
 
+    it('ignores a finish for an id it does not hold (never claimed, or forgotten)', async () => {
+      await ledger.finishRequest(key, ANSWER, clock + 86_400_000);
+
+      expect(await ledger.claimRequest(key, 'digest-a', terms())).toEqual({ kind: 'new', firstSeen: clock });
+    });
+
     it('lets exactly one of many simultaneous claims of one id proceed', async () => {
       const claims = await Promise.all(
         Array.from({ length: 12 }, () => ledger.claimRequest(key, 'digest-a', terms())),
@@ -212,6 +218,33 @@ describe.each(adapters)('the %s ledger', (_, create) => {
         fence: 800,
         lastApplied: applied(800, 'req-slow'),
       });
+    });
+
+    it('records a change released for a zone no one holds any more, as for a holder whose lease ran out', async () => {
+      await ledger.releaseZone(zone, 'long-gone', { fence: 300, applied: applied(300, 'req-gone') });
+
+      expect(await ledger.acquireZone(zone, 'next', lease())).toEqual({
+        fence: 300,
+        lastApplied: applied(300, 'req-gone'),
+      });
+    });
+
+    it('records what a change at the fence already in place applied (the request that raised it, delivered again)', async () => {
+      await ledger.acquireZone(zone, 'first', lease());
+      await ledger.releaseZone(zone, 'first', { fence: 500 });
+      await ledger.acquireZone(zone, 'again', lease());
+      await ledger.releaseZone(zone, 'again', { fence: 500, applied: applied(500, 'req-again') });
+
+      expect(await ledger.acquireZone(zone, 'next', lease())).toEqual({
+        fence: 500,
+        lastApplied: applied(500, 'req-again'),
+      });
+    });
+
+    it('records nothing for a release without a change of a zone no one holds', async () => {
+      await ledger.releaseZone(zone, 'long-gone');
+
+      expect(await ledger.acquireZone(zone, 'next', lease())).toEqual({ fence: 0, lastApplied: undefined });
     });
 
     it('ignores a release by someone who does not hold the zone', async () => {
