@@ -349,6 +349,23 @@ describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
     expect(count(MODIFY)).toBe(0);
   });
 
+  it('answers 409 RequestInProgress to a redelivery sent while the first delivery is still running', async () => {
+    const body = bodyFor(newKey());
+    emulator.inject({ kind: 'latency', delayMs: 150 });
+
+    const [first, again] = await Promise.all([
+      send({ handler, ...keyed(body) }),
+      waitFor(40).then(() => send({ handler, ...keyed(body) })),
+    ]);
+
+    expect([first.statusCode, again.statusCode, again.json.Error.Code]).toEqual([
+      200,
+      409,
+      'RequestInProgress',
+    ]);
+    expect(count(MODIFY)).toBe(1);
+  });
+
   it("answers 409 ResourceInUse, not RequestInProgress, to a new request while the zone's lease is held", async () => {
     const ledger = await createLedger();
     handler = handlerWith(ledger);

@@ -633,6 +633,19 @@ describe('a scheduled sync with a failed binding', () => {
   });
 });
 
+describe('a scheduled sync with two failed bindings', () => {
+  it('names both zones, in the order of the bindings', async () => {
+    doppler.inject({ status: 503 });
+    sm.failNext('InternalServiceError', 3);
+    const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events' };
+
+    await expect(handlerWith()(scheduled, lambdaContext())).rejects.toMatchObject({
+      message: `Sync failed for ${DOPPLER_ZONE}, ${AWS_ZONE}`,
+      zoneIds: [DOPPLER_ZONE, AWS_ZONE],
+    });
+  });
+});
+
 describe('everything sync wrote', () => {
   it('holds no value, token, client secret or webhook secret', async () => {
     const key = newKey();
