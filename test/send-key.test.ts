@@ -54,7 +54,7 @@ function scriptedTeo(pass: (ms: number) => void, modify: Step[], describe: Step[
   return { teo, calls };
 }
 
-const timeout = () => new TeoUnreachable('timeout', 'TEO did not answer in time');
+const timeout = () => new TeoUnreachable('timeout', 'TEO did not answer in time', 'unknown');
 const runFor = (clock: Clock, deadline: number): RotationRun => ({
   firstSeen: T0,
   by: 'ops',

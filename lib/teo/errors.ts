@@ -28,12 +28,7 @@ export class TeoUnreachable extends Error {
   override name = 'TeoUnreachable';
   readonly reason: UnreachableReason;
   readonly keyState: KeyState;
-  constructor(
-    reason: UnreachableReason,
-    message: string,
-    keyState: KeyState = 'unknown',
-    options?: ErrorOptions,
-  ) {
+  constructor(reason: UnreachableReason, message: string, keyState: KeyState, options?: ErrorOptions) {
     super(message, options);
     this.reason = reason;
     this.keyState = keyState;

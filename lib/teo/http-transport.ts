@@ -59,10 +59,15 @@ function answer({ status, statusText, headers, body: text }: RawAnswer): Transpo
         throw new TeoUnreachable(
           'malformed-answer',
           `TEO answered HTTP ${status} with a body that is not JSON`,
+          'unknown',
         );
       }
       if (typeof document !== 'object' || document === null || !('Response' in document)) {
-        throw new TeoUnreachable('malformed-answer', `TEO answered HTTP ${status} without a Response object`);
+        throw new TeoUnreachable(
+          'malformed-answer',
+          `TEO answered HTTP ${status} without a Response object`,
+          'unknown',
+        );
       }
       return document;
     },

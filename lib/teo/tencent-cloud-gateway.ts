@@ -30,7 +30,7 @@ export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: 
     try {
       const answer: Record<string, unknown> = await client.request(action, params, { signal: attempt });
       if (typeof answer.RequestId !== 'string') {
-        throw new TeoUnreachable('malformed-answer', 'TEO answered without a RequestId');
+        throw new TeoUnreachable('malformed-answer', 'TEO answered without a RequestId', 'unknown');
       }
       return { ...answer, RequestId: answer.RequestId };
     } catch (error) {
@@ -46,7 +46,7 @@ export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: 
     async describeSecretKey(zoneId, deadline) {
       const answer = await call('DescribeMultiPathGatewaySecretKey', { ZoneId: zoneId }, deadline);
       if (typeof answer.SecretKey !== 'string') {
-        throw new TeoUnreachable('malformed-answer', 'TEO described the zone without a SecretKey');
+        throw new TeoUnreachable('malformed-answer', 'TEO described the zone without a SecretKey', 'unknown');
       }
       return { secretKey: answer.SecretKey, requestId: answer.RequestId };
     },
@@ -70,7 +70,11 @@ function classify(error: unknown, attempt: AbortSignal): Error {
   if ('code' in fields) {
     const { code, requestId } = fields;
     if (typeof code !== 'string' || code.length > MAX_CODE_CHARS || !TEO_CODE.test(code)) {
-      return new TeoUnreachable('malformed-answer', 'TEO answered an error without a well-formed Code');
+      return new TeoUnreachable(
+        'malformed-answer',
+        'TEO answered an error without a well-formed Code',
+        'unknown',
+      );
     }
     return new TeoRefused(code, typeof requestId === 'string' && requestId !== '' ? requestId : undefined);
   }
