@@ -90,6 +90,7 @@ describe('createTencentCloudGateway', () => {
     ['with a space', 'AuthFailure Signature'],
     ['with a quote of the key', `AuthFailure.${KEY}`],
     ['not a string', 401],
+    ['that is not a string but would read as a code', true],
   ])('takes a code %s as a malformed answer, keeping none of it', async (_, code) => {
     harness.teo.script(teoError(code as string));
 
@@ -104,8 +105,11 @@ describe('createTencentCloudGateway', () => {
     expect(JSON.stringify(failure)).not.toContain(KEY);
   });
 
-  it('keeps no RequestId that is empty', async () => {
-    harness.teo.script(teoError('InternalError', 'x', ''));
+  it.each([
+    ['empty', ''],
+    ['not a string', 42],
+  ])('keeps no RequestId that is %s', async (_, requestId) => {
+    harness.teo.script(teoError('InternalError', 'x', requestId as string));
 
     const failure = await modify();
 
