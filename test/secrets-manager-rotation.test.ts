@@ -470,6 +470,8 @@ describe('a step that must not proceed fails clearly and changes nothing', () =>
     ['an array', []],
     ['a string', 'createSecret'],
     ['a step without a token', { Step: 'createSecret', SecretId: SECRET_ID }],
+    ['a step without a secret', { Step: 'createSecret', ClientRequestToken: 't' }],
+    ['a step whose secret is no text', { Step: 'createSecret', SecretId: 7, ClientRequestToken: 't' }],
   ])('an event that is %s: refused with InvalidEvent, not failed, and no ERROR line', async (_, event) => {
     await expect(handlerFor()(event, lambdaContext())).rejects.toMatchObject({ code: 'InvalidEvent' });
 
@@ -503,6 +505,7 @@ describe('when TEO fails', () => {
     emulator.inject(...Array<Fault>(3).fill({ kind: 'error', code: 'InternalError' }));
 
     await expect(step(handler, 'setSecret', token)).rejects.toThrow();
+    expect(output.lines().at(-1)).toMatchObject({ level: 'ERROR', step: 'setSecret', outcome: 'failed' });
     expect(secret.versionWith('AWSCURRENT')?.[0]).toBe('v-initial');
     await expect(step(handler, 'testSecret', token)).rejects.toThrow(
       "TEO's key for the zone is not the pending one",
