@@ -25,7 +25,7 @@ export interface Refusal {
   readonly status: number;
   readonly code: string;
   readonly message: string;
-  readonly requestId?: string;
+  readonly requestId?: string | undefined;
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -141,7 +141,7 @@ export function refusalFor(error: unknown): Refusal {
 
 /** TEO's own code is kept; whose fault it is decides the status. TEO's message is never passed on. */
 function teoRefusal({ code, requestId }: TeoRefused): Refusal {
-  const withId = requestId === undefined ? {} : { requestId };
+  const withId = { requestId };
   if (code.startsWith('RequestLimitExceeded')) {
     return {
       status: 429,
