@@ -115,9 +115,11 @@ describe('Doppler', () => {
   it('fails, naming the kind of error, when Doppler cannot be reached', async () => {
     const unreachable = { ...source(), apiUrl: 'http://127.0.0.1:9' };
 
-    await expect(readers().read(unreachable)).rejects.toEqual(
-      failure('Doppler could not be reached (Error)'),
-    );
+    const failed = readers().read(unreachable);
+
+    await expect(failed).rejects.toEqual(failure('Doppler could not be reached (Error)'));
+    // What node:http said is kept for a debugger, never in the message that is logged.
+    await expect(failed).rejects.toMatchObject({ cause: expect.objectContaining({ code: 'ECONNREFUSED' }) });
   });
 });
 
@@ -301,8 +303,13 @@ describe('Secrets Manager', () => {
   it('fails, naming the AWS error code only, when Secrets Manager refuses', async () => {
     script = [{ status: 400, json: { __type: 'ResourceNotFoundException', message: `no ${ARN}` } }];
 
-    await expect(readers().read(source())).rejects.toEqual(
+    const failed = readers().read(source());
+
+    await expect(failed).rejects.toEqual(
       failure('Secrets Manager could not give the secret (ResourceNotFoundException)'),
     );
+    await expect(failed).rejects.toMatchObject({
+      cause: expect.objectContaining({ name: 'AwsError', code: 'ResourceNotFoundException' }),
+    });
   });
 });

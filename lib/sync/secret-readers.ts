@@ -4,7 +4,7 @@ import { AwsError, type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-c
 import type { Clock } from '#lib/outbound/retry.ts';
 import type { SecretLocation } from '#lib/sync/bindings.ts';
 import { type JsonAnswer, requestJson } from '#lib/sync/http-json.ts';
-import { isJsonObject } from '#lib/validation/json-object.ts';
+import { isJsonObject, parseJsonObject } from '#lib/validation/json-object.ts';
 
 export interface SecretValue {
   readonly value: string;
@@ -155,14 +155,7 @@ async function readAws(
     throw new SourceUnavailable('Secrets Manager: the secret has no SecretString');
   const version = typeof CreatedDate === 'number' ? Math.round(CreatedDate * 1000) : undefined;
   if (source.field === undefined) return { value: SecretString, version };
-  let document: unknown;
-  try {
-    document = JSON.parse(SecretString);
-  } catch {
-    // The parser's message would quote the secret.
-    document = undefined;
-  }
-  const value = isJsonObject(document) ? document[source.field] : undefined;
+  const value = parseJsonObject(SecretString)?.[source.field];
   // Not a string where a key should be: reported like any invalid value, which it is.
   return { value: typeof value === 'string' ? value : '', version };
 }
