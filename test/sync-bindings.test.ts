@@ -149,6 +149,11 @@ describe('a binding that is refused at load', () => {
       'project must be 1 to 256 characters without spaces',
     ],
     ['whose name is a number', { ...DOPPLER, name: 1 }, 'name must be a string'],
+    [
+      'whose config has a space',
+      { ...DOPPLER, config: 'p r d' },
+      'config must be 1 to 256 characters without spaces',
+    ],
     ['whose apiUrl is a number', { ...DOPPLER, apiUrl: 1 }, 'apiUrl must be a string'],
     ...[
       'http://doppler.example.com',
@@ -160,6 +165,8 @@ describe('a binding that is refused at load', () => {
       'http://localhost.evil.example',
       'https://user:pass@doppler.example.com',
       'https://user@doppler.example.com',
+      'https://:pass@doppler.example.com',
+      'ftp://127.0.0.1',
       'https://doppler.example.com/v3',
       'https://doppler.example.com/?a=1',
       'ftp://doppler.example.com',
@@ -186,6 +193,8 @@ describe('a binding that is refused at load', () => {
       'environment must be 1 to 256 characters without spaces',
     ],
     ['whose projectId is a number', { ...INFISICAL, projectId: 7 }, 'projectId must be a string'],
+    ['whose secretPath is a number', { ...INFISICAL, secretPath: 7 }, 'secretPath must be a string'],
+    ['whose name is empty', { ...INFISICAL, name: '' }, 'name must be 1 to 256 characters without spaces'],
     [
       'with another field',
       { ...INFISICAL, clientSecret: 'x' },
