@@ -46,18 +46,23 @@ const modifies = () => teo.calls.filter((call) => call.action === MODIFY).length
 /** A sync whose manager answers each read with the next of `reads` (the last one again once they run out). */
 function sync(...reads: SecretValue[]) {
   let count = 0;
-  const readers = { read: async () => reads[Math.min(count++, reads.length - 1)] as SecretValue };
+  return {
+    done: syncWith(async () => reads[Math.min(count++, reads.length - 1)] as SecretValue),
+    reads: () => count,
+  };
+}
+
+function syncWith(read: () => Promise<SecretValue>) {
   const run = runOf(
     lambdaContext(),
     { teoAttempts: 0, teoLatenciesMs: [] },
     { firstSeen: Date.now(), by: 'sync' },
   );
-  const done = syncBinding(
+  return syncBinding(
     { zoneId: ZONE, source: SOURCE },
-    { teo: gateway(), ledger, readers, retry: FAST_RETRY },
+    { teo: gateway(), ledger, readers: { read }, retry: FAST_RETRY },
     run,
   );
-  return { done, reads: () => count };
 }
 
 describe('syncBinding', () => {
@@ -70,6 +75,22 @@ describe('syncBinding', () => {
     );
     expect([reads(), modifies()]).toEqual([4, 3]);
     expect(teo.zoneKey(ZONE)).toBe(values[2]?.value);
+  });
+
+  it('reports synced when the value it meets in TEO on a later round is the one it read: it had changed TEO', async () => {
+    const [first, second] = [keyOf(), keyOf()];
+    let reads = 0;
+    const done = syncWith(async () => {
+      reads += 1;
+      // The secret changes after the first value reached TEO, and another writer puts the new value in TEO too.
+      if (reads === 2)
+        await gateway().modifySecretKey({ zoneId: ZONE, secretKey: second }, Date.now() + 5000);
+      return { value: reads === 1 ? first : second, version: undefined };
+    });
+
+    await expect(done).resolves.toMatchObject({ outcome: 'synced' });
+    expect([reads, modifies()]).toEqual([2, 2]);
+    expect(teo.zoneKey(ZONE)).toBe(second);
   });
 
   it('syncs a key of another length than the one TEO holds', async () => {

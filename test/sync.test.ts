@@ -415,7 +415,10 @@ describe('a Secrets Manager label change (EventBridge)', () => {
 
     const report = (await handlerWith()(labelUpdated(secretArn(AWS_SECRET)), lambdaContext())) as SyncReport;
 
-    expect(report.results).toEqual([{ zoneId: AWS_ZONE, outcome: 'synced', conflict: false }]);
+    expect(report).toEqual({
+      trigger: 'secretsmanager',
+      results: [{ zoneId: AWS_ZONE, outcome: 'synced', conflict: false }],
+    });
     expect(teo.zoneKey(AWS_ZONE)).toBe(key);
   });
 
@@ -565,6 +568,10 @@ describe('an event that is no sync trigger', () => {
       { source: 'aws.s3', 'detail-type': 'Scheduled Event' },
     ],
     ['a label change from another source', { source: 'aws.events', 'detail-type': 'Secret Label Updated' }],
+    [
+      'another Secrets Manager event',
+      { source: 'aws.secretsmanager', 'detail-type': 'AWS API Call via CloudTrail' },
+    ],
     ['nothing', null],
   ])('is refused as InvalidEvent, syncing nothing: %s', async (_, event) => {
     await expect(handlerWith()(event, lambdaContext())).rejects.toMatchObject({

@@ -133,8 +133,11 @@ export function createSyncHandler(
     const audit = startAudit(context);
     try {
       const request = readHttpRequest(event);
-      const trigger = request.path.replace(/^\/sync\//, '');
-      if (request.path !== `/sync/${trigger}` || (trigger !== 'doppler' && trigger !== 'infisical')) {
+      const trigger = /^\/sync\/(doppler|infisical)$/.exec(request.path)?.[1] as
+        | 'doppler'
+        | 'infisical'
+        | undefined;
+      if (trigger === undefined) {
         throw new RouteNotFound(
           'Nothing is served at this path; see POST /sync/doppler and POST /sync/infisical.',
         );
