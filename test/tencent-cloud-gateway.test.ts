@@ -135,6 +135,7 @@ describe('createTencentCloudGateway', () => {
 
     expect(await modify()).toMatchObject({
       reason: 'malformed-answer',
+      keyState: 'unknown',
       message: 'TEO answered without a RequestId',
     });
   });
@@ -148,6 +149,7 @@ describe('createTencentCloudGateway', () => {
 
     expect(failure).toMatchObject({
       reason: 'malformed-answer',
+      keyState: 'unknown',
       message: 'TEO described the zone without a SecretKey',
     });
   });

@@ -88,10 +88,10 @@ export function createSyncHandler(
       );
       outcome = result.outcome;
       detail = { keyFingerprint: result.keyFingerprint, teoRequestIds: result.teoRequestIds };
-      if (result.outcome === 'synced' && result.secretKey !== undefined && events) {
+      if (result.outcome === 'synced' && events) {
         eventPublished = await events.announce({
           rotation: { zoneId: binding.zoneId, secretKey: result.secretKey },
-          requestId: result.teoRequestIds.at(-1) ?? '',
+          requestId: result.requestId,
           caller: run.by,
           trigger: 'sync',
         });

@@ -16,14 +16,23 @@ import { ROTATION_FIELDS } from '#lib/validation/rotation-request.ts';
 
 export type SyncOutcome = 'synced' | 'in-sync' | 'invalid-value' | 'failed';
 
-export interface SyncResult {
-  readonly outcome: Exclude<SyncOutcome, 'failed'>;
-  /** The fingerprint of the value found in the manager (and, unless invalid, now live in TEO). */
-  readonly keyFingerprint?: string;
-  readonly teoRequestIds: readonly string[];
-  /** The value synced, for the rotation event: never logged. */
-  readonly secretKey?: string;
-}
+export type SyncResult =
+  | {
+      readonly outcome: 'synced';
+      /** The fingerprint of the value found in the manager, now live in TEO. */
+      readonly keyFingerprint: string;
+      readonly teoRequestIds: readonly string[];
+      /** The value synced, for the rotation event: never logged. */
+      readonly secretKey: string;
+      /** TEO's RequestId of the call that found or made the value live: the last of `teoRequestIds`. */
+      readonly requestId: string;
+    }
+  | {
+      readonly outcome: 'in-sync' | 'invalid-value';
+      /** The fingerprint of the value found in the manager (unless invalid: live in TEO). */
+      readonly keyFingerprint?: string;
+      readonly teoRequestIds: readonly string[];
+    };
 
 export interface SyncDeps {
   readonly teo: TeoGateway;
@@ -62,12 +71,9 @@ export async function syncBinding(
       const live = await deps.teo.describeSecretKey(zoneId, run.deadline);
       teoRequestIds.push(live.requestId);
       if (sameKey(live.secretKey, value)) {
-        return {
-          outcome: round === 0 ? 'in-sync' : 'synced',
-          keyFingerprint: fingerprint,
-          teoRequestIds,
-          secretKey: value,
-        };
+        // Live already when first read: nothing to do. Live on a later round: this sync changed TEO on the way.
+        if (round === 0) return { outcome: 'in-sync', keyFingerprint: fingerprint, teoRequestIds };
+        return synced(value, teoRequestIds, live.requestId);
       }
       const rotation = { zoneId, secretKey: value };
       const { requestId } = await sendKey(rotation, deps.teo, deps.retry, run, version, (left) => {
@@ -76,8 +82,7 @@ export async function syncBinding(
       teoRequestIds.push(requestId);
       // The value may have changed while TEO was being set: only the current one may stay.
       read = await deps.readers.read(source);
-      if (sameKey(read.value, value))
-        return { outcome: 'synced', keyFingerprint: fingerprint, teoRequestIds, secretKey: value };
+      if (sameKey(read.value, value)) return synced(value, teoRequestIds, requestId);
     }
     throw new SourceUnavailable(
       'The bound secret changed on every read during the sync: the next notification, or the schedule, will sync it',
@@ -86,3 +91,11 @@ export async function syncBinding(
     await deps.ledger.releaseZone(zoneId, run.owner, change);
   }
 }
+
+const synced = (secretKey: string, teoRequestIds: readonly string[], requestId: string): SyncResult => ({
+  outcome: 'synced',
+  keyFingerprint: keyFingerprint(secretKey),
+  teoRequestIds,
+  secretKey,
+  requestId,
+});
