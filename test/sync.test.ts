@@ -200,6 +200,9 @@ describe('a Doppler webhook', () => {
         Rotations: 1,
       }),
     ]);
+    // With no event bus configured, nothing is announced, and nothing fails for it.
+    expect(syncLines()[0]).not.toHaveProperty('errorDetail');
+    expect(syncLines()[0]).not.toHaveProperty('eventPublished');
   });
 
   it('replayed, changes nothing: TEO already holds the value (in-sync, no Modify)', async () => {
@@ -617,6 +620,7 @@ describe('a sync that changed TEO', () => {
       ['in-sync', undefined],
     ]);
     expect(syncLines()[0]).not.toHaveProperty('drift');
+    expect(syncLines().map((line) => line.errorDetail)).toEqual([undefined, undefined]);
   });
 });
 
