@@ -64,8 +64,8 @@ export function configSource<T>(
   let cached: { readonly loaded: Loaded<T>; readonly at: number } | undefined;
   let reading: Promise<Loaded<T>> | undefined;
 
-  async function read(): Promise<Loaded<T>> {
-    const fields = await readSecret(secrets, secretId ?? '').catch((error: unknown) => error as Error);
+  const read = async (): Promise<Loaded<T>> => {
+    const fields = await readSecret(secrets, secretId).catch((error: unknown) => error as Error);
     if (fields instanceof Error) {
       const problem = `ROTATOR_SECRET_ID: the secret could not be read (${describe(fields)})`;
       // A secret that cannot be read now does not take down a configuration that was good a moment ago.
@@ -79,7 +79,7 @@ export function configSource<T>(
       typeof fields === 'string' ? { ok: false, problems: [fields] } : load({ ...env, ...fields });
     cached = { loaded, at: now() };
     return loaded;
-  }
+  };
   const readOnce = () => {
     reading ??= read().finally(() => {
       reading = undefined;

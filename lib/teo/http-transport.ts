@@ -34,7 +34,7 @@ export default async function fetch(url: string, init: TransportInit = {}): Prom
     await sendRequest(url, {
       method: init.method ?? 'GET',
       headers,
-      ...(init.body !== undefined && { body: init.body }),
+      body: init.body,
       ...(init.agent && { agent: init.agent }),
       ...(init.signal && { signal: init.signal }),
     }),
