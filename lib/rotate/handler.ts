@@ -72,7 +72,7 @@ export function createRotateHandler(
     // Before the body is parsed: nothing an unauthenticated caller sends is read further.
     const caller = authenticateCaller(request, setup.config.callers, Math.floor(clock.now() / 1000));
     noted.authenticated = caller;
-    if (route.operation === 'zone-status') {
+    if (route.operation !== 'rotate') {
       const zoneId = parseZoneId(route.zoneId);
       noted.statusOf = zoneId;
       authorize(caller.caller, zoneId);
