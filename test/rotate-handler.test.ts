@@ -60,6 +60,7 @@ describe.each(SOURCES)('through a %s event', (source) => {
       expect(response.statusCode).toBe(200);
       expect(response.json).toEqual({ RequestId: 'req-1' });
       expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.headers['content-type']).toBe('application/json');
       expect(harness.teo.requests).toHaveLength(1);
       const [sent] = harness.teo.requests;
       expect(JSON.parse(sent?.body ?? '')).toEqual({ ZoneId: ZONE, SecretKey: KEY });
