@@ -4,7 +4,7 @@
 // environment variables.
 
 import { AwsError, type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import type { Loaded } from '#lib/config/loaded.ts';
+import { invalid, type Loaded } from '#lib/config/loaded.ts';
 import { elementWithRepeatedField } from '#lib/config/repeated-field.ts';
 import type { TeoSettings } from '#lib/config/teo-access.ts';
 import { ConfigurationInvalid } from '#lib/domain/errors.ts';
@@ -73,10 +73,9 @@ export function configSource<T>(
         warn(`${problem}; the configuration read before stays in use`);
         return cached.loaded;
       }
-      return { ok: false, problems: [problem] };
+      return invalid(problem);
     }
-    const loaded: Loaded<T> =
-      typeof fields === 'string' ? { ok: false, problems: [fields] } : load({ ...env, ...fields });
+    const loaded: Loaded<T> = typeof fields === 'string' ? invalid(fields) : load({ ...env, ...fields });
     cached = { loaded, at: now() };
     return loaded;
   };
