@@ -2,9 +2,9 @@
 import * as v from 'valibot';
 import { parseIamPrincipal } from '#lib/auth/iam.ts';
 import { decodeWebhookSecret } from '#lib/auth/webhook.ts';
+import { jsonListIn } from '#lib/config/json-list.ts';
 import { invalid, type Loaded, valid } from '#lib/config/loaded.ts';
 import { objectProblem } from '#lib/config/object-problem.ts';
-import { elementWithRepeatedField } from '#lib/config/repeated-field.ts';
 import type { Caller, CallerCredential, ZoneGrant } from '#lib/domain/caller.ts';
 import { isZoneId, ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
 import { isJsonObject } from '#lib/validation/json-object.ts';
@@ -50,25 +50,11 @@ type Entry = v.InferOutput<typeof CallerEntry>;
 
 /** Reports every problem at once, each naming the entry and the rule, never a credential's value. */
 export function parseCallers(raw: string | undefined): Loaded<readonly Caller[]> {
-  if (raw === undefined || raw.trim() === '') return invalid('ROTATOR_CLIENTS is not set');
-  let document: unknown;
-  try {
-    document = JSON.parse(raw);
-  } catch {
-    return invalid('ROTATOR_CLIENTS is not valid JSON');
-  }
-  if (!Array.isArray(document) || document.length === 0) {
-    return invalid('ROTATOR_CLIENTS must be a non-empty JSON array of callers');
-  }
-  const repeated = elementWithRepeatedField(raw);
-  if (repeated !== undefined) {
-    return invalid(
-      `ROTATOR_CLIENTS[${repeated}] gives a field twice: JSON would silently keep only the last`,
-    );
-  }
+  const list = jsonListIn('ROTATOR_CLIENTS', raw, { of: 'callers', nonEmpty: true });
+  if (!list.ok) return list;
   const problems: string[] = [];
   const callers: Caller[] = [];
-  document.forEach((item, index) => {
+  list.config.forEach((item, index) => {
     const where = `ROTATOR_CLIENTS[${index}]${nameOf(item)}`;
     const result = v.safeParse(CallerEntry, item);
     if (!result.success) {

@@ -1,9 +1,9 @@
 // docs/contract.md §8: a binding says "zone Z's gateway key is the secret S in manager M". Parsed once from
 // ROTATOR_SYNC_BINDINGS like the callers: every problem at once, naming the binding and the rule, never a value.
 import * as v from 'valibot';
+import { jsonListIn } from '#lib/config/json-list.ts';
 import { invalid, type Loaded, valid } from '#lib/config/loaded.ts';
 import { objectProblem } from '#lib/config/object-problem.ts';
-import { elementWithRepeatedField } from '#lib/config/repeated-field.ts';
 import { ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
 
 export type SecretLocation =
@@ -114,24 +114,12 @@ const Entry = v.strictObject(
 );
 
 export function parseBindings(raw: string | undefined): Loaded<readonly Binding[]> {
-  if (raw === undefined || raw.trim() === '') return invalid('ROTATOR_SYNC_BINDINGS is not set');
-  let document: unknown;
-  try {
-    document = JSON.parse(raw);
-  } catch {
-    return invalid('ROTATOR_SYNC_BINDINGS is not valid JSON');
-  }
   // An empty list is a deployment with sync turned off: the schedule then finds nothing to do.
-  if (!Array.isArray(document)) return invalid('ROTATOR_SYNC_BINDINGS must be a JSON array of bindings');
-  const repeated = elementWithRepeatedField(raw);
-  if (repeated !== undefined) {
-    return invalid(
-      `ROTATOR_SYNC_BINDINGS[${repeated}] gives a field twice: JSON would silently keep only the last`,
-    );
-  }
+  const list = jsonListIn('ROTATOR_SYNC_BINDINGS', raw, { of: 'bindings', nonEmpty: false });
+  if (!list.ok) return list;
   const problems: string[] = [];
   const bindings: Binding[] = [];
-  document.forEach((item, index) => {
+  list.config.forEach((item, index) => {
     const result = v.safeParse(Entry, item);
     if (!result.success)
       problems.push(...result.issues.map((issue) => `ROTATOR_SYNC_BINDINGS[${index}]: ${issue.message}`));
