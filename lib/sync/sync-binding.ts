@@ -73,7 +73,7 @@ export async function syncBinding(
       if (sameKey(live.secretKey, value)) {
         // Live already when first read: nothing to do. Live on a later round: this sync changed TEO on the way.
         if (round === 0) return { outcome: 'in-sync', keyFingerprint: fingerprint, teoRequestIds };
-        return synced(value, teoRequestIds, live.requestId);
+        return synced(value, fingerprint, teoRequestIds, live.requestId);
       }
       const rotation = { zoneId, secretKey: value };
       const { requestId } = await sendKey(rotation, deps.teo, deps.retry, run, version, (left) => {
@@ -82,7 +82,7 @@ export async function syncBinding(
       teoRequestIds.push(requestId);
       // The value may have changed while TEO was being set: only the current one may stay.
       read = await deps.readers.read(source);
-      if (sameKey(read.value, value)) return synced(value, teoRequestIds, requestId);
+      if (sameKey(read.value, value)) return synced(value, fingerprint, teoRequestIds, requestId);
     }
     throw new SourceUnavailable(
       'The bound secret changed on every read during the sync: the next notification, or the schedule, will sync it',
@@ -92,9 +92,14 @@ export async function syncBinding(
   }
 }
 
-const synced = (secretKey: string, teoRequestIds: readonly string[], requestId: string): SyncResult => ({
+const synced = (
+  secretKey: string,
+  fingerprint: string,
+  teoRequestIds: readonly string[],
+  requestId: string,
+): SyncResult => ({
   outcome: 'synced',
-  keyFingerprint: keyFingerprint(secretKey),
+  keyFingerprint: fingerprint,
   teoRequestIds,
   secretKey,
   requestId,
