@@ -1,6 +1,5 @@
 // Lambda entry point for sync (docs/contract.md §8): Doppler and Infisical webhooks through the HTTP API, Secrets
 // Manager label changes through EventBridge, and the reconcile schedule. Configuration as the other functions'.
-
 import { configSource } from '#lib/config/config-source.ts';
 import { loadSyncConfig } from '#lib/config/sync-config.ts';
 import { writeLogLine } from '#lib/observability/log-line.ts';
