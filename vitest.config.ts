@@ -22,6 +22,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/openapi-document.ts'],
     reporters: process.env.CI ? ['default', './test/support/plain-summary-reporter.ts'] : ['default'],
     // The SDK must go through the aliases above, so it is transformed rather than loaded by Node directly.
     server: { deps: { inline: ['tencentcloud-sdk-nodejs-common'] } },
