@@ -39,6 +39,14 @@ export interface EmulatedCall {
   readonly answer: string;
 }
 
+/** A request the emulator holds: it has arrived, and is answered when the test says so. */
+export interface HeldRequest {
+  /** Resolves when the request has reached the emulator and passed its signature check. */
+  readonly arrived: Promise<void>;
+  /** Lets the emulator answer it (and apply a Modify), as it would have at once. */
+  release(): void;
+}
+
 export interface TeoEmulator {
   readonly url: string;
   /** Every signed call that reached an action, in order, with what it was answered. */
@@ -48,6 +56,11 @@ export interface TeoEmulator {
   inject(...faults: Fault[]): void;
   /** Drops the faults not yet met. */
   clearFaults(): void;
+  /**
+   * Holds the next request that passes the signature check until `release()`: a TEO that is slow for as long as the
+   * test needs, so a test orders what happens meanwhile without waiting on the clock.
+   */
+  holdNext(): HeldRequest;
   /**
    * Resolves once every request that has reached the emulator is answered (or dropped): a delayed answer to a call
    * its client gave up on lands before the next test starts, with no guess at how long to wait.
@@ -75,6 +88,7 @@ const isValidKey = (key: unknown): key is string =>
 export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmulator> {
   const zones = new Map(Object.entries(options.zones));
   const faults: Fault[] = [];
+  const holds: { readonly arrive: () => void; readonly released: Promise<void> }[] = [];
   const calls: EmulatedCall[] = [];
   const recent: number[] = [];
   const limit = options.rateLimitPerSecond ?? RATE_LIMIT_PER_SECOND;
@@ -100,6 +114,11 @@ export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmu
       Math.floor(Date.now() / 1000),
     );
     if (!verdict.ok) return teoError(verdict.code, verdict.message);
+    const hold = holds.shift();
+    if (hold) {
+      hold.arrive();
+      await hold.released;
+    }
     if (headers['x-tc-version'] !== API_VERSION)
       return teoError('NoSuchVersion', `Version must be ${API_VERSION}.`);
     const action = headers['x-tc-action'] ?? '';
@@ -186,6 +205,12 @@ export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmu
     zoneKey: (zoneId) => zones.get(zoneId),
     inject: (...added) => void faults.push(...added),
     clearFaults: () => void faults.splice(0),
+    holdNext: () => {
+      const arrival = Promise.withResolvers<void>();
+      const release = Promise.withResolvers<void>();
+      holds.push({ arrive: arrival.resolve, released: release.promise });
+      return { arrived: arrival.promise, release: () => release.resolve() };
+    },
     settled: async () => {
       // A turn of the event loop first: a request sent just now is read, and counted, before the set is looked at.
       do {

@@ -69,7 +69,8 @@ async function fakeServer(
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, received, close: () => server.close() };
+  const close = () => new Promise<void>((closed) => server.close(() => closed()));
+  return { url: `http://127.0.0.1:${port}`, received, close };
 }
 
 describe('a key whose fate is unknown is never lost', () => {
@@ -347,8 +348,7 @@ describe('what the CLI says', () => {
 
   it('names the cause when the connection fails, and exits 1: nothing was sent', async () => {
     const closed = await fakeServer(() => ({ status: 200, body: '' }));
-    closed.close();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await closed.close();
 
     const result = await rotate(['--generate'], BEARER, undefined, closed.url);
 

@@ -6,6 +6,7 @@ import { loadConfig } from '#lib/config/config.ts';
 import { createDynamoDbLedger } from '#lib/ledger/dynamodb-ledger.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import { type Clock, systemClock } from '#lib/outbound/retry.ts';
 import type { Fault, TeoEmulator } from '../emulator/teo-emulator.ts';
 import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
@@ -60,8 +61,12 @@ const env = {
   ]),
 };
 
-const handlerWith = (ledger: RotationLedger = createInMemoryLedger()) =>
-  createDocumentedHandler(loadConfig({ ...env, TEO_ENDPOINT: emulator.url }), { ledger, retry: FAST_RETRY });
+const handlerWith = (ledger: RotationLedger = createInMemoryLedger(), clock: Clock = systemClock) =>
+  createDocumentedHandler(loadConfig({ ...env, TEO_ENDPOINT: emulator.url }), {
+    ledger,
+    retry: FAST_RETRY,
+    clock,
+  });
 
 const newKey = () => randomBytes(32).toString('base64');
 const bodyFor = (secretKey: string, zoneId = ZONE) =>
@@ -86,7 +91,6 @@ async function send({
 
 const actions = () => emulator.calls.map((call) => call.action);
 const count = (action: string) => actions().filter((name) => name === action).length;
-const waitFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const auditLines = () => output.lines().filter((line) => line.message === 'rotation request');
 
 describe('retries and settled outcomes', () => {
@@ -351,14 +355,14 @@ describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
 
   it('answers 409 RequestInProgress to a redelivery sent while the first delivery is still running', async () => {
     const body = bodyFor(newKey());
-    emulator.inject({ kind: 'latency', delayMs: 150 });
+    const atTeo = emulator.holdNext();
+    const first = send({ handler, ...keyed(body) });
+    await atTeo.arrived;
 
-    const [first, again] = await Promise.all([
-      send({ handler, ...keyed(body) }),
-      waitFor(40).then(() => send({ handler, ...keyed(body) })),
-    ]);
+    const again = await send({ handler, ...keyed(body) });
+    atTeo.release();
 
-    expect([first.statusCode, again.statusCode, again.json.Error.Code]).toEqual([
+    expect([(await first).statusCode, again.statusCode, again.json.Error.Code]).toEqual([
       200,
       409,
       'RequestInProgress',
@@ -429,6 +433,18 @@ describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
   });
 
   describe('a delayed redelivery never rolls the zone back', () => {
+    // The system's clock, never reading the same millisecond twice: the later request is always first seen later,
+    // as it would be, without the test waiting for the clock to move.
+    beforeEach(async () => {
+      let last = 0;
+      handler = handlerWith(await createLedger(), {
+        ...systemClock,
+        now: () => {
+          last = Math.max(Date.now(), last + 1);
+          return last;
+        },
+      });
+    });
     const otherId = () => `msg_${randomBytes(8).toString('hex')}`;
     const hookWith = (messageId: string, body: string) => ({
       body,
@@ -438,17 +454,16 @@ describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
     it('refuses a webhook first refused with 409, redelivered after a later one applied its key', async () => {
       const older = bodyFor(newKey());
       const later = newKey();
-      emulator.inject({ kind: 'latency', delayMs: 150 });
-      const [inFlight, refused] = await Promise.all([
-        send({ handler, body: bodyFor(newKey()) }),
-        waitFor(40).then(() => send({ handler, ...hookWith(id, older) })),
-      ]);
-      expect([inFlight.statusCode, refused.statusCode, refused.json.Error.Code]).toEqual([
+      const atTeo = emulator.holdNext();
+      const inFlight = send({ handler, body: bodyFor(newKey()) });
+      await atTeo.arrived;
+      const refused = await send({ handler, ...hookWith(id, older) });
+      atTeo.release();
+      expect([(await inFlight).statusCode, refused.statusCode, refused.json.Error.Code]).toEqual([
         200,
         409,
         'ResourceInUse',
       ]);
-      await waitFor(5);
       expect((await send({ handler, ...hookWith(otherId(), bodyFor(later)) })).statusCode).toBe(200);
       const modifies = count(MODIFY);
 
@@ -470,7 +485,6 @@ describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
         502,
         expect.stringContaining('unknown'),
       ]);
-      await waitFor(5);
       expect((await send({ handler, body: bodyFor(later) })).statusCode).toBe(200);
 
       const redelivered = await send({ handler, ...keyed(older) });

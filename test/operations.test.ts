@@ -154,15 +154,14 @@ describe('a dry run', () => {
 
   it('is refused with 409 while the zone is being rotated', async () => {
     const handler = handlerWith();
-    emulator.inject({ kind: 'latency', delayMs: 150 });
-    const [rotated, rehearsed] = await Promise.all([
-      send(handler, rotation(newKey())),
-      new Promise((resolve) => setTimeout(resolve, 40)).then(() =>
-        send(handler, rotation(newKey(), { DryRun: true })),
-      ),
-    ]);
+    const atTeo = emulator.holdNext();
+    const rotated = send(handler, rotation(newKey()));
+    await atTeo.arrived;
 
-    expect(rotated.statusCode).toBe(200);
+    const rehearsed = await send(handler, rotation(newKey(), { DryRun: true }));
+    atTeo.release();
+
+    expect((await rotated).statusCode).toBe(200);
     expect([rehearsed.statusCode, rehearsed.json.Error.Code]).toEqual([409, 'ResourceInUse']);
   });
 

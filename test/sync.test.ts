@@ -325,14 +325,14 @@ describe('a Doppler webhook', () => {
   it('lets only one of two simultaneous notifications for a zone change TEO: the other gets 409', async () => {
     doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
     const handler = handlerWith();
-    teo.inject({ kind: 'latency', delayMs: 150 });
+    const atTeo = teo.holdNext();
+    const first = fromDoppler(handler);
+    await atTeo.arrived;
 
-    const answers = await Promise.all([
-      fromDoppler(handler),
-      new Promise((r) => setTimeout(r, 30)).then(() => fromDoppler(handler)),
-    ]);
+    const second = await fromDoppler(handler);
+    atTeo.release();
 
-    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+    expect([(await first).status, second.status]).toEqual([200, 409]);
     expect(modifies()).toBe(1);
   });
 });

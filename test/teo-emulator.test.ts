@@ -172,6 +172,23 @@ describe('the TEO emulator serves the two actions', () => {
     ).toBe('NoSuchVersion');
   });
 
+  it('holds the next signed request until the test releases it, applying its Modify only then', async () => {
+    const before = emulator.zoneKey(ZONE);
+    const key = Buffer.alloc(40, 9).toString('base64');
+    const held = emulator.holdNext();
+
+    const forged = await call('DescribeMultiPathGatewaySecretKey', { ZoneId: ZONE }, { secretKey: 'wrong' });
+    expect(errorCode(forged)).toBe('AuthFailure.SignatureFailure');
+    const modified = call('ModifyMultiPathGatewaySecretKey', { ZoneId: ZONE, SecretKey: key });
+    await held.arrived;
+    const meanwhile = await call('DescribeMultiPathGatewaySecretKey', { ZoneId: ZONE });
+    expect([meanwhile.json?.Response.SecretKey, emulator.zoneKey(ZONE)]).toEqual([before, before]);
+
+    held.release();
+    expect(errorCode(await modified)).toBeUndefined();
+    expect(emulator.zoneKey(ZONE)).toBe(key);
+  });
+
   it('throttles past 20 requests in a second', async () => {
     // Its own emulator: the one-second window must not hold the other tests' requests.
     const fresh = await startTeoEmulator({
