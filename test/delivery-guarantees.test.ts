@@ -1,6 +1,7 @@
 // docs/contract.md §5 and §6 through the handler against the stateful TEO emulator: retries, settled outcomes, one rotation
 // per zone at a time, redelivery, and the audit line and metrics that record them.
 import { randomBytes } from 'node:crypto';
+import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '#lib/config/config.ts';
 import { createDynamoDbLedger } from '#lib/ledger/dynamodb-ledger.ts';
@@ -77,6 +78,8 @@ interface Send {
   readonly body: string;
   readonly headers?: Record<string, string>;
   readonly remainingMs?: number;
+  /** The invocation's Context; a fresh one by default. */
+  readonly context?: Context;
 }
 
 async function send({
@@ -84,8 +87,9 @@ async function send({
   body,
   headers = { authorization: `Bearer ${TOKEN}` },
   remainingMs,
+  context = lambdaContext(remainingMs),
 }: Send) {
-  const response = await handler(rotateEvent('http-api-v2', { body, headers }), lambdaContext(remainingMs));
+  const response = await handler(rotateEvent('http-api-v2', { body, headers }), context);
   return { ...response, json: JSON.parse(response.body) };
 }
 
@@ -302,6 +306,23 @@ describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
     expect(auditLines().map((line) => [line.outcome, line.replayed])).toEqual([
       ['rotated', undefined],
       ['replayed', true],
+    ]);
+  });
+
+  it('keeps each invocation to its own claim and audit line when the host passes the same Context again', async () => {
+    const context = lambdaContext();
+    const body = bodyFor(newKey());
+    const first = await send({ handler, ...keyed(body), context });
+    const unsigned = { authorization: 'Bearer not-a-token' };
+    const refused = await send({ handler, body: bodyFor(newKey()), headers: unsigned, context });
+
+    const again = await send({ handler, ...keyed(body) });
+
+    expect([first.statusCode, refused.statusCode, again.body]).toEqual([200, 401, first.body]);
+    expect(auditLines().map((line) => [line.outcome, line.caller, line.zone, line.teoAttempts])).toEqual([
+      ['rotated', 'ops', ZONE, 1],
+      ['refused', undefined, undefined, 0],
+      ['replayed', 'ops', ZONE, 0],
     ]);
   });
 

@@ -39,7 +39,8 @@ export interface AuditTrail {
 }
 
 export function auditTrail(): AuditTrail {
-  // Keyed by the invocation's own Context: concurrent invocations (tests, local runs) never share a trail.
+  // Keyed by the invocation's own Context: concurrent invocations (tests, local runs) never share a trail. Dropped
+  // with its line, so that a host passing the same Context object again starts a fresh one.
   const trails = new WeakMap<Context, RequestTrail>();
   const trailOf = (context: Context) => {
     let trail = trails.get(context);
@@ -58,6 +59,7 @@ export function auditTrail(): AuditTrail {
       error: error ?? undefined,
       fields: fieldsOf(trail, status),
     });
+    trails.delete(context);
   };
   return {
     middleware: { before: ({ context }) => void trailOf(context), after: audit, onError: audit },
