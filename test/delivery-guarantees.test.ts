@@ -14,6 +14,7 @@ import { type CapturedOutput, captureOutput } from './support/captured-output.ts
 import { type LocalDynamoDb, startDynalite } from './support/dynalite.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';
 import { FAST_RETRY, sha256Hex } from './support/fake-config.ts';
+import { whileAtTeo } from './support/held-at-teo.ts';
 import { createDocumentedHandler } from './support/openapi.ts';
 import { webhookHeaders } from './support/webhooks.ts';
 
@@ -376,14 +377,13 @@ describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
 
   it('answers 409 RequestInProgress to a redelivery sent while the first delivery is still running', async () => {
     const body = bodyFor(newKey());
-    const atTeo = emulator.holdNext();
-    const first = send({ handler, ...keyed(body) });
-    await atTeo.arrived;
+    const [first, again] = await whileAtTeo(
+      emulator,
+      () => send({ handler, ...keyed(body) }),
+      () => send({ handler, ...keyed(body) }),
+    );
 
-    const again = await send({ handler, ...keyed(body) });
-    atTeo.release();
-
-    expect([(await first).statusCode, again.statusCode, again.json.Error.Code]).toEqual([
+    expect([first.statusCode, again.statusCode, again.json.Error.Code]).toEqual([
       200,
       409,
       'RequestInProgress',
@@ -475,12 +475,12 @@ describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
     it('refuses a webhook first refused with 409, redelivered after a later one applied its key', async () => {
       const older = bodyFor(newKey());
       const later = newKey();
-      const atTeo = emulator.holdNext();
-      const inFlight = send({ handler, body: bodyFor(newKey()) });
-      await atTeo.arrived;
-      const refused = await send({ handler, ...hookWith(id, older) });
-      atTeo.release();
-      expect([(await inFlight).statusCode, refused.statusCode, refused.json.Error.Code]).toEqual([
+      const [inFlight, refused] = await whileAtTeo(
+        emulator,
+        () => send({ handler, body: bodyFor(newKey()) }),
+        () => send({ handler, ...hookWith(id, older) }),
+      );
+      expect([inFlight.statusCode, refused.statusCode, refused.json.Error.Code]).toEqual([
         200,
         409,
         'ResourceInUse',

@@ -27,7 +27,7 @@ export async function startDynalite(table = 'teo-key-rotator-test'): Promise<Loc
     AWS_ACCESS_KEY_ID: 'fake-test-key',
     AWS_SECRET_ACCESS_KEY: 'fake-test-secret',
   };
-  await createTable(env.AWS_ENDPOINT_URL_DYNAMODB, table);
+  await createTable(env, table);
   return {
     env,
     client: awsJsonClient('dynamodb', { env }),
@@ -45,7 +45,14 @@ export async function startDynalite(table = 'teo-key-rotator-test'): Promise<Loc
  * the AWS SDK, whose import took ~80 ms in every file reaching here (and in every mutant run of one). dynalite
  * checks that a request is signed, not its signature.
  */
-async function createTable(endpoint: string, table: string): Promise<void> {
+async function createTable(
+  env: {
+    readonly AWS_ENDPOINT_URL_DYNAMODB: string;
+    readonly AWS_ACCESS_KEY_ID: string;
+    readonly AWS_REGION: string;
+  },
+  table: string,
+): Promise<void> {
   const body = JSON.stringify({
     TableName: table,
     KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
@@ -57,10 +64,10 @@ async function createTable(endpoint: string, table: string): Promise<void> {
     'x-amz-target': 'DynamoDB_20120810.CreateTable',
     'x-amz-date': '20260101T000000Z',
     authorization:
-      'AWS4-HMAC-SHA256 Credential=fake-test-key/20260101/eu-west-1/dynamodb/aws4_request, ' +
+      `AWS4-HMAC-SHA256 Credential=${env.AWS_ACCESS_KEY_ID}/20260101/${env.AWS_REGION}/dynamodb/aws4_request, ` +
       'SignedHeaders=host;x-amz-date;x-amz-target, Signature=0',
   };
-  const request = http.request(endpoint, { method: 'POST', headers });
+  const request = http.request(env.AWS_ENDPOINT_URL_DYNAMODB, { method: 'POST', headers });
   request.end(body);
   const [response] = (await once(request, 'response')) as [http.IncomingMessage];
   const answer = (await response.toArray()).join('');
