@@ -25,6 +25,8 @@ const esbuildOptions = () => ({
     // HMACs keyed with Buffers are three times faster through a KeyObject on Node 24 (lib/shims/node-crypto.ts).
     crypto: './lib/shims/node-crypto.ts',
     'node:crypto': './lib/shims/node-crypto.ts',
+    // Read through require(), so that timers/promises is not loaded with it (lib/shims/node-timers.ts).
+    'node:timers': './lib/shims/node-timers.ts',
   },
   // A name a stand-in module does not export would be undefined at run time: make that a build error.
   logOverride: { 'import-is-undefined': 'error' },

@@ -8,7 +8,7 @@ import { lambdaContext } from './support/events.ts';
 
 let output: CapturedOutput;
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['performance', 'Date'], now: Date.parse('2026-11-29T01:02:03.456Z') });
+  vi.useFakeTimers({ toFake: ['hrtime', 'Date'], now: Date.parse('2026-11-29T01:02:03.456Z') });
   output = captureOutput();
 });
 afterEach(() => {

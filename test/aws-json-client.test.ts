@@ -3,7 +3,7 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AWS_RETRY, AwsError, awsJsonClient, serviceEndpoint } from '#lib/aws/aws-json-client.ts';
 import { type LocalDynamoDb, startDynalite } from './support/dynalite.ts';
 import {
@@ -161,6 +161,20 @@ describe('awsJsonClient retries', () => {
       Array(3).fill(['DynamoDB_20120810.GetItem', '{"TableName":"t"}']),
     );
     expect(waits).toEqual([50, 100]);
+  });
+
+  it("clears each attempt's timeout as the attempt ends, answered, refused or cut off", async () => {
+    // A timer left until it fires would keep each attempt's request in memory for seconds after its answer.
+    const endpoint = await scriptedEndpoint([throttled, null, { status: 200, body: '{}' }]);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await clientFor(endpoint.env).call('GetItem', { TableName: 't' });
+
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+      await endpoint.close();
+    }
   });
 
   it('tries again after a 5xx (500 included), and gives up after three attempts with the last answer', async () => {

@@ -27,7 +27,8 @@ afterAll(async () => {
   rmSync(outdir, { recursive: true, force: true });
 });
 
-/** A fresh Node process, as Lambda starts one: it imports the bundle and invokes `handler` once. */
+/** A fresh Node process, as Lambda starts one: it imports the bundle and invokes `handler` once, then lists the
+ * modules Node loaded. */
 const invokeInFreshProcess = (event: unknown, env: Record<string, string>) =>
   run(
     process.execPath,
@@ -37,7 +38,8 @@ const invokeInFreshProcess = (event: unknown, env: Record<string, string>) =>
       '-e',
       `const { handler } = await import(${JSON.stringify(bundle)});
        const context = { awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 10000 };
-       process.stdout.write('RESULT ' + JSON.stringify(await handler(${JSON.stringify(event)}, context)) + '\\n');`,
+       process.stdout.write('RESULT ' + JSON.stringify(await handler(${JSON.stringify(event)}, context)) + '\\n');
+       process.stdout.write('LOADED ' + JSON.stringify(process.moduleLoadList) + '\\n');`,
     ],
     { env: { PATH: process.env.PATH ?? '', ...env }, cwd: tmpdir() },
   );
@@ -78,6 +80,15 @@ describe('dist/rotate/index.mjs', () => {
     expect(JSON.parse(result.body)).toEqual({ RequestId: 'req-1' });
     expect(JSON.parse(teo.requests[0]?.body ?? '')).toEqual({ ZoneId: ZONE, SecretKey: KEY });
     expect(stdout).toContain('"outcome":"rotated"');
+    // What a rotation does not use is not loaded at a cold start (BENCHMARKS.md): perf_hooks (a first use of
+    // `performance`), timers/promises (an ES import of node:timers), and TLS when nothing is dialled over https.
+    const loaded = stdout.split('\n').find((line) => line.startsWith('LOADED ')) ?? '';
+    expect(JSON.parse(loaded.slice(7) || '[]')).toEqual(expect.arrayContaining(['NativeModule http']));
+    expect(
+      JSON.parse(loaded.slice(7) || '[]').filter((name: string) =>
+        /^NativeModule (?:perf_hooks|timers\/promises|https|tls)$/.test(name),
+      ),
+    ).toEqual([]);
   });
 
   it('rotates from a fresh process configured as deployed: its secret in Secrets Manager, its ledger in DynamoDB', async () => {

@@ -1,6 +1,6 @@
 // Reading a bound secret from its manager (docs/contract.md §8), against a scripted manager on loopback: what is
 // asked of each API, what is taken from its answer, and each way it can fail, named without any value or token.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import type { SecretLocation } from '#lib/sync/bindings.ts';
 import { createSecretReaders, type ManagerCredentials } from '#lib/sync/secret-readers.ts';
@@ -110,6 +110,21 @@ describe('Doppler', () => {
       failure('Doppler: no service token is configured'),
     );
     expect(seen).toEqual([]);
+  });
+
+  it("clears each request's timeout as the request ends, answered or unreachable", async () => {
+    // A timer left until it fires would keep each request in memory for seconds after its answer.
+    script = [{ json: { value: { computed: 'v' } } }];
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await readers().read(source());
+      const unreachable = { ...source(), apiUrl: 'http://127.0.0.1:9' };
+      await expect(readers().read(unreachable)).rejects.toThrow();
+
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('fails, naming the kind of error, when Doppler cannot be reached', async () => {

@@ -1,4 +1,6 @@
-// The one outbound request every client uses: a redirect is an answer, not followed; an answer over 1 MiB fails.
+// The one outbound request every client uses: a redirect is an answer, not followed; an answer over 1 MiB fails;
+// the caller's signal ends it.
+import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,9 +8,15 @@ import { MAX_ANSWER_BYTES, sendRequest } from '#lib/outbound/send-request.ts';
 
 let server: http.Server;
 let base: string;
+/** Requests to /hang, which is never answered. */
+const hanging: http.IncomingMessage[] = [];
+let hangArrived: () => void = () => undefined;
 beforeAll(async () => {
   server = http.createServer((request, response) => {
-    if (request.url === '/large') response.end(Buffer.alloc(MAX_ANSWER_BYTES + 1, 'a'));
+    if (request.url === '/hang') {
+      hanging.push(request);
+      hangArrived();
+    } else if (request.url === '/large') response.end(Buffer.alloc(MAX_ANSWER_BYTES + 1, 'a'));
     else if (request.url === '/limit') response.end(Buffer.alloc(MAX_ANSWER_BYTES, 'a'));
     else if (request.url === '/cut') {
       response.writeHead(200, { 'content-length': '100' }).write('partial', () => response.socket?.destroy());
@@ -55,4 +63,39 @@ describe('sendRequest', () => {
       });
     },
   );
+
+  describe('with a signal', () => {
+    it('ends the request with the reason when the signal aborts while the service is silent', async () => {
+      const controller = new AbortController();
+      const arrived = new Promise<void>((resolve) => {
+        hangArrived = resolve;
+      });
+      const answer = sendRequest(`${base}/hang`, { method: 'GET', headers: {}, signal: controller.signal });
+      await arrived;
+
+      controller.abort(new DOMException('too slow', 'TimeoutError'));
+
+      await expect(answer).rejects.toMatchObject({ name: 'TimeoutError', message: 'too slow' });
+    });
+
+    it('sends nothing when the signal has already aborted', async () => {
+      const before = hanging.length;
+
+      await expect(
+        sendRequest(`${base}/hang`, { method: 'GET', headers: {}, signal: AbortSignal.abort('gone') }),
+      ).rejects.toBe('gone');
+      // A request that did leave would reach the server before a second one does.
+      await sendRequest(`${base}/limit`, { method: 'GET', headers: {} });
+      expect(hanging).toHaveLength(before);
+    });
+
+    it('leaves no listener on the signal once the request is over, answered or failed', async () => {
+      const { signal } = new AbortController();
+
+      await sendRequest(`${base}/limit`, { method: 'GET', headers: {}, signal });
+      await expect(sendRequest(`${base}/cut`, { method: 'GET', headers: {}, signal })).rejects.toThrow();
+
+      expect(getEventListeners(signal, 'abort')).toEqual([]);
+    });
+  });
 });

@@ -1,6 +1,6 @@
 // The TEO gateway against a stand-in on loopback: what reaches TEO besides the signed parameters, how long an
 // attempt may take, and what is kept of TEO's refusals.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseTeoEndpoint, type TeoEndpoint } from '#lib/teo/endpoint.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
@@ -45,6 +45,20 @@ describe('createTencentCloudGateway', () => {
 
     await expect(attempt).rejects.toBeInstanceOf(TeoUnreachable);
     await expect(attempt).rejects.toMatchObject({ reason: 'timeout' });
+  });
+
+  it('leaves no timer running once TEO has answered, or refused', async () => {
+    // A timer left until it fires would keep each attempt's request in memory for TEO_TIMEOUT_MS after its answer.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await gateway().modifySecretKey({ zoneId: ZONE, secretKey: KEY }, LATER());
+      harness.teo.script(teoError('ResourceNotFound', 'no such zone', 'req-refused-0'));
+      await expect(gateway().describeSecretKey(ZONE, LATER())).rejects.toBeInstanceOf(TeoRefused);
+
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("keeps TEO's code and RequestId, visible in the error's message, and drops TEO's text", async () => {

@@ -9,17 +9,23 @@ import type { TeoTally } from '#lib/rotation/invocation.ts';
 
 let coldStart = true;
 
+/**
+ * Milliseconds on a monotonic clock. Not performance.now(): a process's first use of `performance` loads perf_hooks,
+ * about 1.7 ms at the first request of a cold start (BENCHMARKS.md).
+ */
+const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
+
 /** What one audited unit of work is tracking while it runs. */
 export interface AuditStart {
   readonly context: Context;
-  /** performance.now() when the work began. */
+  /** monotonicMs() when the work began. */
   readonly startedAt: number;
   readonly tally: TeoTally;
 }
 
 export const startAudit = (context: Context): AuditStart => ({
   context,
-  startedAt: performance.now(),
+  startedAt: monotonicMs(),
   tally: { teoAttempts: 0, teoLatenciesMs: [] },
 });
 
@@ -49,7 +55,7 @@ export function writeAudit(
     ...fields,
     teoAttempts: tally.teoAttempts,
     eventPublished,
-    durationMs: Math.round(performance.now() - startedAt),
+    durationMs: Math.round(monotonicMs() - startedAt),
     errorDetail: error === undefined ? undefined : explainFailure(error),
     // The metrics ride on the audit line: one write per request instead of two. Measured in BENCHMARKS.md.
     ...embeddedMetrics({ outcome, ...tally, eventPublishFailed: eventPublished === false }),

@@ -48,7 +48,7 @@ export function parseTeoEndpoint(raw: string): TeoEndpoint | string {
 
 /** Keep-alive saves a TLS handshake on warm invocations; a loopback endpoint is dialled at its own address. */
 export function agentFor(endpoint: TeoEndpoint): Agent {
-  if (endpoint.dialAddress === undefined) return new https.Agent({ keepAlive: true });
+  if (endpoint.dialAddress === undefined) return new (https().Agent)({ keepAlive: true });
   return new http.Agent({ keepAlive: true, lookup: dialling(endpoint.dialAddress) });
 }
 

@@ -1,6 +1,7 @@
 // TeoGateway over the Tencent Cloud SDK's CommonClient, which signs (TC3-HMAC-SHA256) and sends each request.
 import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
 import type { TeoSettings } from '#lib/config/teo-access.ts';
+import { attemptTimeout } from '#lib/outbound/attempt-timeout.ts';
 import { agentFor } from '#lib/teo/endpoint.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
@@ -26,15 +27,19 @@ export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: 
     params: Record<string, string>,
     deadline: number,
   ): Promise<Record<string, unknown> & { RequestId: string }> {
-    const attempt = AbortSignal.timeout(Math.max(0, Math.min(timeoutMs, deadline - Date.now())));
+    const attempt = attemptTimeout(Math.max(0, Math.min(timeoutMs, deadline - Date.now())));
     try {
-      const answer: Record<string, unknown> = await client.request(action, params, { signal: attempt });
+      const answer: Record<string, unknown> = await client.request(action, params, {
+        signal: attempt.signal,
+      });
       if (typeof answer.RequestId !== 'string') {
         throw new TeoUnreachable('malformed-answer', 'TEO answered without a RequestId', 'unknown');
       }
       return { ...answer, RequestId: answer.RequestId };
     } catch (error) {
-      throw classify(error, attempt);
+      throw classify(error, attempt.signal);
+    } finally {
+      attempt.clear();
     }
   }
 
