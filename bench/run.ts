@@ -67,7 +67,10 @@ const tencent = {
 };
 secrets.put('teo-key-rotator/bench', JSON.stringify({ ...tencent, ROTATOR_CLIENTS: localClients() }));
 const base = { PATH: process.env.PATH ?? '', BENCH_TOKEN: LOCAL_TOKEN };
-/** As deployed, for importing: TEO's real endpoint, so the HTTPS agent is made at load as in production. */
+/**
+ * For importing: TEO's real endpoint, the configuration in the environment, which the function checks as it loads.
+ * (With ROTATOR_SECRET_ID, as deployed, the import starts reading the secret instead: BENCHMARKS.md.)
+ */
 const importing = { ...base, ...tencent, ROTATOR_CLIENTS: localClients() };
 /** Against the emulator, ledger in memory: the rotation and nothing around it. */
 const local = { ...importing, TEO_ENDPOINT: emulator.url };
