@@ -68,6 +68,6 @@ export function sendRequest(url: string | URL, init: OutboundRequest): Promise<R
 function endWith(signal: AbortSignal, request: ClientRequest) {
   const abort = () => request.destroy(signal.reason);
   if (signal.aborted) return abort();
-  signal.addEventListener('abort', abort, { once: true });
+  signal.addEventListener('abort', abort);
   request.once('close', () => signal.removeEventListener('abort', abort));
 }
