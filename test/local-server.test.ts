@@ -28,10 +28,9 @@ async function raw(url: string, request: string | Buffer, { abortAfterWrite = fa
   const socket = net.connect(Number(port), '127.0.0.1');
   await once(socket, 'connect');
   socket.write(request);
-  if (abortAfterWrite) {
-    socket.destroy();
-    return '';
-  }
+  // A client that goes away mid-body: its end of the connection closes, and the answer is over when the server has
+  // closed the other, so what follows meets a server that has dealt with the abort (no pause to wait for it).
+  if (abortAfterWrite) socket.end();
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
   await Promise.race([once(socket, 'end'), once(socket, 'close')]);
@@ -105,7 +104,6 @@ describe('the local server', () => {
       `POST /rotate HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 1000\r\n\r\n{"ZoneId":`,
       { abortAfterWrite: true },
     );
-    await new Promise((resolve) => setTimeout(resolve, 20));
 
     expect(await stillServes()).toBe(200);
   });
@@ -190,7 +188,6 @@ describe('the emulator', () => {
     await raw(stack.emulator.url, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"Zone', {
       abortAfterWrite: true,
     });
-    await new Promise((resolve) => setTimeout(resolve, 20));
 
     expect(await stillServes()).toBe(200);
   });
