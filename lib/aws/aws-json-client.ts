@@ -3,7 +3,7 @@
 // first DynamoDB write on dynalite (BENCHMARKS.md): AWS SDK 211 ms, aws4fetch 116 ms, @aws-lite 64 ms, this 37 ms.
 import { signPost } from '#lib/aws/sigv4.ts';
 import { ConfigurationInvalid } from '#lib/domain/errors.ts';
-import { attemptTimeout } from '#lib/outbound/attempt-timeout.ts';
+import { withAttemptTimeout } from '#lib/outbound/attempt-timeout.ts';
 import { backoffMs, type Clock, type RetryPolicy, systemClock } from '#lib/outbound/retry.ts';
 import { type RawAnswer, sendRequest } from '#lib/outbound/send-request.ts';
 import { parseJsonObject } from '#lib/validation/json-object.ts';
@@ -114,19 +114,18 @@ export function awsJsonClient(
       for (let attempt = 1; ; attempt++) {
         let answer: RawAnswer | undefined;
         let failure: unknown;
-        const timeout = attemptTimeout(ATTEMPT_TIMEOUT_MS);
         try {
-          answer = await sendRequest(url, {
-            method: 'POST',
-            headers: signPost({ ...signing, now: clock.now() }),
-            body: signing.body,
-            signal: timeout.signal,
-          });
+          answer = await withAttemptTimeout(ATTEMPT_TIMEOUT_MS, (signal) =>
+            sendRequest(url, {
+              method: 'POST',
+              headers: signPost({ ...signing, now: clock.now() }),
+              body: signing.body,
+              signal,
+            }),
+          );
         } catch (error) {
           // The network failed or the attempt timed out: the SDKs try again, and so does this.
           failure = error;
-        } finally {
-          timeout.clear();
         }
         if (answer?.status === 200) return parsed(answer.body);
         if (answer !== undefined) {

@@ -1,6 +1,6 @@
 // One JSON request to a secrets manager's API: no redirect is followed (it would carry a token elsewhere), answers
 // are bounded, and each call ends by its deadline (lib/outbound/send-request.ts).
-import { attemptTimeout } from '#lib/outbound/attempt-timeout.ts';
+import { withAttemptTimeout } from '#lib/outbound/attempt-timeout.ts';
 import { sendRequest } from '#lib/outbound/send-request.ts';
 
 export interface JsonAnswer {
@@ -18,13 +18,9 @@ export async function requestJson(
     timeoutMs,
   }: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string; timeoutMs: number },
 ): Promise<JsonAnswer> {
-  const timeout = attemptTimeout(timeoutMs);
-  const answer = await sendRequest(url, {
-    method,
-    headers: { accept: 'application/json', ...headers },
-    body,
-    signal: timeout.signal,
-  }).finally(timeout.clear);
+  const answer = await withAttemptTimeout(timeoutMs, (signal) =>
+    sendRequest(url, { method, headers: { accept: 'application/json', ...headers }, body, signal }),
+  );
   let json: unknown;
   try {
     json = JSON.parse(answer.body);

@@ -1,7 +1,7 @@
 // TeoGateway over the Tencent Cloud SDK's CommonClient, which signs (TC3-HMAC-SHA256) and sends each request.
 import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
 import type { TeoSettings } from '#lib/config/teo-access.ts';
-import { attemptTimeout } from '#lib/outbound/attempt-timeout.ts';
+import { withAttemptTimeout } from '#lib/outbound/attempt-timeout.ts';
 import { agentFor } from '#lib/teo/endpoint.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
@@ -27,20 +27,17 @@ export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: 
     params: Record<string, string>,
     deadline: number,
   ): Promise<Record<string, unknown> & { RequestId: string }> {
-    const attempt = attemptTimeout(Math.max(0, Math.min(timeoutMs, deadline - Date.now())));
-    try {
-      const answer: Record<string, unknown> = await client.request(action, params, {
-        signal: attempt.signal,
-      });
-      if (typeof answer.RequestId !== 'string') {
-        throw new TeoUnreachable('malformed-answer', 'TEO answered without a RequestId', 'unknown');
+    return withAttemptTimeout(Math.max(0, Math.min(timeoutMs, deadline - Date.now())), async (signal) => {
+      try {
+        const answer: Record<string, unknown> = await client.request(action, params, { signal });
+        if (typeof answer.RequestId !== 'string') {
+          throw new TeoUnreachable('malformed-answer', 'TEO answered without a RequestId', 'unknown');
+        }
+        return { ...answer, RequestId: answer.RequestId };
+      } catch (error) {
+        throw classify(error, signal);
       }
-      return { ...answer, RequestId: answer.RequestId };
-    } catch (error) {
-      throw classify(error, attempt.signal);
-    } finally {
-      attempt.clear();
-    }
+    });
   }
 
   return {
