@@ -4,7 +4,9 @@
 /** GET /zones/{ZoneId}'s answer, as documented. */
 export interface ZoneStatusAnswer {
   readonly ZoneId: string;
-  readonly LiveKeyFingerprint: string;
+  readonly HasKey: boolean;
+  /** Null when the zone has no key yet. */
+  readonly LiveKeyFingerprint: string | null;
   readonly RequestId: string;
   readonly LastRotation: {
     readonly At: string;
@@ -16,8 +18,14 @@ export interface ZoneStatusAnswer {
 }
 
 export type Answer =
-  | { readonly outcome: 'rotated'; readonly requestId: string; readonly settledBy?: string }
-  | { readonly outcome: 'dry-run'; readonly requestId: string }
+  | {
+      readonly outcome: 'rotated';
+      readonly requestId: string;
+      readonly settledBy?: string;
+      /** The zone had no key: this rotation created its first. */
+      readonly firstKey?: true;
+    }
+  | { readonly outcome: 'dry-run'; readonly requestId: string; readonly hasKey: boolean }
   | { readonly outcome: 'status'; readonly status: ZoneStatusAnswer }
   /** Nothing changed: the previous key is live. */
   | { readonly outcome: 'refused'; readonly code: string; readonly message: string }
@@ -56,12 +64,20 @@ export function readAnswer(status: number, body: string): Answer {
       document.RequestId !== '' &&
       Object.keys(document).every((name) => ROTATED_FIELDS.has(name))
     ) {
-      const settledBy =
-        typeof document.SettledBy === 'string' ? { settledBy: printable(document.SettledBy) } : {};
-      return { outcome: 'rotated', requestId: printable(document.RequestId), ...settledBy };
+      return {
+        outcome: 'rotated',
+        requestId: printable(document.RequestId),
+        ...(text(document.SettledBy) && { settledBy: printable(document.SettledBy) }),
+        ...(document.FirstKey === true && { firstKey: true }),
+      };
     }
-    if (isObject(document) && document.DryRun === true && typeof document.RequestId === 'string') {
-      return { outcome: 'dry-run', requestId: printable(document.RequestId) };
+    if (
+      isObject(document) &&
+      document.DryRun === true &&
+      typeof document.RequestId === 'string' &&
+      typeof document.HasKey === 'boolean'
+    ) {
+      return { outcome: 'dry-run', requestId: printable(document.RequestId), hasKey: document.HasKey };
     }
     const zone = zoneStatusOf(document);
     if (zone !== undefined) return { outcome: 'status', status: zone };
@@ -83,7 +99,7 @@ export function readAnswer(status: number, body: string): Answer {
   };
 }
 
-const ROTATED_FIELDS = new Set(['RequestId', 'SettledBy']);
+const ROTATED_FIELDS = new Set(['RequestId', 'SettledBy', 'FirstKey']);
 const text = (value: unknown): value is string => typeof value === 'string';
 
 /** A zone's status, with every field of the documented shape, made printable; else undefined. */
@@ -91,7 +107,9 @@ function zoneStatusOf(document: unknown): ZoneStatusAnswer | undefined {
   if (
     !isObject(document) ||
     !text(document.ZoneId) ||
-    !text(document.LiveKeyFingerprint) ||
+    typeof document.HasKey !== 'boolean' ||
+    // A fingerprint exactly when the zone has a key.
+    (document.HasKey ? !text(document.LiveKeyFingerprint) : document.LiveKeyFingerprint !== null) ||
     !text(document.RequestId)
   ) {
     return undefined;
@@ -110,7 +128,8 @@ function zoneStatusOf(document: unknown): ZoneStatusAnswer | undefined {
   if (last !== null && lastRotation === null) return undefined;
   return {
     ZoneId: printable(document.ZoneId),
-    LiveKeyFingerprint: printable(document.LiveKeyFingerprint),
+    HasKey: document.HasKey,
+    LiveKeyFingerprint: text(document.LiveKeyFingerprint) ? printable(document.LiveKeyFingerprint) : null,
     RequestId: printable(document.RequestId),
     LastRotation: lastRotation,
   };

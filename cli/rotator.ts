@@ -234,7 +234,7 @@ function describeStatus(status: ZoneStatusAnswer): string[] {
   const last = status.LastRotation;
   return [
     `ZoneId: ${status.ZoneId}`,
-    `LiveKeyFingerprint: ${status.LiveKeyFingerprint}`,
+    `LiveKeyFingerprint: ${status.LiveKeyFingerprint ?? 'none: the zone has no key yet (its first rotation creates one)'}`,
     last
       ? `LastRotation: ${last.At} by ${last.By}, key ${last.KeyFingerprint} (${last.Live ? 'live' : 'no longer live'}), RequestId ${last.RequestId}`
       : 'LastRotation: none by this function',
@@ -243,8 +243,14 @@ function describeStatus(status: ZoneStatusAnswer): string[] {
 
 function reportDryRun(answer: Answer, json: boolean): number {
   if (answer.outcome === 'dry-run') {
-    if (json) console.log(JSON.stringify({ DryRun: true, RequestId: answer.requestId }));
-    else console.log(`DryRun: the rotation would be sent; nothing changed (RequestId ${answer.requestId})`);
+    if (json)
+      console.log(JSON.stringify({ DryRun: true, RequestId: answer.requestId, HasKey: answer.hasKey }));
+    else {
+      const would = answer.hasKey
+        ? 'the rotation would be sent'
+        : 'the zone has no key yet: its first would be created';
+      console.log(`DryRun: ${would}; nothing changed (RequestId ${answer.requestId})`);
+    }
     return EXIT.rotated;
   }
   // A dry run changes nothing, whatever the answer: there is never anything to resend.
@@ -293,6 +299,7 @@ function report(answer: Answer, secretKey: string, { json, printKey, resend }: R
       RequestId: answer.requestId,
       KeyFingerprint,
       ...(answer.settledBy && { SettledBy: answer.settledBy }),
+      ...(answer.firstKey && { FirstKey: true }),
       ...(printKey && { SecretKey: secretKey }),
       ...(resend.keyFile && { KeyFile: resend.keyFile }),
     };

@@ -1,6 +1,8 @@
-// A loopback stand-in for TEO's API 3.0 gateway (version 2022-09-01): ModifyMultiPathGatewaySecretKey and
-// DescribeMultiPathGatewaySecretKey, signature checks, parameter rules, the 20 requests/s limit, and faults.
-import { randomUUID } from 'node:crypto';
+// A loopback stand-in for TEO's API 3.0 gateway (version 2022-09-01): Modify-, Create- and
+// DescribeMultiPathGatewaySecretKey, signature checks, parameter rules, the 20 requests/s limit of each action, zones
+// without a key, and faults. What TEO answers for a zone without a key is not documented: docs/contract.md §1 says
+// what is known and what the emulator infers.
+import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,19 +26,30 @@ export type Fault = (
   applied?: boolean;
 };
 
+/**
+ * How Describe answers for a zone without a key; both are read as "no key yet" by Tencent's Terraform provider, and
+ * which one TEO gives is not documented.
+ */
+export type KeylessDescribe = 'ResourceNotFound' | 'no-SecretKey';
+
 export interface EmulatorOptions {
   /** SecretId → SecretKey of the accounts the emulator knows. */
   credentials: Readonly<Record<string, string>>;
-  /** The zones that exist, with their current key (base64). */
-  zones: Readonly<Record<string, string>>;
+  /** The zones that exist, with their current key (base64), or null for a zone that has none yet. */
+  zones: Readonly<Record<string, string | null>>;
   port?: number;
+  /** Requests a second for each action; TEO's documented limit unless set. */
   rateLimitPerSecond?: number;
+  /** ResourceNotFound unless set. */
+  keylessDescribe?: KeylessDescribe;
 }
 
 export interface EmulatedCall {
   readonly action: string;
   readonly zoneId: string | undefined;
   readonly answer: string;
+  /** The RequestId it was answered with, if it was answered in TEO's envelope. */
+  readonly requestId?: string;
 }
 
 /** A request the emulator holds: it has arrived, and is answered when the test says so. */
@@ -51,16 +64,17 @@ export interface TeoEmulator {
   readonly url: string;
   /** Every signed call that reached an action, in order, with what it was answered. */
   readonly calls: EmulatedCall[];
+  /** The zone's key; undefined for a zone without one, or no such zone. */
   zoneKey(zoneId: string): string | undefined;
   /** Faults for the next requests that pass signature checks, in order. */
   inject(...faults: Fault[]): void;
   /** Drops the faults not yet met. */
   clearFaults(): void;
   /**
-   * Holds the next request that passes the signature check until `release()`: a TEO that is slow for as long as the
-   * test needs, so a test orders what happens meanwhile without waiting on the clock.
+   * Holds the next request that passes the signature check (of `action`, if given) until `release()`: a TEO that is
+   * slow for as long as the test needs, so a test orders what happens meanwhile without waiting on the clock.
    */
-  holdNext(): HeldRequest;
+  holdNext(action?: string): HeldRequest;
   /**
    * Resolves once every request that has reached the emulator is answered (or dropped): a delayed answer to a call
    * its client gave up on lands before the next test starts, with no guess at how long to wait.
@@ -85,19 +99,33 @@ const isValidKey = (key: unknown): key is string =>
   Buffer.byteLength(key, 'base64') >= 32 &&
   Buffer.byteLength(key, 'base64') <= 48;
 
+const ACTIONS = new Set([
+  'ModifyMultiPathGatewaySecretKey',
+  'CreateMultiPathGatewaySecretKey',
+  'DescribeMultiPathGatewaySecretKey',
+]);
+
 export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmulator> {
   const zones = new Map(Object.entries(options.zones));
   const faults: Fault[] = [];
-  const holds: { readonly arrive: () => void; readonly released: Promise<void> }[] = [];
+  const holds: {
+    readonly action: string | undefined;
+    readonly arrive: () => void;
+    readonly released: Promise<void>;
+  }[] = [];
   const calls: EmulatedCall[] = [];
-  const recent: number[] = [];
+  /** Each action's requests in the last second: TEO limits each action on its own. */
+  const recent = new Map<string, number[]>();
   const limit = options.rateLimitPerSecond ?? RATE_LIMIT_PER_SECOND;
+  const keylessDescribe = options.keylessDescribe ?? 'ResourceNotFound';
 
-  const throttled = () => {
+  const throttled = (action: string) => {
     const now = Date.now();
-    while (recent.length > 0 && (recent[0] ?? 0) <= now - 1000) recent.shift();
-    recent.push(now);
-    return recent.length > limit;
+    const times = recent.get(action) ?? [];
+    while (times.length > 0 && (times[0] ?? 0) <= now - 1000) times.shift();
+    times.push(now);
+    recent.set(action, times);
+    return times.length > limit;
   };
 
   async function serve(request: http.IncomingMessage, body: Buffer): Promise<Answer> {
@@ -114,7 +142,8 @@ export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmu
       Math.floor(Date.now() / 1000),
     );
     if (!verdict.ok) return teoError(verdict.code, verdict.message);
-    const hold = holds.shift();
+    const held = holds.findIndex(({ action }) => action === undefined || action === headers['x-tc-action']);
+    const [hold] = held === -1 ? [] : holds.splice(held, 1);
     if (hold) {
       hold.arrive();
       await hold.released;
@@ -122,9 +151,7 @@ export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmu
     if (headers['x-tc-version'] !== API_VERSION)
       return teoError('NoSuchVersion', `Version must be ${API_VERSION}.`);
     const action = headers['x-tc-action'] ?? '';
-    if (action !== 'ModifyMultiPathGatewaySecretKey' && action !== 'DescribeMultiPathGatewaySecretKey') {
-      return teoError('InvalidAction', `The action ${action} is not emulated.`);
-    }
+    if (!ACTIONS.has(action)) return teoError('InvalidAction', `The action ${action} is not emulated.`);
     let params: unknown;
     try {
       params = JSON.parse(body.toString('utf8'));
@@ -137,37 +164,53 @@ export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmu
     const { ZoneId, SecretKey } = params as Record<string, unknown>;
     const zoneId = typeof ZoneId === 'string' ? ZoneId : undefined;
     const record = (answer: Answer) => {
-      calls.push({ action, zoneId, answer: describeAnswer(answer) });
+      calls.push({ action, zoneId, ...describeAnswer(answer) });
       return answer;
     };
     const fault = faults.shift();
+    // A fault that lets the call take effect: a write the zone would have accepted.
     const apply = () => {
+      if (zoneId === undefined || !zones.has(zoneId) || !isValidKey(SecretKey)) return;
+      const hasKey = zones.get(zoneId) !== null;
       if (
-        action === 'ModifyMultiPathGatewaySecretKey' &&
-        zoneId &&
-        zones.has(zoneId) &&
-        isValidKey(SecretKey)
-      ) {
+        action === 'ModifyMultiPathGatewaySecretKey'
+          ? hasKey
+          : action === 'CreateMultiPathGatewaySecretKey' && !hasKey
+      )
         zones.set(zoneId, SecretKey);
-      }
     };
     const fields = params as Record<string, unknown>;
     if (fault) return record(await faulted(fault, apply, () => perform(action, fields, zoneId)));
-    if (throttled())
-      return record(teoError('RequestLimitExceeded', `More than ${limit} requests in a second.`));
+    if (throttled(action))
+      return record(teoError('RequestLimitExceeded', `More than ${limit} ${action} requests in a second.`));
     return record(perform(action, fields, zoneId));
   }
 
   function perform(action: string, params: Record<string, unknown>, zoneId: string | undefined): Answer {
     if (params.ZoneId === undefined) return teoError('MissingParameter', 'ZoneId is required.');
     if (zoneId === undefined) return teoError('InvalidParameterValue', 'ZoneId must be a string.');
-    if (!zones.has(zoneId)) return teoError('ResourceNotFound', `The zone ${zoneId} does not exist.`);
-    if (action === 'DescribeMultiPathGatewaySecretKey') return teoAnswer({ SecretKey: zones.get(zoneId) });
-    if (params.SecretKey === undefined) return teoError('MissingParameter', 'SecretKey is required.');
-    if (!isValidKey(params.SecretKey)) {
+    const key = zones.get(zoneId);
+    if (key === undefined) return teoError('ResourceNotFound', `The zone ${zoneId} does not exist.`);
+    if (action === 'DescribeMultiPathGatewaySecretKey') {
+      if (key !== null) return teoAnswer({ SecretKey: key });
+      return keylessDescribe === 'ResourceNotFound'
+        ? teoError('ResourceNotFound', `The zone ${zoneId} has no multi-path gateway key.`)
+        : teoAnswer({});
+    }
+    const creating = action === 'CreateMultiPathGatewaySecretKey';
+    // Create's SecretKey is optional (TEO generates one); Modify's is required.
+    if (params.SecretKey === undefined && !creating)
+      return teoError('MissingParameter', 'SecretKey is required.');
+    if (params.SecretKey !== undefined && !isValidKey(params.SecretKey)) {
       return teoError('InvalidParameterValue', 'SecretKey must be base64 that decodes to 32 to 48 bytes.');
     }
-    zones.set(zoneId, params.SecretKey);
+    if (creating && key !== null) {
+      return teoError('OperationDenied', `The zone ${zoneId} has a key already; modify it instead.`);
+    }
+    if (!creating && key === null) {
+      return teoError('ResourceNotFound', `The zone ${zoneId} has no key to modify; create one first.`);
+    }
+    zones.set(zoneId, (params.SecretKey as string | undefined) ?? randomBytes(32).toString('base64'));
     return teoAnswer({});
   }
 
@@ -202,13 +245,13 @@ export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmu
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
-    zoneKey: (zoneId) => zones.get(zoneId),
+    zoneKey: (zoneId) => zones.get(zoneId) ?? undefined,
     inject: (...added) => void faults.push(...added),
     clearFaults: () => void faults.splice(0),
-    holdNext: () => {
+    holdNext: (action) => {
       const arrival = Promise.withResolvers<void>();
       const release = Promise.withResolvers<void>();
-      holds.push({ arrive: arrival.resolve, released: release.promise });
+      holds.push({ action, arrive: arrival.resolve, released: release.promise });
       return { arrived: arrival.promise, release: () => release.resolve() };
     },
     settled: async () => {
@@ -238,14 +281,15 @@ async function readBody(request: http.IncomingMessage): Promise<Buffer | undefin
   return Buffer.concat(chunks);
 }
 
-/** 'ok', TEO's error code, 'HTTP <status>', 'non-JSON' or 'dropped'. */
-function describeAnswer(answer: Answer): string {
-  if ('drop' in answer) return 'dropped';
-  if (answer.status !== 200) return `HTTP ${answer.status}`;
+/** 'ok', TEO's error code, 'HTTP <status>', 'non-JSON' or 'dropped'; and the RequestId TEO's envelope carried. */
+function describeAnswer(answer: Answer): { answer: string; requestId?: string } {
+  if ('drop' in answer) return { answer: 'dropped' };
+  if (answer.status !== 200) return { answer: `HTTP ${answer.status}` };
   try {
-    return JSON.parse(answer.body).Response.Error?.Code ?? 'ok';
+    const { Response } = JSON.parse(answer.body);
+    return { answer: Response.Error?.Code ?? 'ok', requestId: Response.RequestId };
   } catch {
-    return 'non-JSON';
+    return { answer: 'non-JSON' };
   }
 }
 

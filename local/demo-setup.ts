@@ -1,6 +1,6 @@
 // The local demo: emulator account, zones and callers. Obviously not secrets; never valid anywhere else.
 import { createHash } from 'node:crypto';
-import { startTeoEmulator } from '../emulator/teo-emulator.ts';
+import { type EmulatorOptions, startTeoEmulator } from '../emulator/teo-emulator.ts';
 import type { LocalAccessKey } from './sigv4-verifier.ts';
 
 export const DEMO_TENCENT = {
@@ -8,6 +8,8 @@ export const DEMO_TENCENT = {
   secretKey: 'LocalEmulatorSecretKeyNotSecret0',
 };
 export const DEMO_ZONES = ['zone-27q0p0bal192', 'zone-3fk9x0qa81mz'];
+/** A demo zone that starts without a key: its first rotation creates one (docs/contract.md §1). */
+export const DEMO_NEW_ZONE = 'zone-newsite0001';
 
 export const LOCAL_TOKEN = 'local-dev-token';
 export const LOCAL_WEBHOOK_SECRET = `whsec_${Buffer.from('local-dev-webhook-secret-not-secret').toString('base64')}`;
@@ -39,10 +41,15 @@ export const DEMO_DOPPLER = {
   name: 'TEO_GATEWAY_KEY',
 };
 
-/** The emulator with the demo account and zones (each zone's key starts as 32 zero bytes). */
-export const startDemoEmulator = (options: { port?: number; rateLimitPerSecond?: number } = {}) =>
+/** The emulator with the demo account and zones (each zone's key starts as 32 zero bytes; the new one has none). */
+export const startDemoEmulator = (
+  options: Pick<EmulatorOptions, 'port' | 'rateLimitPerSecond' | 'keylessDescribe'> = {},
+) =>
   startTeoEmulator({
     credentials: { [DEMO_TENCENT.secretId]: DEMO_TENCENT.secretKey },
-    zones: Object.fromEntries(DEMO_ZONES.map((zone) => [zone, Buffer.alloc(32).toString('base64')])),
+    zones: {
+      ...Object.fromEntries(DEMO_ZONES.map((zone) => [zone, Buffer.alloc(32).toString('base64')])),
+      [DEMO_NEW_ZONE]: null,
+    },
     ...options,
   });

@@ -10,6 +10,7 @@ import type { TeoEmulator } from '../emulator/teo-emulator.ts';
 import { buildFunctions } from '../scripts/build.ts';
 import {
   DEMO_DOPPLER,
+  DEMO_NEW_ZONE,
   DEMO_TENCENT,
   DEMO_ZONES,
   LOCAL_ACCESS_KEYS,
@@ -51,7 +52,7 @@ if (ownTeo) {
     TEO_ENDPOINT: emulator.url,
   });
   console.log(
-    `TEO emulator at ${emulator.url} (zones: ${DEMO_ZONES.join(', ')}); no Tencent account needed.`,
+    `TEO emulator at ${emulator.url} (zones: ${[...DEMO_ZONES, `${DEMO_NEW_ZONE} (no key yet)`].join(', ')}); no Tencent account needed.`,
   );
   // Sync's demo: the second zone follows a secret in an emulated Doppler.
   doppler = await startDopplerEmulator(DEMO_DOPPLER.token);
@@ -102,6 +103,14 @@ Try it:
     -d '{"ZoneId":"${DEMO_ZONES[0]}","SecretKey":"'"$(openssl rand -base64 32)"'"}'
   ROTATOR_TOKEN=${LOCAL_TOKEN} npm run -s rotator -- rotate --url ${server.url} --zone ${DEMO_ZONES[0]} --generate
 ${
+  emulator
+    ? `
+A new zone: ${DEMO_NEW_ZONE} has no key yet. Its status says so, and its first rotation creates the key:
+  ROTATOR_TOKEN=${LOCAL_TOKEN} npm run -s rotator -- status --url ${server.url} --zone ${DEMO_NEW_ZONE}
+  ROTATOR_TOKEN=${LOCAL_TOKEN} npm run -s rotator -- rotate --url ${server.url} --zone ${DEMO_NEW_ZONE} --generate
+`
+    : ''
+}${
   doppler
     ? `
 Sync: ${DEMO_ZONES[1]} follows the secret ${DEMO_DOPPLER.name} in an emulated Doppler (${doppler.url}). Deliver the

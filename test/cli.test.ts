@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import type { Fault } from '../emulator/teo-emulator.ts';
-import { DEMO_ZONES, LOCAL_TOKEN, LOCAL_WEBHOOK_SECRET } from '../local/demo-setup.ts';
+import { DEMO_NEW_ZONE, DEMO_ZONES, LOCAL_TOKEN, LOCAL_WEBHOOK_SECRET } from '../local/demo-setup.ts';
 import { captureOutput } from './support/captured-output.ts';
 import { type LocalStack, rotator, startLocalStack } from './support/local-stack.ts';
 
@@ -38,7 +38,8 @@ const rotate = (
   env: Record<string, string> = BEARER,
   stdin?: string,
   url = stack.server.url,
-) => rotator(['rotate', '--url', url, '--zone', ZONE, ...extra], env, stdin);
+  zone = ZONE,
+) => rotator(['rotate', '--url', url, '--zone', zone, ...extra], env, stdin);
 
 /** TEO applies the key, then every answer about it is lost: the function cannot tell, and says so (502). */
 const appliedThenLost = (): Fault[] => [
@@ -159,7 +160,9 @@ describe('a key whose fate is unknown is never lost', () => {
     const refused = await rotate(['--generate']);
 
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe('error: OperationDenied: TEO refused the rotation (OperationDenied).\n');
+    expect(refused.stderr).toBe(
+      'error: OperationDenied: TEO refused ModifyMultiPathGatewaySecretKey (OperationDenied).\n',
+    );
     expect(stack.emulator.zoneKey(ZONE)).toBe(before);
   });
 });
@@ -194,6 +197,45 @@ describe('rotator rotate --dry-run and rotator status', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({
       ZoneId: ZONE,
       LiveKeyFingerprint: fingerprint,
+      LastRotation: { Live: true },
+    });
+  });
+
+  it('sets a zone’s first key: says the zone had none, status first says so, then shows the key', async () => {
+    const status = (json: string[] = []) =>
+      rotator(['status', '--url', stack.server.url, '--zone', DEMO_NEW_ZONE, ...json], BEARER);
+    const before = await status();
+    const rehearsed = await rotate(
+      ['--generate', '--dry-run'],
+      BEARER,
+      undefined,
+      stack.server.url,
+      DEMO_NEW_ZONE,
+    );
+    const file = join(scratch(), 'key');
+
+    const rotated = await rotate(
+      ['--generate', '--key-out', file],
+      BEARER,
+      undefined,
+      stack.server.url,
+      DEMO_NEW_ZONE,
+    );
+
+    expect(before.code).toBe(0);
+    expect(before.stdout).toContain(
+      'LiveKeyFingerprint: none: the zone has no key yet (its first rotation creates one)',
+    );
+    expect(rehearsed.stdout).toMatch(
+      /^DryRun: the zone has no key yet: its first would be created; nothing changed \(RequestId [0-9a-f-]{36}\)\n$/,
+    );
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout).toContain('FirstKey: true\n');
+    const key = readFileSync(file, 'utf8').trim();
+    expect(stack.emulator.zoneKey(DEMO_NEW_ZONE)).toBe(key);
+    expect(JSON.parse((await status(['--json'])).stdout)).toMatchObject({
+      HasKey: true,
+      LiveKeyFingerprint: keyFingerprint(key),
       LastRotation: { Live: true },
     });
   });

@@ -9,7 +9,7 @@ import { configSource } from '#lib/config/config-source.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';
-import { FAST_RETRY, sha256Hex, ZONE } from './support/fake-config.ts';
+import { FAST_RETRY, OLD_KEY, sha256Hex, ZONE } from './support/fake-config.ts';
 import { createDocumentedHandler } from './support/openapi.ts';
 import {
   type SecretsManagerStandIn,
@@ -38,7 +38,7 @@ beforeAll(async () => {
   // TEO knows only the new credentials: the old ones were rotated away.
   teo = await startTeoEmulator({
     credentials: { [NEW.id]: NEW.key },
-    zones: { [ZONE]: Buffer.alloc(32).toString('base64') },
+    zones: { [ZONE]: OLD_KEY },
   });
 });
 afterAll(async () => {

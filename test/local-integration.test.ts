@@ -136,7 +136,8 @@ describe('rotator rotate, against the local server and the emulator', () => {
   it.each([
     [{ kind: 'error', code: 'InternalError' }, 'InternalError', 3, [MODIFY, MODIFY, MODIFY]],
     [{ kind: 'error', code: 'RequestLimitExceeded' }, 'RequestLimitExceeded', 1, [MODIFY, MODIFY, MODIFY]],
-    [{ kind: 'error', code: 'OperationDenied' }, 'OperationDenied', 1, [MODIFY]],
+    // Refused for good: Describe shows the zone has a key, so only that refusal is answered.
+    [{ kind: 'error', code: 'OperationDenied' }, 'OperationDenied', 1, [MODIFY, DESCRIBE]],
     [{ kind: 'http-status', status: 503 }, 'InternalError', 3, UNKNOWN_OUTCOME],
     [{ kind: 'non-json' }, 'InternalError', 3, UNKNOWN_OUTCOME],
     [{ kind: 'drop' }, 'InternalError', 3, UNKNOWN_OUTCOME],

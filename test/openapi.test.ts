@@ -12,7 +12,8 @@ describe('openapi.yaml, as the handler tests read it', () => {
   it.each([
     ['POST', '/rotate', answer(200, { RequestId: 'r' })],
     ['POST', '/iam/rotate', answer(200, { RequestId: 'r', SettledBy: 'DescribeMultiPathGatewaySecretKey' })],
-    ['POST', '/rotate', answer(200, { DryRun: true, RequestId: 'r' })],
+    ['POST', '/rotate', answer(200, { RequestId: 'r', FirstKey: true })],
+    ['POST', '/rotate', answer(200, { DryRun: true, RequestId: 'r', HasKey: false })],
     ['POST', '/rotate', answer(409, { Error: { Code: 'RequestSuperseded', Message: 'm' } })],
     [
       'POST',
@@ -28,7 +29,19 @@ describe('openapi.yaml, as the handler tests read it', () => {
       '/zones/zone-abc',
       answer(200, {
         ZoneId: 'zone-abc',
+        HasKey: true,
         LiveKeyFingerprint: '0123456789abcdef',
+        RequestId: 'r',
+        LastRotation: null,
+      }),
+    ],
+    [
+      'GET',
+      '/zones/zone-abc',
+      answer(200, {
+        ZoneId: 'zone-abc',
+        HasKey: false,
+        LiveKeyFingerprint: null,
         RequestId: 'r',
         LastRotation: null,
       }),

@@ -129,13 +129,13 @@ describe('the rotation event', () => {
 });
 
 describe('a dry run', () => {
-  it('checks everything up to TEO, then Describes instead of Modifying: 200 {DryRun, RequestId}', async () => {
+  it('checks everything up to TEO, then Describes instead of Modifying: 200 {DryRun, RequestId, HasKey}', async () => {
     const before = emulator.zoneKey(ZONE);
 
     const response = await send(handlerWith(), rotation(newKey(), { DryRun: true }));
 
     expect(response.statusCode).toBe(200);
-    expect(response.json).toEqual({ DryRun: true, RequestId: expect.any(String) });
+    expect(response.json).toEqual({ DryRun: true, RequestId: expect.any(String), HasKey: true });
     expect(actions()).toEqual([DESCRIBE]);
     expect(emulator.zoneKey(ZONE)).toBe(before);
     expect(bus.entries).toEqual([]);
@@ -192,6 +192,7 @@ describe('GET /zones/{ZoneId}', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json).toEqual({
       ZoneId: ZONE,
+      HasKey: true,
       LiveKeyFingerprint: keyFingerprint(key),
       RequestId: expect.any(String),
       LastRotation: {

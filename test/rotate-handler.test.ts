@@ -18,6 +18,7 @@ import {
   ADMIN_TOKEN,
   FAST_RETRY,
   KEY,
+  OLD_KEY,
   OPS_TOKEN,
   OPS_TOKEN_NEXT,
   OTHER_ZONE,
@@ -349,15 +350,20 @@ describe.each(SOURCES)('through a %s event', (source) => {
         'InvalidParameterValue',
         422,
         'InvalidParameterValue',
-        'TEO refused the rotation (InvalidParameterValue).',
+        'TEO refused ModifyMultiPathGatewaySecretKey (InvalidParameterValue).',
       ],
       [
         'ResourceNotFound.ZoneNotFound',
         422,
         'ResourceNotFound.ZoneNotFound',
-        'TEO refused the rotation (ResourceNotFound.ZoneNotFound).',
+        'TEO refused ModifyMultiPathGatewaySecretKey (ResourceNotFound.ZoneNotFound).',
       ],
-      ['OperationDenied', 422, 'OperationDenied', 'TEO refused the rotation (OperationDenied).'],
+      [
+        'OperationDenied',
+        422,
+        'OperationDenied',
+        'TEO refused ModifyMultiPathGatewaySecretKey (OperationDenied).',
+      ],
       ['AuthFailure.SignatureFailure', 502, 'AuthFailure.SignatureFailure', CREDENTIALS_FAULT],
       ['UnauthorizedOperation', 502, 'UnauthorizedOperation', CREDENTIALS_FAULT],
       ['UnauthorizedOperation.NoPermission', 502, 'UnauthorizedOperation.NoPermission', CREDENTIALS_FAULT],
@@ -366,20 +372,24 @@ describe.each(SOURCES)('through a %s event', (source) => {
         'OperationDenied.AuthFailure',
         422,
         'OperationDenied.AuthFailure',
-        'TEO refused the rotation (OperationDenied.AuthFailure).',
+        'TEO refused ModifyMultiPathGatewaySecretKey (OperationDenied.AuthFailure).',
       ],
       [
         'OperationDenied.InternalError',
         422,
         'OperationDenied.InternalError',
-        'TEO refused the rotation (OperationDenied.InternalError).',
+        'TEO refused ModifyMultiPathGatewaySecretKey (OperationDenied.InternalError).',
       ],
     ];
 
     it.each(answers)(
-      "answers TEO's %s with %i %s, keeping its RequestId, without retrying",
+      "answers TEO's %s with %i %s, keeping its RequestId, without sending the key again",
       async (teoCode, status, code, message) => {
-        harness.teo.script(teoError(teoCode));
+        // After a refusal (not of the function's credentials), Describe shows the zone has a key: only a Create
+        // could have succeeded, and it is not sent.
+        const credentialsRefused = status === 502;
+        const described = { json: { Response: { RequestId: 'req-d', SecretKey: OLD_KEY } } };
+        harness.teo.script(teoError(teoCode), ...(credentialsRefused ? [] : [described]));
 
         const response = await call(source);
 
@@ -388,7 +398,12 @@ describe.each(SOURCES)('through a %s event', (source) => {
           Error: { Code: code, Message: message },
           RequestId: `req-error-${teoCode}`,
         });
-        expect(harness.teo.requests).toHaveLength(1);
+        // The function's own credentials refused: nothing else is asked of TEO with them.
+        expect(harness.teo.requests.map(({ headers }) => headers['x-tc-action'])).toEqual(
+          credentialsRefused
+            ? ['ModifyMultiPathGatewaySecretKey']
+            : ['ModifyMultiPathGatewaySecretKey', 'DescribeMultiPathGatewaySecretKey'],
+        );
       },
     );
 
@@ -422,10 +437,13 @@ describe.each(SOURCES)('through a %s event', (source) => {
     );
 
     it("never passes TEO's own message on", async () => {
-      harness.teo.script(teoError('InvalidParameterValue', 'internal detail from TEO'));
+      harness.teo.script(teoError('InvalidParameterValue', 'internal detail from TEO'), {
+        json: { Response: { RequestId: 'req-d', SecretKey: OLD_KEY } },
+      });
 
       const response = await call(source);
 
+      expect(response.statusCode).toBe(422);
       expect(response.body).not.toContain('internal detail from TEO');
     });
 

@@ -4,14 +4,13 @@ import { describe, expect, it, vi } from 'vitest';
 import type { ZoneChange } from '#lib/ledger/rotation-ledger.ts';
 import { backoffMs, type Clock, type RetryPolicy, systemClock } from '#lib/outbound/retry.ts';
 import { ANSWER_MARGIN_MS, type RotationRun, runOf } from '#lib/rotation/invocation.ts';
-import { DEFAULT_RETRY, MIN_ATTEMPT_MS, sendKey } from '#lib/rotation/send-key.ts';
+import { DEFAULT_RETRY, MIN_ATTEMPT_MS, type SendOptions, sendKey } from '#lib/rotation/send-key.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
 import { lambdaContext } from './support/events.ts';
-import { KEY, ZONE } from './support/fake-config.ts';
+import { KEY, OLD_KEY, ZONE } from './support/fake-config.ts';
 
 const T0 = Date.parse('2026-11-28T12:00:00Z');
-const OLD_KEY = Buffer.alloc(32).toString('base64');
 
 /** A clock at T0 that moves only by what the calls take and the waits the code asks for. */
 function fakeClock(random = 0.5) {
@@ -31,10 +30,12 @@ function fakeClock(random = 0.5) {
   return { clock, slept, pass };
 }
 
-type Step = { takesMs: number } & ({ fails: Error } | { answers: string });
+/** A write answers its RequestId; a Describe the zone's key, or NO_KEY for a zone without one. */
+type Step = { takesMs: number } & ({ fails: Error } | { answers: string | typeof NO_KEY });
+const NO_KEY = null;
 
-/** TEO as a script: each call takes its time on the fake clock, then answers or fails. */
-function scriptedTeo(pass: (ms: number) => void, modify: Step[], describe: Step[] = []) {
+/** TEO as a script: each call takes its time on the fake clock, then answers or fails. Writes share one script. */
+function scriptedTeo(pass: (ms: number) => void, writes: Step[], describe: Step[] = []) {
   const calls: string[] = [];
   const play = async (action: string, steps: Step[]) => {
     calls.push(action);
@@ -45,9 +46,9 @@ function scriptedTeo(pass: (ms: number) => void, modify: Step[], describe: Step[
     return step.answers;
   };
   const teo: TeoGateway = {
-    modifySecretKey: async () => play('Modify', modify),
+    writeSecretKey: async (write) => String(await play(write, writes)),
     describeSecretKey: async () => ({
-      secretKey: await play('Describe', describe),
+      secretKey: (await play('Describe', describe)) ?? undefined,
       requestId: 'req-describe',
     }),
   };
@@ -64,10 +65,20 @@ const runFor = (clock: Clock, deadline: number): RotationRun => ({
   clock,
   onTeoCall: () => undefined,
 });
-const send = (teo: TeoGateway, run: RotationRun, retry: RetryPolicy = DEFAULT_RETRY) => {
+const send = (
+  teo: TeoGateway,
+  run: RotationRun,
+  retry: RetryPolicy = DEFAULT_RETRY,
+  options: SendOptions = {},
+) => {
   const left: ZoneChange[] = [];
-  const outcome = sendKey({ zoneId: ZONE, secretKey: KEY }, teo, retry, run, 0, (change) =>
-    left.push(change),
+  const outcome = sendKey(
+    { zoneId: ZONE, secretKey: KEY },
+    teo,
+    retry,
+    run,
+    (change) => left.push(change),
+    options,
   );
   return { outcome, left };
 };
@@ -105,7 +116,7 @@ describe('sendKey on a fake clock', () => {
   it('retries after the drawn wait and succeeds, the zone keeping the applied rotation', async () => {
     const { clock, slept, pass } = fakeClock(0.5);
     const { teo, calls } = scriptedTeo(pass, [
-      { takesMs: 50, fails: new TeoRefused('InternalError', 'req-1') },
+      { takesMs: 50, fails: new TeoRefused('ModifyMultiPathGatewaySecretKey', 'InternalError', 'req-1') },
       { takesMs: 50, answers: 'req-2' },
     ]);
 
@@ -127,7 +138,7 @@ describe('sendKey on a fake clock', () => {
     const attemptsBy = async (deadline: number) => {
       const { clock, pass } = fakeClock(0.5);
       const { teo, calls } = scriptedTeo(pass, [
-        { takesMs: 600, fails: new TeoRefused('InternalError', 'req-1') },
+        { takesMs: 600, fails: new TeoRefused('ModifyMultiPathGatewaySecretKey', 'InternalError', 'req-1') },
         { takesMs: 10, answers: 'req-2' },
       ]);
       await send(teo, runFor(clock, deadline)).outcome.catch(() => undefined);
@@ -198,16 +209,20 @@ describe('sendKey on a fake clock', () => {
 });
 
 describe('sendKey, by what TEO answered', () => {
-  const refused = (code: string) => new TeoRefused(code, 'req-refused');
+  const refused = (code: string) => new TeoRefused('ModifyMultiPathGatewaySecretKey', code, 'req-refused');
 
   it.each([
     ['InternalError', ['Modify', 'Modify'], [{ fence: T0 }]],
     ['InternalError.DbFailure', ['Modify', 'Modify'], [{ fence: T0 }]],
     ['RequestLimitExceeded', ['Modify', 'Modify'], []],
     ['RequestLimitExceeded.UinLimitExceeded', ['Modify', 'Modify'], []],
-    ['FailedOperation.InternalError', ['Modify'], []],
-    ['LimitExceeded.RequestLimitExceeded', ['Modify'], []],
-    ['InvalidParameter', ['Modify'], []],
+    // Refused for good: Describe decides whether the other call could succeed (it could not tell here).
+    ['FailedOperation.InternalError', ['Modify', 'Describe'], []],
+    ['LimitExceeded.RequestLimitExceeded', ['Modify', 'Describe'], []],
+    ['InvalidParameter', ['Modify', 'Describe'], []],
+    // The function's own credentials: no other call can mend them.
+    ['AuthFailure.SignatureFailure', ['Modify'], []],
+    ['UnauthorizedOperation', ['Modify'], []],
   ])(
     'after %s: retries only what TEO may take on a second try, fencing the zone only when it may have applied',
     async (code, calls, left) => {
@@ -289,8 +304,182 @@ describe('sendKey, by what TEO answered', () => {
   });
 });
 
+describe("sendKey on a zone's first key: Describe decides between Modify and Create", () => {
+  const refusedTo = (action: 'Modify' | 'Create', code: string) =>
+    new TeoRefused(`${action}MultiPathGatewaySecretKey`, code, `req-${action}-refused`);
+  const OTHER_KEY = Buffer.alloc(32, 7).toString('base64');
+
+  it('creates the first key of a zone whose Modify is refused and that shows no key, at once', async () => {
+    const { clock, slept, pass } = fakeClock();
+    const { teo, calls } = scriptedTeo(
+      pass,
+      [
+        { takesMs: 10, fails: refusedTo('Modify', 'ResourceNotFound') },
+        { takesMs: 10, answers: 'req-create' },
+      ],
+      [{ takesMs: 10, answers: NO_KEY }],
+    );
+
+    const { outcome, left } = send(teo, runFor(clock, T0 + 10_000));
+
+    await expect(outcome).resolves.toEqual({ requestId: 'req-create', firstKey: true });
+    expect(calls).toEqual(['Modify', 'Describe', 'Create']);
+    expect(slept).toEqual([]);
+    expect(left).toEqual([{ fence: T0, applied: expect.objectContaining({ requestId: 'req-create' }) }]);
+  });
+
+  it('sends Create first when a Describe just made showed no key', async () => {
+    const { clock, pass } = fakeClock();
+    const { teo, calls } = scriptedTeo(pass, [{ takesMs: 10, answers: 'req-create' }]);
+
+    await expect(
+      send(teo, runFor(clock, T0 + 10_000), DEFAULT_RETRY, { hasKey: false }).outcome,
+    ).resolves.toEqual({ requestId: 'req-create', firstKey: true });
+    expect(calls).toEqual(['Create']);
+  });
+
+  it('never creates a key on a zone that shows one: a refused Modify stays refused', async () => {
+    const { clock, pass } = fakeClock();
+    const { teo, calls } = scriptedTeo(
+      pass,
+      [{ takesMs: 10, fails: refusedTo('Modify', 'ResourceNotFound') }],
+      [{ takesMs: 10, answers: OTHER_KEY }],
+    );
+
+    const { outcome, left } = send(teo, runFor(clock, T0 + 10_000));
+
+    await expect(outcome).rejects.toMatchObject({
+      action: 'ModifyMultiPathGatewaySecretKey',
+      code: 'ResourceNotFound',
+    });
+    expect(calls).toEqual(['Modify', 'Describe']);
+    expect(left).toEqual([]);
+  });
+
+  it('modifies instead when a Create is refused because a key appeared meanwhile', async () => {
+    const { clock, pass } = fakeClock();
+    const { teo, calls } = scriptedTeo(
+      pass,
+      [
+        { takesMs: 10, fails: refusedTo('Create', 'OperationDenied') },
+        { takesMs: 10, answers: 'req-modify' },
+      ],
+      [{ takesMs: 10, answers: OTHER_KEY }],
+    );
+
+    await expect(
+      send(teo, runFor(clock, T0 + 10_000), DEFAULT_RETRY, { hasKey: false }).outcome,
+    ).resolves.toEqual({ requestId: 'req-modify' });
+    expect(calls).toEqual(['Create', 'Describe', 'Modify']);
+  });
+
+  it('gives up with the Create refusal when the zone still shows no key: no second Create, no Modify', async () => {
+    const { clock, pass } = fakeClock();
+    const { teo, calls } = scriptedTeo(
+      pass,
+      [{ takesMs: 10, fails: refusedTo('Create', 'ResourceNotFound') }],
+      [{ takesMs: 10, answers: NO_KEY }],
+    );
+
+    const { outcome } = send(teo, runFor(clock, T0 + 10_000), DEFAULT_RETRY, { hasKey: false });
+
+    await expect(outcome).rejects.toMatchObject({
+      action: 'CreateMultiPathGatewaySecretKey',
+      code: 'ResourceNotFound',
+    });
+    expect(calls).toEqual(['Create', 'Describe']);
+  });
+
+  it('settles a Create whose answer was lost by reading the key back: the first key, once', async () => {
+    const { clock, pass } = fakeClock();
+    const { teo, calls } = scriptedTeo(
+      pass,
+      [{ takesMs: 700, fails: timeout() }],
+      [{ takesMs: 20, answers: KEY }],
+    );
+
+    await expect(
+      send(teo, runFor(clock, T0 + 10_000), DEFAULT_RETRY, { hasKey: false }).outcome,
+    ).resolves.toEqual({
+      requestId: 'req-describe',
+      settledBy: 'DescribeMultiPathGatewaySecretKey',
+      firstKey: true,
+    });
+    expect(calls).toEqual(['Create', 'Describe']);
+  });
+
+  it('takes a refusal as done when Describe shows the requested key live (a lost Create that took effect)', async () => {
+    const { clock, pass } = fakeClock();
+    const { teo, calls } = scriptedTeo(
+      pass,
+      [
+        { takesMs: 10, fails: timeout() },
+        { takesMs: 10, fails: refusedTo('Create', 'OperationDenied') },
+      ],
+      [
+        { takesMs: 10, fails: timeout() },
+        { takesMs: 10, answers: KEY },
+      ],
+    );
+
+    const { outcome, left } = send(teo, runFor(clock, T0 + 10_000), DEFAULT_RETRY, { hasKey: false });
+
+    await expect(outcome).resolves.toEqual({
+      requestId: 'req-describe',
+      settledBy: 'DescribeMultiPathGatewaySecretKey',
+      firstKey: true,
+    });
+    expect(calls).toEqual(['Create', 'Describe', 'Create', 'Describe']);
+    expect(left).toEqual([{ fence: T0, applied: expect.objectContaining({ requestId: 'req-describe' }) }]);
+  });
+
+  it('after a lost answer, sends the call that Describe shows the zone needs', async () => {
+    const { clock, slept, pass } = fakeClock(0.5);
+    const { teo, calls } = scriptedTeo(
+      pass,
+      [
+        { takesMs: 10, fails: timeout() },
+        { takesMs: 10, answers: 'req-create' },
+      ],
+      [{ takesMs: 10, answers: NO_KEY }],
+    );
+
+    await expect(send(teo, runFor(clock, T0 + 10_000)).outcome).resolves.toEqual({
+      requestId: 'req-create',
+      firstKey: true,
+    });
+    expect(calls).toEqual(['Modify', 'Describe', 'Create']);
+    // A retry after a failure waits its backoff, whichever call it sends.
+    expect(slept).toEqual([backoffMs(DEFAULT_RETRY, 1, 0.5)]);
+  });
+
+  it('sends the other call only if 250 ms still fit before the deadline, to the millisecond', async () => {
+    const callsBy = async (deadline: number) => {
+      const { clock, pass } = fakeClock();
+      const { teo, calls } = scriptedTeo(
+        pass,
+        [
+          { takesMs: 100, fails: refusedTo('Modify', 'ResourceNotFound') },
+          { takesMs: 10, answers: 'req-create' },
+        ],
+        [{ takesMs: 100, answers: NO_KEY }],
+      );
+      const error = await send(teo, runFor(clock, deadline)).outcome.then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      return { calls, error };
+    };
+
+    expect((await callsBy(T0 + 450)).calls).toEqual(['Modify', 'Describe', 'Create']);
+    const late = await callsBy(T0 + 449);
+    expect(late.calls).toEqual(['Modify', 'Describe']);
+    expect(late.error).toMatchObject({ action: 'ModifyMultiPathGatewaySecretKey', code: 'ResourceNotFound' });
+  });
+});
+
 describe('runOf', () => {
-  it("takes the deadline and lease from the Lambda's remaining time, and counts only Modify as an attempt", () => {
+  it("takes the deadline and lease from the Lambda's remaining time, and counts Modify and Create as attempts", () => {
     const { clock } = fakeClock();
     const tally = { teoAttempts: 0, teoLatenciesMs: [] as number[] };
 
@@ -299,6 +488,7 @@ describe('runOf', () => {
     const run = runOf(context, tally, { firstSeen: T0 - 5, by: 'ops' }, clock);
     run.onTeoCall('Modify', 12.4);
     run.onTeoCall('Describe', 7.6);
+    run.onTeoCall('Create', 3.2);
 
     expect(run).toMatchObject({
       firstSeen: T0 - 5,
@@ -307,6 +497,6 @@ describe('runOf', () => {
       leaseUntil: T0 + 20_000,
       owner: 'c0ffee00-0000-4000-8000-000000000001',
     });
-    expect(tally).toEqual({ teoAttempts: 1, teoLatenciesMs: [12, 8] });
+    expect(tally).toEqual({ teoAttempts: 2, teoLatenciesMs: [12, 8, 3] });
   });
 });

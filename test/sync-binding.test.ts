@@ -11,7 +11,7 @@ import { parseTeoEndpoint, type TeoEndpoint } from '#lib/teo/endpoint.ts';
 import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { lambdaContext } from './support/events.ts';
-import { FAST_RETRY, TENCENT_SECRET_ID, TENCENT_SECRET_KEY, ZONE } from './support/fake-config.ts';
+import { FAST_RETRY, OLD_KEY, TENCENT_SECRET_ID, TENCENT_SECRET_KEY, ZONE } from './support/fake-config.ts';
 
 const MODIFY = 'ModifyMultiPathGatewaySecretKey';
 const SOURCE = {
@@ -24,7 +24,7 @@ let ledger: RotationLedger;
 beforeAll(async () => {
   teo = await startTeoEmulator({
     credentials: { [TENCENT_SECRET_ID]: TENCENT_SECRET_KEY },
-    zones: { [ZONE]: Buffer.alloc(32).toString('base64') },
+    zones: { [ZONE]: OLD_KEY },
     rateLimitPerSecond: Number.POSITIVE_INFINITY,
   });
 });
@@ -84,7 +84,7 @@ describe('syncBinding', () => {
       reads += 1;
       // The secret changes after the first value reached TEO, and another writer puts the new value in TEO too.
       if (reads === 2)
-        await gateway().modifySecretKey({ zoneId: ZONE, secretKey: second }, Date.now() + 5000);
+        await gateway().writeSecretKey('Modify', { zoneId: ZONE, secretKey: second }, Date.now() + 5000);
       return { value: reads === 1 ? first : second, version: undefined };
     });
 
@@ -106,7 +106,7 @@ describe('syncBinding', () => {
       applied = keyOf();
       await sync({ value: applied, version: 5 }).done;
       // Someone changes TEO's key behind the binding.
-      await gateway().modifySecretKey({ zoneId: ZONE, secretKey: keyOf() }, Date.now() + 2000);
+      await gateway().writeSecretKey('Modify', { zoneId: ZONE, secretKey: keyOf() }, Date.now() + 2000);
       teo.calls.length = 0;
     });
 

@@ -457,7 +457,8 @@ describe('the reconcile schedule', () => {
     const loaded = loadSyncConfig(env());
     if (!loaded.ok) throw new Error(loaded.problems.join('; '));
     // Someone changes the zone's key behind the binding's back.
-    await createTencentCloudGateway(loaded.config.teo).modifySecretKey(
+    await createTencentCloudGateway(loaded.config.teo).writeSecretKey(
+      'Modify',
       { zoneId: DOPPLER_ZONE, secretKey: newKey() },
       Date.now() + 2000,
     );

@@ -93,7 +93,8 @@ describe('what the function sends to TEO', () => {
       credentials: { secretId: 'AKIDFAKEEXAMPLE', secretKey: teo.secretKey },
     });
 
-    const requestId = await gateway.modifySecretKey(
+    const requestId = await gateway.writeSecretKey(
+      'Modify',
       { zoneId: 'zone-27q0p0bal192', secretKey: 'b8sfnemqzF5TNCwwtshVmG/gyCJVi/rP+7A+jsBwqGY=' },
       Date.now() + 2000,
     );

@@ -23,11 +23,12 @@ function gateway({ timeoutMs = 5_000, sessionToken }: { timeoutMs?: number; sess
 
 describe('createTencentCloudGateway', () => {
   it('sends an STS session token as X-TC-Token, and none when the credentials have none', async () => {
-    await gateway({ sessionToken: 'FakeStsSessionTokenForGatewayTests' }).modifySecretKey(
+    await gateway({ sessionToken: 'FakeStsSessionTokenForGatewayTests' }).writeSecretKey(
+      'Modify',
       { zoneId: ZONE, secretKey: KEY },
       LATER(),
     );
-    await gateway().modifySecretKey({ zoneId: ZONE, secretKey: KEY }, LATER());
+    await gateway().writeSecretKey('Modify', { zoneId: ZONE, secretKey: KEY }, LATER());
 
     expect(harness.teo.requests.map((request) => request.headers['x-tc-token'])).toEqual([
       'FakeStsSessionTokenForGatewayTests',
@@ -38,7 +39,8 @@ describe('createTencentCloudGateway', () => {
   it('gives an attempt no more time than is left before the deadline, however long TEO_TIMEOUT_MS is', async () => {
     // The stand-in answers at once: only the deadline, already past, can end the attempt.
 
-    const attempt = gateway({ timeoutMs: 30_000 }).modifySecretKey(
+    const attempt = gateway({ timeoutMs: 30_000 }).writeSecretKey(
+      'Modify',
       { zoneId: ZONE, secretKey: KEY },
       Date.now() - 1,
     );
@@ -51,8 +53,8 @@ describe('createTencentCloudGateway', () => {
     // A timer left until it fires would keep each attempt's request in memory for TEO_TIMEOUT_MS after its answer.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
-      await gateway().modifySecretKey({ zoneId: ZONE, secretKey: KEY }, LATER());
-      harness.teo.script(teoError('ResourceNotFound', 'no such zone', 'req-refused-0'));
+      await gateway().writeSecretKey('Modify', { zoneId: ZONE, secretKey: KEY }, LATER());
+      harness.teo.script(teoError('InvalidParameter', 'no such zone', 'req-refused-0'));
       await expect(gateway().describeSecretKey(ZONE, LATER())).rejects.toBeInstanceOf(TeoRefused);
 
       expect(vi.getTimerCount()).toBe(0);
@@ -67,21 +69,22 @@ describe('createTencentCloudGateway', () => {
     );
 
     const refused = await gateway()
-      .modifySecretKey({ zoneId: ZONE, secretKey: KEY }, LATER())
+      .writeSecretKey('Modify', { zoneId: ZONE, secretKey: KEY }, LATER())
       .catch((error: unknown) => error);
 
     expect(refused).toBeInstanceOf(TeoRefused);
     expect(refused).toMatchObject({
+      action: 'ModifyMultiPathGatewaySecretKey',
       code: 'LimitExceeded.KeyRotation',
       requestId: 'req-refused-1',
-      message: 'TEO answered LimitExceeded.KeyRotation',
+      message: 'TEO answered LimitExceeded.KeyRotation to ModifyMultiPathGatewaySecretKey',
     });
     expect(JSON.stringify(refused)).not.toContain(KEY);
   });
 
   const modify = () =>
     gateway()
-      .modifySecretKey({ zoneId: ZONE, secretKey: KEY }, LATER())
+      .writeSecretKey('Modify', { zoneId: ZONE, secretKey: KEY }, LATER())
       .catch((error: unknown) => error);
 
   it.each([
@@ -154,8 +157,61 @@ describe('createTencentCloudGateway', () => {
     });
   });
 
-  it('takes a description without a SecretKey as malformed', async () => {
-    harness.teo.script({ json: { Response: { RequestId: 'req-d', ZoneId: ZONE } } });
+  it.each([
+    ['without a SecretKey', { RequestId: 'req-d', ZoneId: ZONE }],
+    ['with a null SecretKey', { RequestId: 'req-d', SecretKey: null }],
+    ['with an empty SecretKey', { RequestId: 'req-d', SecretKey: '' }],
+  ])(
+    'reads a description %s as a zone with no key yet, as Tencent’s Terraform provider does',
+    async (_, response) => {
+      harness.teo.script({ json: { Response: response } });
+
+      await expect(gateway().describeSecretKey(ZONE, LATER())).resolves.toEqual({
+        secretKey: undefined,
+        requestId: 'req-d',
+      });
+    },
+  );
+
+  it.each(['ResourceNotFound', 'ResourceNotFound.SecretKey'])(
+    'reads %s from Describe as a zone with no key yet, keeping its RequestId',
+    async (code) => {
+      harness.teo.script(teoError(code, 'no key', 'req-none'));
+
+      await expect(gateway().describeSecretKey(ZONE, LATER())).resolves.toEqual({
+        secretKey: undefined,
+        requestId: 'req-none',
+      });
+    },
+  );
+
+  it('passes a ResourceNotFound without a RequestId on as a refusal of the Describe: nothing says which zone', async () => {
+    harness.teo.script({ json: { Response: { Error: { Code: 'ResourceNotFound', Message: 'gone' } } } });
+
+    const failure = await gateway()
+      .describeSecretKey(ZONE, LATER())
+      .catch((error: unknown) => error);
+
+    expect(failure).toMatchObject({
+      name: 'TeoRefused',
+      action: 'DescribeMultiPathGatewaySecretKey',
+      code: 'ResourceNotFound',
+      requestId: undefined,
+    });
+  });
+
+  it('passes any other refusal of the Describe on, naming it', async () => {
+    harness.teo.script(teoError('ResourceUnavailable', 'no', 'req-x'));
+
+    await expect(gateway().describeSecretKey(ZONE, LATER())).rejects.toMatchObject({
+      name: 'TeoRefused',
+      action: 'DescribeMultiPathGatewaySecretKey',
+      code: 'ResourceUnavailable',
+    });
+  });
+
+  it('takes a description whose SecretKey is no string as malformed', async () => {
+    harness.teo.script({ json: { Response: { RequestId: 'req-d', SecretKey: 42 } } });
 
     const failure = await gateway()
       .describeSecretKey(ZONE, LATER())
@@ -164,8 +220,21 @@ describe('createTencentCloudGateway', () => {
     expect(failure).toMatchObject({
       reason: 'malformed-answer',
       keyState: 'unknown',
-      message: 'TEO described the zone without a SecretKey',
+      message: 'TEO described the zone with a SecretKey that is no string',
     });
+  });
+
+  it('creates a first key with CreateMultiPathGatewaySecretKey, the requested key in it, naming Create when refused', async () => {
+    harness.teo.script({ json: { Response: { RequestId: 'req-c' } } }, teoError('OperationDenied'));
+
+    await expect(gateway().writeSecretKey('Create', { zoneId: ZONE, secretKey: KEY }, LATER())).resolves.toBe(
+      'req-c',
+    );
+    await expect(
+      gateway().writeSecretKey('Create', { zoneId: ZONE, secretKey: KEY }, LATER()),
+    ).rejects.toMatchObject({ action: 'CreateMultiPathGatewaySecretKey', code: 'OperationDenied' });
+    expect(harness.teo.requests[0]?.headers['x-tc-action']).toBe('CreateMultiPathGatewaySecretKey');
+    expect(JSON.parse(harness.teo.requests[0]?.body ?? '')).toEqual({ ZoneId: ZONE, SecretKey: KEY });
   });
 
   it('describes the zone: its live key and the RequestId', async () => {
@@ -200,7 +269,7 @@ describe('createTencentCloudGateway', () => {
       timeoutMs: 20,
       credentials: CREDENTIALS,
     })
-      .modifySecretKey({ zoneId: ZONE, secretKey: KEY }, LATER())
+      .writeSecretKey('Modify', { zoneId: ZONE, secretKey: KEY }, LATER())
       .catch((error: unknown) => error);
 
     expect(failure).toMatchObject({

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
+import { type KeylessDescribe, startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { KEY, ZONE } from './support/fake-config.ts';
 import { post, sendSigned, type TeoAnswer } from './support/signed-request.ts';
 
@@ -131,7 +131,7 @@ describe('the TEO emulator verifies TC3-HMAC-SHA256 as Tencent does', () => {
   });
 });
 
-describe('the TEO emulator serves the two actions', () => {
+describe('the TEO emulator serves the three actions', () => {
   const call = (action: string, params: unknown, extra: Partial<Parameters<typeof sendSigned>[0]> = {}) =>
     sendSigned({
       url: emulator.url,
@@ -189,7 +189,22 @@ describe('the TEO emulator serves the two actions', () => {
     expect(emulator.zoneKey(ZONE)).toBe(key);
   });
 
-  it('throttles past 20 requests in a second', async () => {
+  it('holds only a request of the action named, letting the others through', async () => {
+    const key = Buffer.alloc(32, 5).toString('base64');
+    const held = emulator.holdNext('ModifyMultiPathGatewaySecretKey');
+
+    const described = await call('DescribeMultiPathGatewaySecretKey', { ZoneId: ZONE });
+    expect(described.json?.Response.SecretKey).toBe(emulator.zoneKey(ZONE));
+    const modified = call('ModifyMultiPathGatewaySecretKey', { ZoneId: ZONE, SecretKey: key });
+    await held.arrived;
+    expect(emulator.zoneKey(ZONE)).not.toBe(key);
+
+    held.release();
+    expect(errorCode(await modified)).toBeUndefined();
+    expect(emulator.zoneKey(ZONE)).toBe(key);
+  });
+
+  it('throttles past 20 requests in a second of one action, each action counted on its own', async () => {
     // Its own emulator: the one-second window must not hold the other tests' requests.
     const fresh = await startTeoEmulator({
       credentials: { [SECRET_ID]: teo.secretKey },
@@ -201,13 +216,112 @@ describe('the TEO emulator serves the two actions', () => {
           call('DescribeMultiPathGatewaySecretKey', { ZoneId: ZONE }, { url: fresh.url }),
         ),
       );
+      const modified = await call(
+        'ModifyMultiPathGatewaySecretKey',
+        { ZoneId: ZONE, SecretKey: KEY },
+        { url: fresh.url },
+      );
 
       const codes = answers.map(errorCode);
       expect(codes.filter((code) => code === undefined)).toHaveLength(20);
       expect(codes.filter((code) => code === 'RequestLimitExceeded')).toHaveLength(5);
+      expect(errorCode(modified)).toBeUndefined();
     } finally {
       await fresh.close();
     }
+  });
+
+  describe('a zone without a key', () => {
+    const KEYLESS = 'zone-keyless01';
+    const withKeylessZone = async (keylessDescribe?: KeylessDescribe) => {
+      const fresh = await startTeoEmulator({
+        credentials: { [SECRET_ID]: teo.secretKey },
+        zones: { [ZONE]: ORIGINAL_KEY, [KEYLESS]: null },
+        ...(keylessDescribe && { keylessDescribe }),
+      });
+      const at = (action: string, params: unknown) => call(action, params, { url: fresh.url });
+      return { fresh, at };
+    };
+
+    it.each([
+      [undefined, 'ResourceNotFound', undefined],
+      ['ResourceNotFound', 'ResourceNotFound', undefined],
+      ['no-SecretKey', undefined, undefined],
+    ] as const)('is described, as chosen (%s), by %s with no SecretKey', async (variant, code, secretKey) => {
+      const { fresh, at } = await withKeylessZone(variant);
+      try {
+        const described = await at('DescribeMultiPathGatewaySecretKey', { ZoneId: KEYLESS });
+
+        expect(errorCode(described)).toBe(code);
+        expect(described.json?.Response.SecretKey).toBe(secretKey);
+        expect(described.json?.Response.RequestId).toMatch(/^[0-9a-f-]{36}$/);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('refuses Modify, and takes Create with the requested key, which Describe then shows', async () => {
+      const { fresh, at } = await withKeylessZone();
+      try {
+        expect(
+          errorCode(await at('ModifyMultiPathGatewaySecretKey', { ZoneId: KEYLESS, SecretKey: KEY })),
+        ).toBe('ResourceNotFound');
+        expect(fresh.zoneKey(KEYLESS)).toBeUndefined();
+
+        const created = await at('CreateMultiPathGatewaySecretKey', { ZoneId: KEYLESS, SecretKey: KEY });
+
+        expect(errorCode(created)).toBeUndefined();
+        expect(created.json?.Response.RequestId).toMatch(/^[0-9a-f-]{36}$/);
+        expect(fresh.zoneKey(KEYLESS)).toBe(KEY);
+        const described = await at('DescribeMultiPathGatewaySecretKey', { ZoneId: KEYLESS });
+        expect(described.json?.Response.SecretKey).toBe(KEY);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('generates a 32-byte key when Create names none', async () => {
+      const { fresh, at } = await withKeylessZone();
+      try {
+        expect(errorCode(await at('CreateMultiPathGatewaySecretKey', { ZoneId: KEYLESS }))).toBeUndefined();
+
+        expect(Buffer.from(fresh.zoneKey(KEYLESS) ?? '', 'base64')).toHaveLength(32);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it.each([
+      [{ ZoneId: ZONE, SecretKey: KEY }, 'OperationDenied'],
+      [{ ZoneId: 'zone-unknown0', SecretKey: KEY }, 'ResourceNotFound'],
+      [{ ZoneId: KEYLESS, SecretKey: Buffer.alloc(31).toString('base64') }, 'InvalidParameterValue'],
+      [{ SecretKey: KEY }, 'MissingParameter'],
+    ])('refuses Create with %j: %s, changing nothing', async (params, code) => {
+      const { fresh, at } = await withKeylessZone();
+      try {
+        expect(errorCode(await at('CreateMultiPathGatewaySecretKey', params))).toBe(code);
+        expect([fresh.zoneKey(ZONE), fresh.zoneKey(KEYLESS)]).toEqual([ORIGINAL_KEY, undefined]);
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('applies an injected fault to a Create only when the zone would have taken it', async () => {
+      const { fresh, at } = await withKeylessZone();
+      try {
+        fresh.inject({ kind: 'drop', applied: true }, { kind: 'drop', applied: true });
+        await expect(
+          at('ModifyMultiPathGatewaySecretKey', { ZoneId: KEYLESS, SecretKey: KEY }),
+        ).rejects.toThrow();
+        expect(fresh.zoneKey(KEYLESS)).toBeUndefined();
+        await expect(
+          at('CreateMultiPathGatewaySecretKey', { ZoneId: KEYLESS, SecretKey: KEY }),
+        ).rejects.toThrow();
+        expect(fresh.zoneKey(KEYLESS)).toBe(KEY);
+      } finally {
+        await fresh.close();
+      }
+    });
   });
 
   describe('injected faults, each for the next request only', () => {
@@ -258,8 +372,18 @@ describe('the TEO emulator serves the two actions', () => {
       await call('DescribeMultiPathGatewaySecretKey', { ZoneId: ZONE });
 
       expect(emulator.calls).toEqual([
-        { action: 'ModifyMultiPathGatewaySecretKey', zoneId: ZONE, answer: 'OperationDenied' },
-        { action: 'DescribeMultiPathGatewaySecretKey', zoneId: ZONE, answer: 'ok' },
+        {
+          action: 'ModifyMultiPathGatewaySecretKey',
+          zoneId: ZONE,
+          answer: 'OperationDenied',
+          requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        },
+        {
+          action: 'DescribeMultiPathGatewaySecretKey',
+          zoneId: ZONE,
+          answer: 'ok',
+          requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        },
       ]);
     });
   });

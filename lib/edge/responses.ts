@@ -12,8 +12,9 @@ import {
   UnsupportedMediaType,
 } from '#lib/domain/errors.ts';
 import type { AppliedRotation } from '#lib/ledger/rotation-ledger.ts';
+import type { Rehearsal } from '#lib/rotation/rotate-zone.ts';
 import type { RotationOutcome } from '#lib/rotation/send-key.ts';
-import { type KeyState, TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
+import { type KeyState, refusesCredentials, TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 
 export interface HttpResponse {
   readonly statusCode: number;
@@ -40,26 +41,41 @@ const json = (
   body: JSON.stringify(body),
 });
 
-/** TEO's RequestId; and when a lost answer was settled by reading the key back, which call confirmed it. */
-export const rotatedResponse = ({ requestId, settledBy }: RotationOutcome) =>
-  json(200, { RequestId: requestId, ...(settledBy && { SettledBy: settledBy }) });
+/**
+ * TEO's RequestId; when a lost answer was settled by reading the key back, which call confirmed it; and whether the
+ * rotation set the zone's first key.
+ */
+export const rotatedResponse = ({ requestId, settledBy, firstKey }: RotationOutcome) =>
+  json(200, {
+    RequestId: requestId,
+    ...(settledBy && { SettledBy: settledBy }),
+    ...(firstKey && { FirstKey: true }),
+  });
 
-/** docs/contract.md §7: a rehearsal proved the rotation would be sent; Describe's RequestId shows TEO was reached. */
-export const dryRunResponse = ({ requestId }: { readonly requestId: string }) =>
-  json(200, { DryRun: true, RequestId: requestId });
+/**
+ * docs/contract.md §7: a rehearsal proved the rotation would be sent; Describe's RequestId shows TEO was reached, and
+ * HasKey whether the rotation would replace the zone's key or create its first.
+ */
+export const dryRunResponse = ({ requestId, hasKey }: Rehearsal) =>
+  json(200, { DryRun: true, RequestId: requestId, HasKey: hasKey });
 
 export interface ZoneStatus {
   readonly zoneId: string;
-  readonly liveKeyFingerprint: string;
+  /** Undefined when the zone has no key yet. */
+  readonly liveKeyFingerprint: string | undefined;
   readonly requestId: string;
   readonly lastRotation: AppliedRotation | undefined;
 }
 
-/** docs/contract.md §7: which key is live (by fingerprint), and the last rotation the function applied. */
+/**
+ * docs/contract.md §7: whether the zone has a key and which is live (by fingerprint; null before its first key), and
+ * the last rotation the function applied.
+ */
 export const zoneStatusResponse = ({ zoneId, liveKeyFingerprint, requestId, lastRotation }: ZoneStatus) =>
   json(200, {
     ZoneId: zoneId,
-    LiveKeyFingerprint: liveKeyFingerprint,
+    HasKey: liveKeyFingerprint !== undefined,
+    LiveKeyFingerprint: liveKeyFingerprint ?? null,
     RequestId: requestId,
     LastRotation: lastRotation
       ? {
@@ -140,7 +156,8 @@ export function refusalFor(error: unknown): Refusal {
 }
 
 /** TEO's own code is kept; whose fault it is decides the status. TEO's message is never passed on. */
-function teoRefusal({ code, requestId }: TeoRefused): Refusal {
+function teoRefusal(refusal: TeoRefused): Refusal {
+  const { action, code, requestId } = refusal;
   const withId = { requestId };
   if (code.startsWith('RequestLimitExceeded')) {
     return {
@@ -151,7 +168,7 @@ function teoRefusal({ code, requestId }: TeoRefused): Refusal {
       ...withId,
     };
   }
-  if (code.startsWith('AuthFailure') || code.startsWith('UnauthorizedOperation')) {
+  if (refusesCredentials(refusal)) {
     return {
       status: 502,
       code,
@@ -161,5 +178,5 @@ function teoRefusal({ code, requestId }: TeoRefused): Refusal {
   }
   if (code.startsWith('InternalError'))
     return { status: 502, code, message: `TEO failed internally. ${KEY_STATE.unknown}`, ...withId };
-  return { status: 422, code, message: `TEO refused the rotation (${code}).`, ...withId };
+  return { status: 422, code, message: `TEO refused ${action} (${code}).`, ...withId };
 }

@@ -28,6 +28,8 @@ export interface RequestTrail {
   eventPublished?: boolean;
   teoRequestId?: string;
   settledBy?: string | undefined;
+  /** The rotation set the zone's first key. */
+  firstKey?: true | undefined;
   refusal?: Refusal;
 }
 
@@ -84,6 +86,7 @@ function fieldsOf(trail: RequestTrail, status: number) {
     keyFingerprint: trail.rotation && keyFingerprint(trail.rotation.secretKey),
     teoRequestId: trail.teoRequestId ?? trail.refusal?.requestId,
     settledBy: trail.settledBy,
+    firstKey: trail.firstKey,
     replayed: trail.replay !== undefined || undefined,
     method: trail.http?.method,
     path: trail.http?.path,

@@ -29,7 +29,7 @@ import { errorResponses } from '#lib/rotate/error-responses.ts';
 import { claimRequest, keepAnswer } from '#lib/rotate/redelivery.ts';
 import { ANSWER_MARGIN_MS, invocationEnd, runOf } from '#lib/rotation/invocation.ts';
 import { rehearseRotation, rotateZone } from '#lib/rotation/rotate-zone.ts';
-import { DEFAULT_RETRY } from '#lib/rotation/send-key.ts';
+import { DEFAULT_RETRY, describeZone } from '#lib/rotation/send-key.ts';
 import {
   type HttpRotationRequest,
   parseRotationRequest,
@@ -76,7 +76,7 @@ export function createRotateHandler(
       const zoneId = parseZoneId(route.zoneId);
       noted.statusOf = zoneId;
       authorize(caller.caller, zoneId);
-      return describeZone(noted, setup, context, zoneId);
+      return zoneStatus(noted, setup, context, zoneId);
     }
     const rotation = parseRotationRequest(request.body, request.headers.get('content-type'));
     noted.rotation = rotation;
@@ -110,6 +110,7 @@ export function createRotateHandler(
     });
     noted.teoRequestId = outcome.requestId;
     noted.settledBy = outcome.settledBy;
+    noted.firstKey = outcome.firstKey;
     if (setup.events) {
       noted.eventPublished = await setup.events.announce({
         rotation,
@@ -135,7 +136,7 @@ export function createRotateHandler(
   }
 
   /** GET /zones/{ZoneId}: which key is live, by fingerprint, and the last rotation the function applied. */
-  async function describeZone(
+  async function zoneStatus(
     noted: RequestTrail,
     setup: Setup<RotatorConfig>,
     context: Context,
@@ -143,14 +144,14 @@ export function createRotateHandler(
   ) {
     const run = runFor(noted, context);
     const [live, lastRotation] = await Promise.all([
-      setup.teo.describeSecretKey(zoneId, run.deadline),
+      describeZone(zoneId, setup.teo, run),
       setup.ledger.lastApplied(zoneId),
     ]);
     noted.done = 'described';
     noted.teoRequestId = live.requestId;
     return zoneStatusResponse({
       zoneId,
-      liveKeyFingerprint: keyFingerprint(live.secretKey),
+      liveKeyFingerprint: live.secretKey === undefined ? undefined : keyFingerprint(live.secretKey),
       requestId: live.requestId,
       lastRotation,
     });

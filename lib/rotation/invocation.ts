@@ -2,6 +2,7 @@
 // context, and the clock everything after it uses.
 import type { Context } from 'aws-lambda';
 import { type Clock, systemClock } from '#lib/outbound/retry.ts';
+import type { KeyWrite } from '#lib/teo/gateway.ts';
 
 /** Time kept back from the Lambda's limit to answer, log and flush. */
 export const ANSWER_MARGIN_MS = 500;
@@ -22,7 +23,7 @@ export interface RotationRun {
   readonly owner: string;
   readonly clock: Clock;
   /** Told of every TEO call, for the audit line and the metrics. */
-  readonly onTeoCall: (action: 'Modify' | 'Describe', latencyMs: number) => void;
+  readonly onTeoCall: (action: KeyWrite | 'Describe', latencyMs: number) => void;
 }
 
 /** What an invocation's audit line counts of its TEO calls. */
@@ -46,7 +47,7 @@ export function runOf(
     owner: context.awsRequestId,
     clock,
     onTeoCall: (action, latencyMs) => {
-      if (action === 'Modify') tally.teoAttempts += 1;
+      if (action !== 'Describe') tally.teoAttempts += 1;
       tally.teoLatenciesMs.push(Math.round(latencyMs));
     },
   };

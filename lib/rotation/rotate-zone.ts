@@ -4,7 +4,7 @@ import { RotationConflict } from '#lib/domain/errors.ts';
 import type { RotationLedger, ZoneChange, ZoneLease } from '#lib/ledger/rotation-ledger.ts';
 import type { RetryPolicy } from '#lib/outbound/retry.ts';
 import type { RotationRun } from '#lib/rotation/invocation.ts';
-import { type RotationOutcome, sendKey, timed } from '#lib/rotation/send-key.ts';
+import { describeZone, type RotationOutcome, sendKey } from '#lib/rotation/send-key.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
 import type { RotationRequest } from '#lib/validation/rotation-request.ts';
 
@@ -25,7 +25,7 @@ export async function rotateZone(
   }
   let change: ZoneChange | undefined;
   try {
-    return await sendKey(rotation, teo, retry, run, 0, (left) => {
+    return await sendKey(rotation, teo, retry, run, (left) => {
       change = left;
     });
   } finally {
@@ -45,23 +45,27 @@ export async function holdZone(zoneId: string, ledger: RotationLedger, run: Rota
   return lease;
 }
 
+/** What a dry run found: TEO's RequestId, and whether the zone has a key (else a rotation would create its first). */
+export interface Rehearsal {
+  readonly requestId: string;
+  readonly hasKey: boolean;
+}
+
 /**
  * docs/contract.md §7: everything a rotation does up to TEO (the zone's lease included), then
- * DescribeMultiPathGatewaySecretKey instead of the Modify, which proves the function's credentials reach the zone.
- * Nothing is changed or recorded; the lease is given back.
+ * DescribeMultiPathGatewaySecretKey instead of the Modify or Create, which proves the function's credentials reach
+ * the zone. Nothing is changed or recorded; the lease is given back.
  */
 export async function rehearseRotation(
   rotation: RotationRequest,
   teo: TeoGateway,
   ledger: RotationLedger,
   run: RotationRun,
-): Promise<{ readonly requestId: string }> {
+): Promise<Rehearsal> {
   await holdZone(rotation.zoneId, ledger, run);
   try {
-    const { requestId } = await timed(run, 'Describe', (deadline) =>
-      teo.describeSecretKey(rotation.zoneId, deadline),
-    );
-    return { requestId };
+    const { requestId, secretKey } = await describeZone(rotation.zoneId, teo, run);
+    return { requestId, hasKey: secretKey !== undefined };
   } finally {
     await ledger.releaseZone(rotation.zoneId, run.owner);
   }

@@ -1,12 +1,14 @@
 // docs/contract.md §5: the key sent with retries only where repeating it is harmless, and never left unsettled when
-// TEO can still say which key is live. Time, sleep and jitter come from the run's clock.
-import { timingSafeEqual } from 'node:crypto';
+// TEO can still say which key is live. §1: what Describe shows decides the call, Modify for a zone with a key and
+// Create for a zone without one, never Create on a zone that shows a key. Time, sleep and jitter come from the
+// run's clock.
 import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
+import { sameKey } from '#lib/domain/same-key.ts';
 import type { ZoneChange } from '#lib/ledger/rotation-ledger.ts';
 import { backoffMs, type RetryPolicy } from '#lib/outbound/retry.ts';
 import type { RotationRun } from '#lib/rotation/invocation.ts';
-import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
-import type { TeoGateway } from '#lib/teo/gateway.ts';
+import { refusesCredentials, TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
+import type { KeyWrite, TeoGateway, ZoneKey } from '#lib/teo/gateway.ts';
 import type { RotationRequest } from '#lib/validation/rotation-request.ts';
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 2000 };
@@ -16,24 +18,33 @@ export const MIN_ATTEMPT_MS = 250;
 
 export interface RotationOutcome {
   readonly requestId: string;
-  /** Set when an attempt's outcome was unknown and DescribeMultiPathGatewaySecretKey showed the key live. */
+  /** Set when an attempt's outcome was unknown, or refused, and DescribeMultiPathGatewaySecretKey showed the key live. */
   readonly settledBy?: 'DescribeMultiPathGatewaySecretKey';
+  /** The zone had no key: this rotation set its first one, with CreateMultiPathGatewaySecretKey. */
+  readonly firstKey?: true;
+}
+
+export interface SendOptions {
+  /** For a sync, the manager's version of the value applied (docs/contract.md §8); 0 when it has none. */
+  readonly sourceVersion?: number;
+  /** What a Describe just made showed; without one, the zone is taken to have a key, as nearly every zone has. */
+  readonly hasKey?: boolean;
 }
 
 /**
- * Sends the key with §5's retries and settlement, the zone's lease held, and tells `leave` what the zone keeps: the
- * applied rotation, or, when the key may have gone live, the fence that stops every request first seen before.
+ * Sets the zone's key with §5's retries and settlement, the zone's lease held, and tells `leave` what the zone keeps:
+ * the applied rotation, or, when the key may have gone live, the fence that stops every request first seen before.
  */
 export async function sendKey(
   rotation: RotationRequest,
   teo: TeoGateway,
   retry: RetryPolicy,
   run: RotationRun,
-  sourceVersion: number,
   leave: (change: ZoneChange) => void,
+  { sourceVersion = 0, hasKey = true }: SendOptions = {},
 ): Promise<RotationOutcome> {
   try {
-    const outcome = await withRetries(rotation, teo, retry, run);
+    const outcome = await withRetries(rotation, teo, retry, run, hasKey ? 'Modify' : 'Create');
     leave({
       fence: run.firstSeen,
       applied: {
@@ -58,67 +69,99 @@ const mayHaveApplied = (error: unknown) =>
     ? error.code.startsWith('InternalError')
     : !(error instanceof TeoUnreachable && error.keyState === 'unchanged');
 
-const isRetryable = (error: unknown) =>
-  error instanceof TeoUnreachable ||
-  (error instanceof TeoRefused && /^(?:InternalError|RequestLimitExceeded)/.test(error.code));
+/** TEO failed or throttled: the same call may succeed later. */
+const isRetryableRefusal = (error: unknown): error is TeoRefused =>
+  error instanceof TeoRefused && /^(?:InternalError|RequestLimitExceeded)/.test(error.code);
 
-async function withRetries(rotation: RotationRequest, teo: TeoGateway, retry: RetryPolicy, run: RotationRun) {
+/** What Describe shows of the zone, against the requested key. */
+type Seen =
+  | { readonly state: 'live'; readonly requestId: string }
+  | { readonly state: 'none' | 'other' | 'unknown' };
+
+/** The call a zone needs, by what Describe showed; when it could not tell, the one tried last. */
+const writeFor = (seen: Seen, tried: KeyWrite): KeyWrite =>
+  seen.state === 'none' ? 'Create' : seen.state === 'other' ? 'Modify' : tried;
+
+async function withRetries(
+  rotation: RotationRequest,
+  teo: TeoGateway,
+  retry: RetryPolicy,
+  run: RotationRun,
+  first: KeyWrite,
+): Promise<RotationOutcome> {
+  let write = first;
   let failure: unknown;
+  /** Whether the next attempt repeats a failed call, and so waits first; the other call is sent at once. */
+  let repeat = false;
   for (let attempt = 1; attempt <= retry.maxAttempts; attempt += 1) {
     if (attempt > 1) {
-      const delay = backoffMs(retry, attempt - 1, run.clock.random());
+      const delay = repeat ? backoffMs(retry, attempt - 1, run.clock.random()) : 0;
       if (run.clock.now() + delay + MIN_ATTEMPT_MS > run.deadline) break;
-      await run.clock.sleep(delay);
+      if (repeat) await run.clock.sleep(delay);
     }
+    const tried = write;
     try {
-      const requestId = await timed(run, 'Modify', (deadline) => teo.modifySecretKey(rotation, deadline));
-      return { requestId };
+      const requestId = await timed(run, tried, (deadline) => teo.writeSecretKey(tried, rotation, deadline));
+      return { requestId, ...(tried === 'Create' && { firstKey: true }) };
     } catch (error) {
-      if (!isRetryable(error)) throw error;
       failure = error;
     }
-    if (failure instanceof TeoUnreachable) {
-      const settled = await settle(rotation, teo, run);
-      if (settled.live)
-        return { requestId: settled.requestId, settledBy: 'DescribeMultiPathGatewaySecretKey' } as const;
-      failure = new TeoUnreachable(failure.reason, failure.message, settled.keyState, { cause: failure });
+    repeat = true;
+    if (isRetryableRefusal(failure)) continue;
+    // Refused credentials are mended by fresh ones (lib/config/config-source.ts), not by another call.
+    const refusedForGood = failure instanceof TeoRefused && !refusesCredentials(failure);
+    if (!(failure instanceof TeoUnreachable || refusedForGood)) throw failure;
+    const seen = await readZone(rotation, teo, run);
+    if (seen.state === 'live') {
+      return {
+        requestId: seen.requestId,
+        settledBy: 'DescribeMultiPathGatewaySecretKey',
+        ...(tried === 'Create' && { firstKey: true }),
+      };
     }
+    write = writeFor(seen, tried);
+    if (failure instanceof TeoUnreachable) {
+      const keyState = seen.state === 'unknown' ? 'unknown' : 'unchanged';
+      failure = new TeoUnreachable(failure.reason, failure.message, keyState, { cause: failure });
+      continue;
+    }
+    // TEO refused this call for good: only the other one can succeed, and only where Describe shows it is needed
+    // (a Modify on a zone with no key, or a Create on a zone that someone gave a key meanwhile).
+    if (write === tried) throw failure;
+    repeat = false;
   }
   throw failure;
 }
 
-/** Whether the requested key is now the zone's key; 'unknown' when TEO cannot say in the time left. */
-async function settle(
-  rotation: RotationRequest,
-  teo: TeoGateway,
-  run: RotationRun,
-): Promise<{ live: true; requestId: string } | { live: false; keyState: 'unchanged' | 'unknown' }> {
-  if (run.clock.now() + MIN_ATTEMPT_MS > run.deadline) return { live: false, keyState: 'unknown' };
+/** Whether the requested key is now the zone's key, or which other state it is in; 'unknown' when TEO cannot say. */
+async function readZone(rotation: RotationRequest, teo: TeoGateway, run: RotationRun): Promise<Seen> {
+  if (run.clock.now() + MIN_ATTEMPT_MS > run.deadline) return { state: 'unknown' };
   try {
-    const current = await isRequestedKeyLive(rotation, teo, run);
-    return current.live
-      ? { live: true, requestId: current.requestId }
-      : { live: false, keyState: 'unchanged' };
+    const current = await describeZone(rotation.zoneId, teo, run);
+    if (current.secretKey === undefined) return { state: 'none' };
+    return sameKey(current.secretKey, rotation.secretKey)
+      ? { state: 'live', requestId: current.requestId }
+      : { state: 'other' };
   } catch {
-    return { live: false, keyState: 'unknown' };
+    return { state: 'unknown' };
   }
 }
 
-/** DescribeMultiPathGatewaySecretKey, compared in constant time with the requested key (which it never shows). */
+/** DescribeMultiPathGatewaySecretKey, timed and counted: what the zone holds now, if anything. */
+export const describeZone = (zoneId: string, teo: TeoGateway, run: RotationRun): Promise<ZoneKey> =>
+  timed(run, 'Describe', (deadline) => teo.describeSecretKey(zoneId, deadline));
+
+/** Describe, compared in constant time with the requested key (which it never shows). */
 export async function isRequestedKeyLive(rotation: RotationRequest, teo: TeoGateway, run: RotationRun) {
-  const current = await timed(run, 'Describe', (deadline) =>
-    teo.describeSecretKey(rotation.zoneId, deadline),
-  );
-  const live =
-    current.secretKey.length === rotation.secretKey.length &&
-    timingSafeEqual(Buffer.from(current.secretKey), Buffer.from(rotation.secretKey));
+  const current = await describeZone(rotation.zoneId, teo, run);
+  const live = current.secretKey !== undefined && sameKey(current.secretKey, rotation.secretKey);
   return { live, requestId: current.requestId } as const;
 }
 
 /** A TEO call bounded by the deadline, its latency reported whatever the outcome. */
 export async function timed<T>(
   run: RotationRun,
-  action: 'Modify' | 'Describe',
+  action: KeyWrite | 'Describe',
   call: (deadline: number) => Promise<T>,
 ) {
   const started = run.clock.now();

@@ -98,6 +98,7 @@ export function createSecretsManagerRotationHandler(
         keyFingerprint: result.rotation && keyFingerprint(result.rotation.secretKey),
         teoRequestId: result.outcome?.requestId,
         settledBy: result.outcome?.settledBy,
+        firstKey: result.outcome?.firstKey,
         alreadyCurrent: result.alreadyCurrent,
       },
     });

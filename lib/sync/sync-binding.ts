@@ -1,14 +1,14 @@
 // docs/contract.md §8, one binding: make TEO's key equal to the bound secret's current value. Desired state, not a
 // command: whatever notification started it, it can only ever set the secret's current value, and changes nothing
 // when TEO already holds it.
-import { timingSafeEqual } from 'node:crypto';
 import * as v from 'valibot';
 import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
+import { sameKey } from '#lib/domain/same-key.ts';
 import type { RotationLedger, ZoneChange } from '#lib/ledger/rotation-ledger.ts';
 import type { RetryPolicy } from '#lib/outbound/retry.ts';
 import type { RotationRun } from '#lib/rotation/invocation.ts';
 import { holdZone } from '#lib/rotation/rotate-zone.ts';
-import { sendKey } from '#lib/rotation/send-key.ts';
+import { describeZone, sendKey } from '#lib/rotation/send-key.ts';
 import type { Binding } from '#lib/sync/bindings.ts';
 import { type SecretReaders, SourceUnavailable } from '#lib/sync/secret-readers.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
@@ -46,9 +46,6 @@ const MAX_ROUNDS = 3;
 
 const isValidKey = (value: string) => v.safeParse(ROTATION_FIELDS.SecretKey, value).success;
 
-const sameKey = (a: string, b: string) =>
-  a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
-
 export async function syncBinding(
   { zoneId, source }: Binding,
   deps: SyncDeps,
@@ -68,17 +65,25 @@ export async function syncBinding(
       if (version > 0 && version < (lease.lastApplied?.sourceVersion ?? 0)) {
         return { outcome: 'in-sync', keyFingerprint: fingerprint, teoRequestIds };
       }
-      const live = await deps.teo.describeSecretKey(zoneId, run.deadline);
+      const live = await describeZone(zoneId, deps.teo, run);
       teoRequestIds.push(live.requestId);
-      if (sameKey(live.secretKey, value)) {
+      if (live.secretKey !== undefined && sameKey(live.secretKey, value)) {
         // Live already when first read: nothing to do. Live on a later round: this sync changed TEO on the way.
         if (round === 0) return { outcome: 'in-sync', keyFingerprint: fingerprint, teoRequestIds };
         return synced(value, fingerprint, teoRequestIds, live.requestId);
       }
       const rotation = { zoneId, secretKey: value };
-      const { requestId } = await sendKey(rotation, deps.teo, deps.retry, run, version, (left) => {
-        change = left;
-      });
+      // A zone with no key gets its first (Create), as Describe just showed.
+      const { requestId } = await sendKey(
+        rotation,
+        deps.teo,
+        deps.retry,
+        run,
+        (left) => {
+          change = left;
+        },
+        { sourceVersion: version, hasKey: live.secretKey !== undefined },
+      );
       teoRequestIds.push(requestId);
       // The value may have changed while TEO was being set: only the current one may stay.
       read = await deps.readers.read(source);

@@ -1,4 +1,5 @@
 // How a call to TEO can fail, told apart so the edge can answer each as docs/contract.md §2 asks.
+import type { TeoAction } from '#lib/teo/gateway.ts';
 
 /**
  * TEO answered, with an error: its own `Code` and `RequestId` are kept, and its free-text message is dropped. That
@@ -6,14 +7,21 @@
  */
 export class TeoRefused extends Error {
   override name = 'TeoRefused';
+  /** The call TEO refused, so that an answer names it: a status read is not a rotation. */
+  readonly action: TeoAction;
   readonly code: string;
   readonly requestId: string | undefined;
-  constructor(code: string, requestId: string | undefined) {
-    super(`TEO answered ${code}`);
+  constructor(action: TeoAction, code: string, requestId: string | undefined) {
+    super(`TEO answered ${code} to ${action}`);
+    this.action = action;
     this.code = code;
     this.requestId = requestId;
   }
 }
+
+/** TEO refused the function's own Tencent credentials: a deployment fault, which no other call can mend. */
+export const refusesCredentials = ({ code }: TeoRefused) =>
+  /^(?:AuthFailure|UnauthorizedOperation)/.test(code);
 
 export type UnreachableReason = 'timeout' | 'transport' | 'http-status' | 'malformed-answer';
 

@@ -4,7 +4,7 @@ import type { TeoSettings } from '#lib/config/teo-access.ts';
 import { withAttemptTimeout } from '#lib/outbound/attempt-timeout.ts';
 import { agentFor } from '#lib/teo/endpoint.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
-import type { TeoGateway } from '#lib/teo/gateway.ts';
+import { TEO_ACTION, type TeoAction, type TeoGateway } from '#lib/teo/gateway.ts';
 
 const API_VERSION = '2022-09-01';
 
@@ -23,7 +23,7 @@ export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: 
 
   /** One attempt of one action, within TEO_TIMEOUT_MS and the caller's deadline; every failure classified. */
   async function call(
-    action: string,
+    action: TeoAction,
     params: Record<string, string>,
     deadline: number,
   ): Promise<Record<string, unknown> & { RequestId: string }> {
@@ -35,22 +35,40 @@ export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: 
         }
         return { ...answer, RequestId: answer.RequestId };
       } catch (error) {
-        throw classify(error, signal);
+        throw classify(action, error, signal);
       }
     });
   }
 
   return {
-    async modifySecretKey(rotation, deadline) {
+    async writeSecretKey(write, rotation, deadline) {
       const params = { ZoneId: rotation.zoneId, SecretKey: rotation.secretKey };
-      return (await call('ModifyMultiPathGatewaySecretKey', params, deadline)).RequestId;
+      return (await call(TEO_ACTION[write], params, deadline)).RequestId;
     },
     async describeSecretKey(zoneId, deadline) {
-      const answer = await call('DescribeMultiPathGatewaySecretKey', { ZoneId: zoneId }, deadline);
-      if (typeof answer.SecretKey !== 'string') {
-        throw new TeoUnreachable('malformed-answer', 'TEO described the zone without a SecretKey', 'unknown');
+      let answer: Record<string, unknown> & { RequestId: string };
+      try {
+        answer = await call(TEO_ACTION.Describe, { ZoneId: zoneId }, deadline);
+      } catch (error) {
+        // Tencent's Terraform provider reads ResourceNotFound as "no key yet" (docs/contract.md §1).
+        if (error instanceof TeoRefused && error.code.startsWith('ResourceNotFound') && error.requestId) {
+          return { secretKey: undefined, requestId: error.requestId };
+        }
+        throw error;
       }
-      return { secretKey: answer.SecretKey, requestId: answer.RequestId };
+      const { SecretKey, RequestId } = answer;
+      // An answer without a SecretKey is a zone without a key, as the provider reads it; an empty one holds none.
+      if (SecretKey === undefined || SecretKey === null || SecretKey === '') {
+        return { secretKey: undefined, requestId: RequestId };
+      }
+      if (typeof SecretKey !== 'string') {
+        throw new TeoUnreachable(
+          'malformed-answer',
+          'TEO described the zone with a SecretKey that is no string',
+          'unknown',
+        );
+      }
+      return { secretKey: SecretKey, requestId: RequestId };
     },
   };
 }
@@ -63,7 +81,7 @@ const MAX_CODE_CHARS = 128;
  * What the SDK throws, told apart: TEO's own error, an HTTP status, an unusable answer, a timeout, the network.
  * TEO's free text is never kept: only its code and RequestId, which hold no parameter.
  */
-function classify(error: unknown, attempt: AbortSignal): Error {
+function classify(action: TeoAction, error: unknown, attempt: AbortSignal): Error {
   if (error instanceof TeoUnreachable) return error;
   if (attempt.aborted)
     return new TeoUnreachable('timeout', 'TEO did not answer in time', 'unknown', { cause: attempt.reason });
@@ -78,7 +96,11 @@ function classify(error: unknown, attempt: AbortSignal): Error {
         'unknown',
       );
     }
-    return new TeoRefused(code, typeof requestId === 'string' && requestId !== '' ? requestId : undefined);
+    return new TeoRefused(
+      action,
+      code,
+      typeof requestId === 'string' && requestId !== '' ? requestId : undefined,
+    );
   }
   // Neither an HTTP status nor a network failure carries TEO's text: the SDK's error is kept as the cause.
   if (typeof fields.httpCode === 'number')

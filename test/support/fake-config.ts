@@ -12,6 +12,8 @@ export const ZONE = 'zone-27q0p0bal192';
 export const OTHER_ZONE = 'zone-3fk9x0qa81mz';
 /** The seed page's example key: 32 bytes. */
 export const KEY = 'b8sfnemqzF5TNCwwtshVmG/gyCJVi/rP+7A+jsBwqGY=';
+/** A zone's key before the test rotates it: 32 zero bytes, as the demo emulator's zones start. */
+export const OLD_KEY = Buffer.alloc(32).toString('base64');
 
 export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 
