@@ -68,7 +68,7 @@ describe('Doppler', () => {
   it('reads value.computed of the named secret with the service token', async () => {
     script = [{ json: { name: 'TEO KEY', value: { raw: 'the-raw-value', computed: 'the-value' } } }];
 
-    await expect(readers().read(source())).resolves.toEqual({ value: 'the-value', version: undefined });
+    await expect(readers().read(source())).resolves.toEqual({ value: 'the-value' });
 
     expect(seen).toEqual([
       expect.objectContaining({
@@ -155,7 +155,7 @@ describe('Infisical', () => {
   it('logs in with the machine identity, then reads the secret of the folder with its token', async () => {
     script = [login(), secret('the-value', 4)];
 
-    await expect(readers().read(source())).resolves.toEqual({ value: 'the-value', version: 4 });
+    await expect(readers().read(source())).resolves.toEqual({ value: 'the-value' });
 
     const [loggingIn, reading] = seen;
     expect(loggingIn).toMatchObject({ method: 'POST', url: '/api/v1/auth/universal-auth/login' });
@@ -169,12 +169,6 @@ describe('Infisical', () => {
       url: '/api/v4/secrets/GATEWAY_KEY?projectId=proj-1&environment=prod&secretPath=%2Fteo',
     });
     expect(reading?.headers.authorization).toBe('Bearer token-1');
-  });
-
-  it('gives no version when Infisical gives none that is a number', async () => {
-    script = [login(), secret('v', '4')];
-
-    await expect(readers().read(source())).resolves.toEqual({ value: 'v', version: undefined });
   });
 
   it('keeps its token until a minute before it expires, then logs in again', async () => {
@@ -271,21 +265,12 @@ describe('Secrets Manager', () => {
   const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:teo/zone-a1-AbCdEf';
   const source = (field?: string): SecretLocation => ({ kind: 'aws-secrets-manager', secretArn: ARN, field });
 
-  it('reads the SecretString of the secret, its CreatedDate as the version in milliseconds', async () => {
+  it('reads the SecretString of the secret, and nothing else of it', async () => {
     script = [{ json: { ARN, SecretString: 'the-value', CreatedDate: 1_750_000_000.1234 } }];
 
-    await expect(readers().read(source())).resolves.toEqual({
-      value: 'the-value',
-      version: 1_750_000_000_123,
-    });
+    await expect(readers().read(source())).resolves.toEqual({ value: 'the-value' });
     expect(seen[0]?.headers['x-amz-target']).toBe('secretsmanager.GetSecretValue');
     expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ SecretId: ARN });
-  });
-
-  it('gives no version when there is no CreatedDate', async () => {
-    script = [{ json: { SecretString: 'v' } }];
-
-    await expect(readers().read(source())).resolves.toEqual({ value: 'v', version: undefined });
   });
 
   it('reads one field of a JSON secret', async () => {
@@ -293,7 +278,7 @@ describe('Secrets Manager', () => {
       { json: { SecretString: JSON.stringify({ TEO_KEY: 'the-value', other: 'x' }), CreatedDate: 2 } },
     ];
 
-    await expect(readers().read(source('TEO_KEY'))).resolves.toEqual({ value: 'the-value', version: 2000 });
+    await expect(readers().read(source('TEO_KEY'))).resolves.toEqual({ value: 'the-value' });
   });
 
   it.each([
@@ -304,7 +289,7 @@ describe('Secrets Manager', () => {
   ])('gives an empty value, which no key can be, when the field is %s', async (_, SecretString) => {
     script = [{ json: { SecretString } }];
 
-    await expect(readers().read(source('TEO_KEY'))).resolves.toEqual({ value: '', version: undefined });
+    await expect(readers().read(source('TEO_KEY'))).resolves.toEqual({ value: '' });
   });
 
   it('fails on a secret with no SecretString', async () => {

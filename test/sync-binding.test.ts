@@ -1,5 +1,5 @@
 // One binding's sync (docs/contract.md §8) with the manager's answers scripted, against the TEO emulator: how long a
-// value that keeps changing is followed, which versions count as older than the one applied, keys of another length.
+// value that keeps changing is followed, a value that goes back to an earlier one, keys of another length.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
@@ -67,7 +67,7 @@ function syncWith(read: () => Promise<SecretValue>) {
 
 describe('syncBinding', () => {
   it('follows a value that changes at every read for 3 rounds, then gives up to the next notification', async () => {
-    const values = Array.from({ length: 6 }, () => ({ value: keyOf(), version: undefined }));
+    const values = Array.from({ length: 6 }, () => ({ value: keyOf() }));
     const { done, reads } = sync(...values);
 
     await expect(done).rejects.toThrow(
@@ -85,7 +85,7 @@ describe('syncBinding', () => {
       // The secret changes after the first value reached TEO, and another writer puts the new value in TEO too.
       if (reads === 2)
         await gateway().writeSecretKey('Modify', { zoneId: ZONE, secretKey: second }, Date.now() + 5000);
-      return { value: reads === 1 ? first : second, version: undefined };
+      return { value: reads === 1 ? first : second };
     });
 
     await expect(done).resolves.toMatchObject({ outcome: 'synced' });
@@ -96,42 +96,25 @@ describe('syncBinding', () => {
   it('syncs a key of another length than the one TEO holds', async () => {
     const key = keyOf(48);
 
-    await expect(sync({ value: key, version: undefined }).done).resolves.toMatchObject({ outcome: 'synced' });
+    await expect(sync({ value: key }).done).resolves.toMatchObject({ outcome: 'synced' });
     expect(teo.zoneKey(ZONE)).toBe(key);
   });
 
-  describe('after version 5 was applied', () => {
-    let applied: string;
-    beforeEach(async () => {
-      applied = keyOf();
-      await sync({ value: applied, version: 5 }).done;
-      // Someone changes TEO's key behind the binding.
-      await gateway().writeSecretKey('Modify', { zoneId: ZONE, secretKey: keyOf() }, Date.now() + 2000);
-      teo.calls.length = 0;
-    });
+  it('applies an earlier value again when the source goes back to it: no version is compared, only values', async () => {
+    const [earlier, later] = [keyOf(), keyOf()];
+    await sync({ value: earlier }).done;
+    await sync({ value: later }).done;
 
-    it('puts version 5 back: a value is older only when its version is lower', async () => {
-      await expect(sync({ value: applied, version: 5 }).done).resolves.toMatchObject({ outcome: 'synced' });
-      expect(teo.zoneKey(ZONE)).toBe(applied);
-    });
+    await expect(sync({ value: earlier }).done).resolves.toMatchObject({ outcome: 'synced' });
+    expect(teo.zoneKey(ZONE)).toBe(earlier);
+  });
 
-    it('applies a value without a version: it cannot be shown older', async () => {
-      const key = keyOf();
+  it('puts back the source’s value when TEO’s key was changed behind the binding', async () => {
+    const applied = keyOf();
+    await sync({ value: applied }).done;
+    await gateway().writeSecretKey('Modify', { zoneId: ZONE, secretKey: keyOf() }, Date.now() + 2000);
 
-      await expect(sync({ value: key, version: undefined }).done).resolves.toMatchObject({
-        outcome: 'synced',
-      });
-      expect(teo.zoneKey(ZONE)).toBe(key);
-    });
-
-    it('never applies version 4, nor asks TEO about it', async () => {
-      const before = teo.zoneKey(ZONE);
-
-      await expect(sync({ value: keyOf(), version: 4 }).done).resolves.toMatchObject({
-        outcome: 'in-sync',
-        teoRequestIds: [],
-      });
-      expect([teo.zoneKey(ZONE), teo.calls]).toEqual([before, []]);
-    });
+    await expect(sync({ value: applied }).done).resolves.toMatchObject({ outcome: 'synced' });
+    expect(teo.zoneKey(ZONE)).toBe(applied);
   });
 });

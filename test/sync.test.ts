@@ -379,24 +379,6 @@ describe('an Infisical webhook', () => {
     expect(answer.status).toBe(401);
     expect(infisical.calls).toEqual([]);
   });
-
-  it('never applies a value older than one already applied for the binding', async () => {
-    const [newer, older] = [newKey(), newKey()];
-    const versions = [
-      { value: newer, version: 7 },
-      { value: newer, version: 7 },
-      { value: older, version: 6 },
-    ];
-    const readers: SecretReaders = { read: async () => versions.shift() ?? { value: older, version: 6 } };
-    const handler = handlerWith({ readers });
-    const first = await fromInfisical(handler);
-    expect(first.json.Results[0].Outcome).toBe('synced');
-
-    const late = await fromInfisical(handler);
-
-    expect(late.json.Results[0].Outcome).toBe('in-sync');
-    expect(teo.zoneKey(INFISICAL_ZONE)).toBe(newer);
-  });
 });
 
 describe('a Secrets Manager label change (EventBridge)', () => {
@@ -433,6 +415,29 @@ describe('a Secrets Manager label change (EventBridge)', () => {
 
     expect(report.results).toEqual([]);
     expect(teo.calls).toEqual([]);
+  });
+
+  it('follows the secret back when AWSCURRENT is moved to an older version, AWS’s way to undo a change', async () => {
+    const [first, second] = [newKey(), newKey()];
+    const secret = sm.put(AWS_SECRET, JSON.stringify({ SecretKey: first }));
+    const [firstVersion = ''] = secret.versionWith('AWSCURRENT') ?? [];
+    const handler = handlerWith();
+    const notify = async () =>
+      ((await handler(labelUpdated(secretArn(AWS_SECRET)), lambdaContext())) as SyncReport).results;
+    await notify();
+    sm.put(AWS_SECRET, JSON.stringify({ SecretKey: second }));
+    await notify();
+    expect(teo.zoneKey(AWS_ZONE)).toBe(second);
+
+    secret.makeCurrent(firstVersion);
+    const undone = await notify();
+    const again = await notify();
+
+    expect(undone).toEqual([{ zoneId: AWS_ZONE, outcome: 'synced', conflict: false }]);
+    expect(teo.zoneKey(AWS_ZONE)).toBe(first);
+    // In sync means TEO holds the source's current value, compared by value.
+    expect(again).toEqual([{ zoneId: AWS_ZONE, outcome: 'in-sync', conflict: false }]);
+    expect(syncLines().at(-1)).toMatchObject({ outcome: 'in-sync', keyFingerprint: keyFingerprint(first) });
   });
 
   it('fails the invocation when the sync fails, so that EventBridge retries and then dead-letters it', async () => {

@@ -199,7 +199,6 @@ const APPLIED_FIELDS = [
   'appliedBy',
   'appliedRequestId',
   'appliedKeyFingerprint',
-  'appliedSourceVersion',
 ] as const;
 
 function appliedValue(applied: AppliedRotation, field: (typeof APPLIED_FIELDS)[number]) {
@@ -214,8 +213,6 @@ function appliedValue(applied: AppliedRotation, field: (typeof APPLIED_FIELDS)[n
       return { S: applied.requestId };
     case 'appliedKeyFingerprint':
       return { S: applied.keyFingerprint };
-    case 'appliedSourceVersion':
-      return number(applied.sourceVersion);
   }
 }
 
@@ -227,6 +224,5 @@ function appliedIn(item: Item): AppliedRotation | undefined {
     by: textIn(item, 'appliedBy'),
     requestId: textIn(item, 'appliedRequestId'),
     keyFingerprint: textIn(item, 'appliedKeyFingerprint'),
-    sourceVersion: item.appliedSourceVersion?.N === undefined ? 0 : numberIn(item, 'appliedSourceVersion'),
   };
 }

@@ -33,8 +33,6 @@ export interface AppliedRotation {
   readonly by: string;
   readonly requestId: string;
   readonly keyFingerprint: string;
-  /** For a sync, the manager's version of the value applied (docs/contract.md §8); 0 when it has none. */
-  readonly sourceVersion: number;
 }
 
 /** A zone held for one rotation, with what was last applied to it. */

@@ -25,8 +25,6 @@ export interface RotationOutcome {
 }
 
 export interface SendOptions {
-  /** For a sync, the manager's version of the value applied (docs/contract.md §8); 0 when it has none. */
-  readonly sourceVersion?: number;
   /** What a Describe just made showed; without one, the zone is taken to have a key, as nearly every zone has. */
   readonly hasKey?: boolean;
 }
@@ -41,7 +39,7 @@ export async function sendKey(
   retry: RetryPolicy,
   run: RotationRun,
   leave: (change: ZoneChange) => void,
-  { sourceVersion = 0, hasKey = true }: SendOptions = {},
+  { hasKey = true }: SendOptions = {},
 ): Promise<RotationOutcome> {
   try {
     const outcome = await withRetries(rotation, teo, retry, run, hasKey ? 'Modify' : 'Create');
@@ -53,7 +51,6 @@ export async function sendKey(
         by: run.by,
         requestId: outcome.requestId,
         keyFingerprint: keyFingerprint(rotation.secretKey),
-        sourceVersion,
       },
     });
     return outcome;

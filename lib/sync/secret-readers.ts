@@ -6,10 +6,12 @@ import type { SecretLocation } from '#lib/sync/bindings.ts';
 import { type JsonAnswer, requestJson } from '#lib/sync/http-json.ts';
 import { isJsonObject, parseJsonObject } from '#lib/validation/json-object.ts';
 
+/**
+ * A bound secret's current value. No version comes with it: versions are not comparable across managers, nor within
+ * one when a secret is moved back or made again, and every read is fresh (docs/contract.md §8).
+ */
 export interface SecretValue {
   readonly value: string;
-  /** The manager's own ordering of the value's versions, when it has one (Infisical's version, AWS's CreatedDate). */
-  readonly version: number | undefined;
 }
 
 /** The manager could not give the value: it is down, slow, refused our credentials, or throttled us. */
@@ -78,10 +80,7 @@ export function createSecretReaders(
     const secret = isJsonObject(answer.json) && isJsonObject(answer.json.secret) ? answer.json.secret : {};
     if (typeof secret.secretValue !== 'string')
       throw new SourceUnavailable('Infisical: the answer has no secretValue');
-    return {
-      value: secret.secretValue,
-      version: typeof secret.version === 'number' ? secret.version : undefined,
-    };
+    return { value: secret.secretValue };
   }
 
   return {
@@ -108,7 +107,7 @@ export function createSecretReaders(
               : undefined;
           if (typeof value !== 'string')
             throw new SourceUnavailable('Doppler: the answer has no value.computed');
-          return { value, version: undefined };
+          return { value };
         }
         case 'infisical':
           return readInfisical(source);
@@ -150,12 +149,11 @@ async function readAws(
     const why = error instanceof AwsError ? error.code : (error as Error).name;
     throw new SourceUnavailable(`Secrets Manager could not give the secret (${why})`, { cause: error });
   }
-  const { SecretString, CreatedDate } = answer;
+  const { SecretString } = answer;
   if (typeof SecretString !== 'string')
     throw new SourceUnavailable('Secrets Manager: the secret has no SecretString');
-  const version = typeof CreatedDate === 'number' ? Math.round(CreatedDate * 1000) : undefined;
-  if (source.field === undefined) return { value: SecretString, version };
+  if (source.field === undefined) return { value: SecretString };
   const value = parseJsonObject(SecretString)?.[source.field];
   // Not a string where a key should be: reported like any invalid value, which it is.
-  return { value: typeof value === 'string' ? value : '', version };
+  return { value: typeof value === 'string' ? value : '' };
 }

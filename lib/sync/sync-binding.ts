@@ -51,20 +51,16 @@ export async function syncBinding(
   deps: SyncDeps,
   run: RotationRun,
 ): Promise<SyncResult> {
-  const lease = await holdZone(zoneId, deps.ledger, run);
+  await holdZone(zoneId, deps.ledger, run);
   let change: ZoneChange | undefined;
   const teoRequestIds: string[] = [];
   try {
     let read = await deps.readers.read(source);
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
-      const { value, version = 0 } = read;
+      const { value } = read;
       // An invalid value is permanent until someone fixes the secret: TEO is never called with it.
       if (!isValidKey(value)) return { outcome: 'invalid-value', teoRequestIds };
       const fingerprint = keyFingerprint(value);
-      // A notification that arrives late must not apply a value older than one already applied.
-      if (version > 0 && version < (lease.lastApplied?.sourceVersion ?? 0)) {
-        return { outcome: 'in-sync', keyFingerprint: fingerprint, teoRequestIds };
-      }
       const live = await describeZone(zoneId, deps.teo, run);
       teoRequestIds.push(live.requestId);
       if (live.secretKey !== undefined && sameKey(live.secretKey, value)) {
@@ -82,7 +78,7 @@ export async function syncBinding(
         (left) => {
           change = left;
         },
-        { sourceVersion: version, hasKey: live.secretKey !== undefined },
+        { hasKey: live.secretKey !== undefined },
       );
       teoRequestIds.push(requestId);
       // The value may have changed while TEO was being set: only the current one may stay.

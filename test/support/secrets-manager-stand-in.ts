@@ -17,12 +17,19 @@ export const secretArn = (name: string) =>
   `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-AbCdEf`;
 const PREVIOUS = 'AWSPREVIOUS';
 
-/** One secret: its versions, each with a value (once put) and its staging labels. */
+/** Epoch seconds, as AWS's CreatedDate: later for each version made, however fast the test makes them. */
+let lastCreated = 0;
+const createdNow = () => {
+  lastCreated = Math.max(Date.now() / 1000, lastCreated + 0.001);
+  return lastCreated;
+};
+
+/** One secret: its versions, each with a value (once put), its staging labels and when it was created. */
 export class StoredSecret {
   rotationEnabled = true;
-  readonly versions = new Map<string, { value?: string; stages: string[] }>();
+  readonly versions = new Map<string, { value?: string; stages: string[]; created?: number }>();
   constructor(value: string) {
-    this.versions.set('v-initial', { value, stages: [CURRENT] });
+    this.versions.set('v-initial', { value, stages: [CURRENT], created: createdNow() });
   }
   /** What RotateSecret does before invoking the rotation function: a version id staged AWSPENDING, no value yet. */
   startRotation() {
@@ -131,6 +138,8 @@ export async function startSecretsManagerStandIn(): Promise<SecretsManagerStandI
         VersionId: id,
         SecretString: version.value,
         VersionStages: version.stages,
+        // AWS documents it on every answer: when this version was made.
+        CreatedDate: version.created ?? createdNow(),
       };
     },
     PutSecretValue(input) {
@@ -148,7 +157,11 @@ export async function startSecretsManagerStandIn(): Promise<SecretsManagerStandI
           'A version with this ClientRequestToken already exists.',
         );
       }
-      secret.versions.set(token, { ...(value !== undefined && { value }), stages: existing?.stages ?? [] });
+      secret.versions.set(token, {
+        ...(value !== undefined && { value }),
+        stages: existing?.stages ?? [],
+        created: existing?.created ?? createdNow(),
+      });
       // Without VersionStages, AWS makes the new version AWSCURRENT.
       if (stages === undefined) secret.makeCurrent(token);
       else for (const stage of stages) secret.moveStage(stage, token);
