@@ -40,8 +40,12 @@ export const printable = (said: string) =>
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** The function's own 502 and 504 say which key is live; any other of its errors changed nothing. */
+/**
+ * Only two 5xx answers prove nothing changed: the function's own misconfiguration (checked before anything is sent),
+ * and a 502 or 504 saying Describe showed the previous key live. Any other may follow a key TEO applied.
+ */
 const PREVIOUS_KEY_LIVE = 'shows the previous key still live';
+const MISCONFIGURED = 'FunctionMisconfigured';
 
 export function readAnswer(status: number, body: string): Answer {
   if (status >= 300 && status < 400) {
@@ -86,7 +90,8 @@ export function readAnswer(status: number, body: string): Answer {
   const error = isObject(document) && isObject(document.Error) ? document.Error : undefined;
   if (error && typeof error.Code === 'string' && typeof error.Message === 'string') {
     const answer = { code: printable(error.Code), message: printable(error.Message) };
-    const keyUnknown = (status === 502 || status === 504) && !error.Message.includes(PREVIOUS_KEY_LIVE);
+    const keyUnknown =
+      status >= 500 && error.Code !== MISCONFIGURED && !error.Message.includes(PREVIOUS_KEY_LIVE);
     return { outcome: keyUnknown ? 'unknown' : 'refused', ...answer };
   }
   // API Gateway's own answers: {"message": "Forbidden"}, a throttle, or the function having failed.

@@ -147,5 +147,34 @@ describe('the audit line', () => {
       EventPublishFailures: 1,
       eventPublished: false,
     });
+    expect(line?._aws).toMatchObject({ CloudWatchMetrics: [expect.anything()] });
+  });
+
+  it('writes a line whose ledger write failed at ERROR, naming the write, and counts it by service alone', () => {
+    const audit = startAudit(lambdaContext());
+    audit.tally.ledgerFailures.push(
+      { operation: 'releaseZone', error: new Error('DynamoDB is down') },
+      { operation: 'finishRequest', error: 'not an Error' },
+    );
+
+    writeAudit(audit, { outcome: 'rotated', fields: {} });
+
+    const line = output.lines()[0];
+    expect(line).toMatchObject({
+      level: 'ERROR',
+      outcome: 'rotated',
+      ledgerFailures: ['releaseZone: Error: DynamoDB is down', 'finishRequest: not an Error'],
+      LedgerFailures: 2,
+    });
+    expect(line?._aws).toMatchObject({
+      CloudWatchMetrics: [
+        { Dimensions: [['service', 'Outcome']] },
+        {
+          Namespace: 'TeoKeyRotator',
+          Dimensions: [['service']],
+          Metrics: [{ Name: 'LedgerFailures', Unit: 'Count' }],
+        },
+      ],
+    });
   });
 });

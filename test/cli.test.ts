@@ -346,6 +346,50 @@ describe('the key goes to the function and nowhere else', () => {
     }
   });
 
+  const error = (code: string, message: string) =>
+    JSON.stringify({ Error: { Code: code, Message: message } });
+  it.each([
+    ['500 InternalError', 'unknown', 3, 500, error('InternalError', 'Internal error.')],
+    [
+      '502 of refused credentials',
+      'unknown',
+      3,
+      502,
+      error('AuthFailure.SignatureFailure', 'A deployment fault.'),
+    ],
+    ['503 from API Gateway', 'unknown', 3, 503, '{"message":"Service Unavailable"}'],
+    [
+      '502 that says the previous key is live',
+      'refused',
+      1,
+      502,
+      error(
+        'InternalError',
+        'TEO failed (transport). DescribeMultiPathGatewaySecretKey shows the previous key still live.',
+      ),
+    ],
+    [
+      '500 FunctionMisconfigured, checked before anything is sent',
+      'refused',
+      1,
+      500,
+      error(
+        'FunctionMisconfigured',
+        'The function is misconfigured; its log says how. Nothing was sent to TEO.',
+      ),
+    ],
+  ])('reads a %s as %s, exiting %i', async (_, outcome, exit, status, body) => {
+    const server = await fakeServer(() => ({ status, body }));
+    try {
+      const result = await rotate(['--generate', '--json'], BEARER, undefined, server.url);
+
+      expect(result.code).toBe(exit);
+      expect(JSON.parse(result.stdout).Outcome).toBe(outcome);
+    } finally {
+      server.close();
+    }
+  });
+
   it('keeps the base path of the URL', async () => {
     const server = await fakeServer(() => ({ status: 200, body: '{"RequestId":"r-1"}' }));
     try {

@@ -176,7 +176,7 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
     const refused = await rotate(handler, TOKEN);
     const rotated = await rotate(handler, TOKEN);
 
-    expect([refused.status, refused.json.Error.Code]).toEqual([500, 'InternalError']);
+    expect([refused.status, refused.json.Error.Code]).toEqual([500, 'FunctionMisconfigured']);
     expect(output.lines().find((line) => line.status === 500)?.errorDetail).toEqual([
       'ROTATOR_SECRET_ID: the secret could not be read (AWS answered AccessDeniedException (HTTP 400))',
     ]);

@@ -1,9 +1,13 @@
 // docs/contract.md §5 and §6 through the handler against the stateful TEO emulator: retries, settled outcomes, one rotation
 // per zone at a time, redelivery, and the audit line and metrics that record them.
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AwsError, awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { loadConfig } from '#lib/config/config.ts';
+import { eventBridgeEvents } from '#lib/events/rotation-events.ts';
 import { createDynamoDbLedger } from '#lib/ledger/dynamodb-ledger.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
@@ -216,6 +220,92 @@ describe('retries and settled outcomes', () => {
     );
     expect(actions()).toEqual([MODIFY, DESCRIBE, MODIFY, DESCRIBE, MODIFY, DESCRIBE]);
     expect(emulator.zoneKey(ZONE)).toBe(before);
+  });
+});
+
+describe('when the ledger fails after TEO has answered', () => {
+  /** The ledger, with one operation failing as DynamoDB does when it is unavailable. */
+  const failingAt = (
+    operation: 'releaseZone' | 'finishRequest',
+    ledger = createInMemoryLedger(),
+  ): RotationLedger => ({
+    claimRequest: (...args) => ledger.claimRequest(...args),
+    finishRequest: (...args) => ledger.finishRequest(...args),
+    acquireZone: (...args) => ledger.acquireZone(...args),
+    lastApplied: (...args) => ledger.lastApplied(...args),
+    releaseZone: (...args) => ledger.releaseZone(...args),
+    [operation]: async () => {
+      throw new AwsError('ServiceUnavailable', 503);
+    },
+  });
+
+  it.each(['releaseZone', 'finishRequest'] as const)(
+    'answers the rotation TEO applied, 200 with its RequestId, when %s fails: logged at ERROR and counted',
+    async (operation) => {
+      const key = newKey();
+
+      const response = await send({
+        handler: handlerWith(failingAt(operation)),
+        body: bodyFor(key),
+        headers: { authorization: `Bearer ${TOKEN}`, 'idempotency-key': `ledger-down-${operation}` },
+      });
+
+      expect(response.statusCode).toBe(200);
+      expect(response.json).toEqual({ RequestId: emulator.calls[0]?.requestId });
+      expect(emulator.zoneKey(ZONE)).toBe(key);
+      expect(auditLines()).toEqual([
+        expect.objectContaining({
+          level: 'ERROR',
+          outcome: 'rotated',
+          status: 200,
+          ledgerFailures: [`${operation}: AwsError: AWS answered ServiceUnavailable (HTTP 503)`],
+          LedgerFailures: 1,
+        }),
+      ]);
+      expect(output.text()).not.toContain(key);
+    },
+  );
+
+  it("keeps TEO's refusal as the answer when the release after it fails", async () => {
+    emulator.inject({ kind: 'error', code: 'InvalidParameterValue' });
+
+    const response = await send({ handler: handlerWith(failingAt('releaseZone')), body: bodyFor(newKey()) });
+
+    expect([response.statusCode, response.json.Error.Code]).toEqual([422, 'InvalidParameterValue']);
+    expect(auditLines()[0]).toMatchObject({ level: 'ERROR', outcome: 'refused', LedgerFailures: 1 });
+  });
+
+  it('says the key state is unknown when the function runs out of time after the key was sent', async () => {
+    // EventBridge takes the event and never answers: the Lambda's time runs out after TEO applied the key.
+    const silent = http.createServer(() => undefined);
+    await new Promise<void>((listening) => silent.listen(0, '127.0.0.1', listening));
+    const handler = createDocumentedHandler(loadConfig({ ...env, TEO_ENDPOINT: emulator.url }), {
+      ledger: createInMemoryLedger(),
+      retry: FAST_RETRY,
+      events: eventBridgeEvents(
+        'default',
+        awsJsonClient('events', {
+          env: {
+            AWS_ENDPOINT_URL_EVENTBRIDGE: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+            AWS_REGION: 'eu-west-1',
+            AWS_ACCESS_KEY_ID: 'fake-test-key',
+            AWS_SECRET_ACCESS_KEY: 'fake-test-secret',
+          },
+        }),
+      ),
+    });
+    try {
+      // Lambda would end it 150 ms after the 500 ms the function keeps for answering.
+      const response = await send({ handler, body: bodyFor(newKey()), remainingMs: 650 });
+
+      expect(response.statusCode).toBe(504);
+      expect(response.json.Error.Message).toContain(
+        'Whether the requested key is live is unknown: send the same request again',
+      );
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 });
 

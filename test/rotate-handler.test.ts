@@ -505,12 +505,15 @@ describe.each(SOURCES)('through a %s event', (source) => {
     });
   });
 
-  it('fails closed with 500 InternalError when its configuration is invalid, before authenticating', async () => {
+  it('fails closed with 500 FunctionMisconfigured when its configuration is invalid, before authenticating', async () => {
     const response = await call(source, { env: { ROTATOR_CLIENTS: '[{"name": "x"}]' } });
 
     expect(response.statusCode).toBe(500);
     expect(response.json).toEqual({
-      Error: { Code: 'InternalError', Message: 'The function is misconfigured; its log says how.' },
+      Error: {
+        Code: 'FunctionMisconfigured',
+        Message: 'The function is misconfigured; its log says how. Nothing was sent to TEO.',
+      },
     });
     expect(harness.teo.requests).toHaveLength(0);
   });

@@ -63,7 +63,8 @@ const runFor = (clock: Clock, deadline: number): RotationRun => ({
   leaseUntil: deadline + ANSWER_MARGIN_MS,
   owner: 'invocation-1',
   clock,
-  onTeoCall: () => undefined,
+  onTeoCall: () => () => undefined,
+  onLedgerFailure: () => undefined,
 });
 const send = (
   teo: TeoGateway,
@@ -291,7 +292,7 @@ describe('sendKey, by what TEO answered', () => {
     const calls: [string, number][] = [];
     const run = {
       ...runFor(clock, T0 + 10_000),
-      onTeoCall: (action: string, ms: number) => void calls.push([action, ms]),
+      onTeoCall: (action: string) => (ms: number) => void calls.push([action, ms]),
     };
 
     await send(teo.teo, run).outcome;
@@ -479,16 +480,21 @@ describe("sendKey on a zone's first key: Describe decides between Modify and Cre
 });
 
 describe('runOf', () => {
-  it("takes the deadline and lease from the Lambda's remaining time, and counts Modify and Create as attempts", () => {
+  it("takes the deadline and lease from the Lambda's remaining time, and counts Modify and Create as attempts as they start", () => {
     const { clock } = fakeClock();
-    const tally = { teoAttempts: 0, teoLatenciesMs: [] as number[] };
+    const tally = { teoAttempts: 0, teoLatenciesMs: [] as number[], ledgerFailures: [] };
 
     const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 20_000 };
 
     const run = runOf(context, tally, { firstSeen: T0 - 5, by: 'ops' }, clock);
-    run.onTeoCall('Modify', 12.4);
-    run.onTeoCall('Describe', 7.6);
-    run.onTeoCall('Create', 3.2);
+    const modifyTook = run.onTeoCall('Modify');
+    // Sent, not yet answered: the key may already be on its way.
+    expect(tally.teoAttempts).toBe(1);
+    modifyTook(12.4);
+    run.onTeoCall('Describe')(7.6);
+    run.onTeoCall('Create')(3.2);
+    const failure = new Error('DynamoDB is down');
+    run.onLedgerFailure('releaseZone', failure);
 
     expect(run).toMatchObject({
       firstSeen: T0 - 5,
@@ -497,6 +503,10 @@ describe('runOf', () => {
       leaseUntil: T0 + 20_000,
       owner: 'c0ffee00-0000-4000-8000-000000000001',
     });
-    expect(tally).toEqual({ teoAttempts: 2, teoLatenciesMs: [12, 8, 3] });
+    expect(tally).toEqual({
+      teoAttempts: 2,
+      teoLatenciesMs: [12, 8, 3],
+      ledgerFailures: [{ operation: 'releaseZone', error: failure }],
+    });
   });
 });

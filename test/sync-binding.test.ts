@@ -55,7 +55,7 @@ function sync(...reads: SecretValue[]) {
 function syncWith(read: () => Promise<SecretValue>) {
   const run = runOf(
     lambdaContext(),
-    { teoAttempts: 0, teoLatenciesMs: [] },
+    { teoAttempts: 0, teoLatenciesMs: [], ledgerFailures: [] },
     { firstSeen: Date.now(), by: 'sync' },
   );
   return syncBinding(

@@ -104,8 +104,15 @@ const KEY_STATE: Record<KeyState, string> = {
     'Whether the requested key is live is unknown: send the same request again (rotating to the same key twice is harmless).',
 };
 
-/** The one place that decides what each error is answered with. */
-export function refusalFor(error: unknown): Refusal {
+/**
+ * The one place that decides what each error is answered with. `keySent`: a Modify or Create was sent, so a failure
+ * that is not TEO's own word on the key must say the key's state is unknown.
+ */
+export function refusalFor(
+  error: unknown,
+  { keySent = false }: { readonly keySent?: boolean } = {},
+): Refusal {
+  const unlessSent = (message: string) => (keySent ? `${message} ${KEY_STATE.unknown}` : message);
   if (error instanceof InvalidRequest) return { status: 400, code: error.code, message: error.message };
   if (error instanceof BodyTooLarge)
     return { status: 413, code: 'RequestSizeLimitExceeded', message: error.message };
@@ -145,14 +152,18 @@ export function refusalFor(error: unknown): Refusal {
     return {
       status: 504,
       code: 'RequestTimeout',
-      message: 'The function ran out of time before TEO answered.',
+      message: unlessSent('The function ran out of time before TEO answered.'),
     };
   }
-  const message =
-    error instanceof ConfigurationInvalid
-      ? 'The function is misconfigured; its log says how.'
-      : 'Internal error.';
-  return { status: 500, code: 'InternalError', message };
+  // Its own code: checked before anything else, so nothing was sent, and a client can say so.
+  if (error instanceof ConfigurationInvalid) {
+    return {
+      status: 500,
+      code: 'FunctionMisconfigured',
+      message: 'The function is misconfigured; its log says how. Nothing was sent to TEO.',
+    };
+  }
+  return { status: 500, code: 'InternalError', message: unlessSent('Internal error.') };
 }
 
 /** TEO's own code is kept; whose fault it is decides the status. TEO's message is never passed on. */

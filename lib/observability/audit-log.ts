@@ -5,7 +5,6 @@ import type { Context } from 'aws-lambda';
 import { AuthenticationFailed, ConfigurationInvalid } from '#lib/domain/errors.ts';
 import { writeLogLine } from '#lib/observability/log-line.ts';
 import { embeddedMetrics } from '#lib/observability/metrics.ts';
-import type { TeoTally } from '#lib/rotation/invocation.ts';
 
 let coldStart = true;
 
@@ -15,18 +14,30 @@ let coldStart = true;
  */
 const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
+/** What an audit line counts of the work's outbound calls. */
+export interface CallTally {
+  /** Modify and Create calls sent, counted as each starts: from the first, the requested key may be live. */
+  teoAttempts: number;
+  teoLatenciesMs: number[];
+  /**
+   * Ledger writes that failed after the work they were to record: the answer stands (TEO's word on the key is
+   * what the caller must hear), and the line, at ERROR, says which write failed.
+   */
+  ledgerFailures: { readonly operation: string; readonly error: unknown }[];
+}
+
 /** What one audited unit of work is tracking while it runs. */
 export interface AuditStart {
   readonly context: Context;
   /** monotonicMs() when the work began. */
   readonly startedAt: number;
-  readonly tally: TeoTally;
+  readonly tally: CallTally;
 }
 
 export const startAudit = (context: Context): AuditStart => ({
   context,
   startedAt: monotonicMs(),
-  tally: { teoAttempts: 0, teoLatenciesMs: [] },
+  tally: { teoAttempts: 0, teoLatenciesMs: [], ledgerFailures: [] },
 });
 
 export interface AuditOutcome {
@@ -46,7 +57,9 @@ export function writeAudit(
   { context, startedAt, tally }: AuditStart,
   { outcome, eventPublished, error, fields }: AuditOutcome,
 ) {
-  writeLogLine(ALARMING.has(outcome) ? 'ERROR' : 'INFO', 'rotation request', {
+  const { ledgerFailures } = tally;
+  const alarming = ALARMING.has(outcome) || ledgerFailures.length > 0;
+  writeLogLine(alarming ? 'ERROR' : 'INFO', 'rotation request', {
     cold_start: coldStart,
     function_name: context.functionName,
     function_request_id: context.awsRequestId,
@@ -57,8 +70,17 @@ export function writeAudit(
     eventPublished,
     durationMs: Math.round(monotonicMs() - startedAt),
     errorDetail: error === undefined ? undefined : explainFailure(error),
+    ledgerFailures:
+      ledgerFailures.length === 0
+        ? undefined
+        : ledgerFailures.map(({ operation, error }) => `${operation}: ${explainFailure(error)}`),
     // The metrics ride on the audit line: one write per request instead of two. Measured in BENCHMARKS.md.
-    ...embeddedMetrics({ outcome, ...tally, eventPublishFailed: eventPublished === false }),
+    ...embeddedMetrics({
+      outcome,
+      ...tally,
+      ledgerFailures: ledgerFailures.length,
+      eventPublishFailed: eventPublished === false,
+    }),
   });
   coldStart = false;
 }

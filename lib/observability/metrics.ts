@@ -10,15 +10,17 @@ export interface RequestMetrics {
   readonly outcome: string;
   /** One value per TEO call. */
   readonly teoLatenciesMs: readonly number[];
-  /** ModifyMultiPathGatewaySecretKey calls sent; 0 when the request never reached TEO. */
+  /** Modify and Create calls sent; 0 when the request never reached TEO. */
   readonly teoAttempts: number;
+  /** Ledger writes that failed after the work they were to record (alarmed). */
+  readonly ledgerFailures?: number;
   /** A rotation was applied but its event could not be published. */
   readonly eventPublishFailed?: boolean;
 }
 
 /** The EMF fields to merge into a log line that already has `service`, the dimension both share. */
 export function embeddedMetrics(
-  { outcome, teoLatenciesMs, teoAttempts, eventPublishFailed = false }: RequestMetrics,
+  { outcome, teoLatenciesMs, teoAttempts, ledgerFailures = 0, eventPublishFailed = false }: RequestMetrics,
   now = Date.now(),
 ) {
   const teo = teoAttempts > 0;
@@ -36,6 +38,16 @@ export function embeddedMetrics(
             ...(eventPublishFailed ? [{ Name: 'EventPublishFailures', Unit: 'Count' }] : []),
           ],
         },
+        // By service alone: one alarm catches a failed ledger write whatever the request's outcome was.
+        ...(ledgerFailures > 0
+          ? [
+              {
+                Namespace: METRICS_NAMESPACE,
+                Dimensions: [['service']],
+                Metrics: [{ Name: 'LedgerFailures', Unit: 'Count' }],
+              },
+            ]
+          : []),
       ],
     },
     service: SERVICE_NAME,
@@ -44,5 +56,6 @@ export function embeddedMetrics(
     ...(teoLatenciesMs.length > 0 && { TeoLatency: teoLatenciesMs }),
     ...(teo && { TeoRetries: teoAttempts - 1 }),
     ...(eventPublishFailed && { EventPublishFailures: 1 }),
+    ...(ledgerFailures > 0 && { LedgerFailures: ledgerFailures }),
   };
 }

@@ -6,8 +6,9 @@ import type { AuditTrail } from '#lib/rotate/audit-trail.ts';
 
 export const errorResponses = ({ trailOf }: AuditTrail): MiddlewareObj<RotateEvent, HttpResponse> => ({
   onError: (request) => {
-    const refusal = refusalFor(request.error);
-    trailOf(request.context).refusal = refusal;
+    const trail = trailOf(request.context);
+    const refusal = refusalFor(request.error, { keySent: trail.audit.tally.teoAttempts > 0 });
+    trail.refusal = refusal;
     request.response = refusalResponse(refusal);
   },
 });

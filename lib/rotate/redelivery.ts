@@ -72,7 +72,17 @@ export const keepAnswer = (
     if (claim === undefined) return;
     // errorResponses has answered every error by the time this runs, so there is always a response here.
     const final = isFinal(response?.statusCode);
-    await claim.ledger.finishRequest(claim.key, final ? response : undefined, clock.now() + KEEP_ANSWERS_MS);
+    try {
+      await claim.ledger.finishRequest(
+        claim.key,
+        final ? response : undefined,
+        clock.now() + KEEP_ANSWERS_MS,
+      );
+    } catch (error) {
+      // The answer stands: a rotation TEO applied is not turned into a 500. Unfinished, the claim lapses at the
+      // invocation's end, and a redelivery then runs again (to the same key: harmless).
+      trailOf(context).audit.tally.ledgerFailures.push({ operation: 'finishRequest', error });
+    }
   };
   return { after: finish, onError: finish };
 };

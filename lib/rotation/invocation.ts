@@ -1,6 +1,7 @@
 // One Lambda invocation's part in a rotation: its deadline and the zone lease it may hold, read from the Lambda
 // context, and the clock everything after it uses.
 import type { Context } from 'aws-lambda';
+import type { CallTally } from '#lib/observability/audit-log.ts';
 import { type Clock, systemClock } from '#lib/outbound/retry.ts';
 import type { KeyWrite } from '#lib/teo/gateway.ts';
 
@@ -22,20 +23,16 @@ export interface RotationRun {
   readonly leaseUntil: number;
   readonly owner: string;
   readonly clock: Clock;
-  /** Told of every TEO call, for the audit line and the metrics. */
-  readonly onTeoCall: (action: KeyWrite | 'Describe', latencyMs: number) => void;
-}
-
-/** What an invocation's audit line counts of its TEO calls. */
-export interface TeoTally {
-  teoAttempts: number;
-  teoLatenciesMs: number[];
+  /** Told as each TEO call starts, for the audit line and the metrics; what it returns is told how long it took. */
+  readonly onTeoCall: (action: KeyWrite | 'Describe') => (latencyMs: number) => void;
+  /** Told of a ledger write that failed after the work it was to record: reported, never answered instead. */
+  readonly onLedgerFailure: (operation: string, error: unknown) => void;
 }
 
 /** The run of one Lambda invocation: its deadline and lease, and its TEO calls counted into `tally`. */
 export function runOf(
   context: Context,
-  tally: TeoTally,
+  tally: CallTally,
   request: { readonly firstSeen: number; readonly by: string },
   clock: Clock = systemClock,
 ): RotationRun {
@@ -46,9 +43,10 @@ export function runOf(
     leaseUntil: end,
     owner: context.awsRequestId,
     clock,
-    onTeoCall: (action, latencyMs) => {
+    onTeoCall: (action) => {
       if (action !== 'Describe') tally.teoAttempts += 1;
-      tally.teoLatenciesMs.push(Math.round(latencyMs));
+      return (latencyMs) => void tally.teoLatenciesMs.push(Math.round(latencyMs));
     },
+    onLedgerFailure: (operation, error) => void tally.ledgerFailures.push({ operation, error }),
   };
 }

@@ -17,7 +17,7 @@ export async function rotateZone(
 ): Promise<RotationOutcome> {
   const lease = await holdZone(rotation.zoneId, ledger, run);
   if (lease.fence > run.firstSeen) {
-    await ledger.releaseZone(rotation.zoneId, run.owner);
+    await releaseZone(rotation.zoneId, ledger, run);
     throw new RotationConflict(
       'RequestSuperseded',
       'A rotation of this zone first seen after this request has since been sent to TEO: applying this one would roll the zone back to an older key. Nothing was changed.',
@@ -29,7 +29,7 @@ export async function rotateZone(
       change = left;
     });
   } finally {
-    await ledger.releaseZone(rotation.zoneId, run.owner, change);
+    await releaseZone(rotation.zoneId, ledger, run, change);
   }
 }
 
@@ -43,6 +43,25 @@ export async function holdZone(zoneId: string, ledger: RotationLedger, run: Rota
     );
   }
   return lease;
+}
+
+/**
+ * Gives the zone back, recording what the run left on it. A failure here never changes the answer: TEO's word on the
+ * key is what the caller must hear (a 500 now would tell a caller whose key went live that nothing changed). It is
+ * reported instead (the audit line at ERROR, the alarmed LedgerFailures metric); the lease then lapses at the
+ * invocation's end, and an applied rotation's fence and record are missing until the next rotation of the zone.
+ */
+export async function releaseZone(
+  zoneId: string,
+  ledger: RotationLedger,
+  run: RotationRun,
+  change?: ZoneChange,
+) {
+  try {
+    await ledger.releaseZone(zoneId, run.owner, change);
+  } catch (error) {
+    run.onLedgerFailure('releaseZone', error);
+  }
 }
 
 /** What a dry run found: TEO's RequestId, and whether the zone has a key (else a rotation would create its first). */
@@ -67,6 +86,6 @@ export async function rehearseRotation(
     const { requestId, secretKey } = await describeZone(rotation.zoneId, teo, run);
     return { requestId, hasKey: secretKey !== undefined };
   } finally {
-    await ledger.releaseZone(rotation.zoneId, run.owner);
+    await releaseZone(rotation.zoneId, ledger, run);
   }
 }

@@ -161,10 +161,11 @@ export async function timed<T>(
   action: KeyWrite | 'Describe',
   call: (deadline: number) => Promise<T>,
 ) {
+  const took = run.onTeoCall(action);
   const started = run.clock.now();
   try {
     return await call(run.deadline);
   } finally {
-    run.onTeoCall(action, run.clock.now() - started);
+    took(run.clock.now() - started);
   }
 }

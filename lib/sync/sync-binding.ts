@@ -7,7 +7,7 @@ import { sameKey } from '#lib/domain/same-key.ts';
 import type { RotationLedger, ZoneChange } from '#lib/ledger/rotation-ledger.ts';
 import type { RetryPolicy } from '#lib/outbound/retry.ts';
 import type { RotationRun } from '#lib/rotation/invocation.ts';
-import { holdZone } from '#lib/rotation/rotate-zone.ts';
+import { holdZone, releaseZone } from '#lib/rotation/rotate-zone.ts';
 import { describeZone, sendKey } from '#lib/rotation/send-key.ts';
 import type { Binding } from '#lib/sync/bindings.ts';
 import { type SecretReaders, SourceUnavailable } from '#lib/sync/secret-readers.ts';
@@ -89,7 +89,7 @@ export async function syncBinding(
       'The bound secret changed on every read during the sync: the next notification, or the schedule, will sync it',
     );
   } finally {
-    await deps.ledger.releaseZone(zoneId, run.owner, change);
+    await releaseZone(zoneId, deps.ledger, run, change);
   }
 }
 
