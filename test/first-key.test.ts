@@ -284,6 +284,26 @@ describe.each<KeylessDescribe>(['ResourceNotFound', 'no-SecretKey'])(
       ]);
     });
 
+    it('refuses testSecret on a zone that still has no key: setSecret has not taken effect', async () => {
+      const name = `teo-key-rotator/zones/${ZONE}`;
+      const secret = sm.put(name, JSON.stringify({ ZoneId: ZONE }));
+      const token = secret.startRotation();
+      const rotator = createSecretsManagerRotationHandler(
+        loadSecretsManagerConfig({ ...teoEnv(emulator), ROTATOR_SM_ZONES: ZONE }),
+        {
+          secrets: awsJsonClient('secretsmanager', { env: sm.env }),
+          ledger: createInMemoryLedger(),
+          retry: FAST_RETRY,
+        },
+      );
+      const step = (Step: string) =>
+        rotator({ Step, SecretId: secretArn(name), ClientRequestToken: token }, lambdaContext());
+      await step('createSecret');
+
+      await expect(step('testSecret')).rejects.toThrow("TEO's key for the zone is not the pending one");
+      expect(emulator.zoneKey(ZONE)).toBeUndefined();
+    });
+
     it('bootstraps a zone through a Secrets Manager rotation: setSecret creates the first key, testSecret sees it', async () => {
       const name = `teo-key-rotator/zones/${ZONE}`;
       const secret = sm.put(name, JSON.stringify({ ZoneId: ZONE }));

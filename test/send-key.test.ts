@@ -151,6 +151,14 @@ describe('sendKey on a fake clock', () => {
     expect(await attemptsBy(T0 + 949)).toBe(1);
   });
 
+  it('makes its first attempt however little time is left: the gateway bounds the attempt by the deadline', async () => {
+    const { clock, pass } = fakeClock();
+    const { teo, calls } = scriptedTeo(pass, [{ takesMs: 10, answers: 'req-1' }]);
+
+    await expect(send(teo, runFor(clock, T0 + 100)).outcome).resolves.toEqual({ requestId: 'req-1' });
+    expect(calls).toEqual(['Modify']);
+  });
+
   it('reads the key back after a timeout only while 250 ms are left; then the outcome is unknown', async () => {
     const settleBy = async (deadline: number) => {
       const { clock, pass } = fakeClock(0.5);

@@ -201,6 +201,11 @@ describe('a Doppler webhook', () => {
         Rotations: 1,
       }),
     ]);
+    // The zone has a key, as Describe showed: the value goes in by Modify, with no Create tried first.
+    expect(teo.calls.map(({ action }) => action)).toEqual([
+      'DescribeMultiPathGatewaySecretKey',
+      'ModifyMultiPathGatewaySecretKey',
+    ]);
     // With no event bus configured, nothing is announced, and nothing fails for it.
     expect(syncLines()[0]).not.toHaveProperty('errorDetail');
     expect(syncLines()[0]).not.toHaveProperty('eventPublished');
