@@ -546,15 +546,18 @@ describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
   describe('a delayed redelivery never rolls the zone back', () => {
     // The system's clock, never reading the same millisecond twice: the later request is always first seen later,
     // as it would be, without the test waiting for the clock to move.
+    let last = 0;
+    const clock: Clock = {
+      ...systemClock,
+      now: () => {
+        last = Math.max(Date.now(), last + 1);
+        return last;
+      },
+    };
+    let ledger: RotationLedger;
     beforeEach(async () => {
-      let last = 0;
-      handler = handlerWith(await createLedger(), {
-        ...systemClock,
-        now: () => {
-          last = Math.max(Date.now(), last + 1);
-          return last;
-        },
-      });
+      ledger = await createLedger(clock.now);
+      handler = handlerWith(ledger, clock);
     });
     const otherId = () => `msg_${randomBytes(8).toString('hex')}`;
     const hookWith = (messageId: string, body: string) => ({
@@ -584,6 +587,64 @@ describe.each(ledgers)('redelivery, with the ledger %s', (_, createLedger) => {
       expect(redelivered.json.Error.Code).toBe('RequestSuperseded');
       expect(redelivered.json.Error.Message).toContain('would roll the zone back');
       expect(count(MODIFY)).toBe(modifies);
+      expect(emulator.zoneKey(ZONE)).toBe(later);
+    });
+
+    it('refuses a webhook first refused 401 for its time (clock skew), redelivered after a later one applied', async () => {
+      const older = bodyFor(newKey());
+      const later = newKey();
+      const skewed = {
+        body: older,
+        headers: webhookHeaders(HOOK_SECRET, id, Math.floor(Date.now() / 1000) - 301, older),
+      };
+      const refused = await send({ handler, ...skewed });
+      expect([refused.statusCode, refused.json.Error.Code]).toEqual([401, 'AuthFailure']);
+      expect((await send({ handler, ...hookWith(otherId(), bodyFor(later)) })).statusCode).toBe(200);
+
+      const redelivered = await send({ handler, ...hookWith(id, older) });
+
+      expect([redelivered.statusCode, redelivered.json.Error.Code]).toEqual([409, 'RequestSuperseded']);
+      expect(emulator.zoneKey(ZONE)).toBe(later);
+    });
+
+    it('records nothing for a stale webhook whose signature does not verify', async () => {
+      const body = bodyFor(newKey());
+      const forged = {
+        body,
+        headers: webhookHeaders(
+          OTHER_HOOK_SECRET.replace('w', 'W'),
+          id,
+          Math.floor(Date.now() / 1000) - 301,
+          body,
+        ),
+      };
+      expect((await send({ handler, ...forged })).statusCode).toBe(401);
+      expect((await send({ handler, ...hookWith(otherId(), bodyFor(newKey())) })).statusCode).toBe(200);
+
+      // Had the forgery been recorded, this first real delivery would count as first seen before the later one.
+      expect((await send({ handler, ...hookWith(id, body) })).statusCode).toBe(200);
+    });
+
+    it('refuses a webhook first refused 403 (its zone not yet granted), redelivered after a later one applied', async () => {
+      const narrow = createDocumentedHandler(
+        loadConfig({
+          ...env,
+          TEO_ENDPOINT: emulator.url,
+          ROTATOR_CLIENTS: JSON.stringify([
+            { name: 'hook', zones: [OTHER_ZONE], webhookSecrets: [HOOK_SECRET] },
+          ]),
+        }),
+        { ledger, retry: FAST_RETRY, clock },
+      );
+      const older = bodyFor(newKey());
+      const later = newKey();
+      const refused = await send({ handler: narrow, ...hookWith(id, older) });
+      expect([refused.statusCode, refused.json.Error.Code]).toEqual([403, 'UnauthorizedOperation']);
+      expect((await send({ handler, ...hookWith(otherId(), bodyFor(later)) })).statusCode).toBe(200);
+
+      const redelivered = await send({ handler, ...hookWith(id, older) });
+
+      expect([redelivered.statusCode, redelivered.json.Error.Code]).toEqual([409, 'RequestSuperseded']);
       expect(emulator.zoneKey(ZONE)).toBe(later);
     });
 

@@ -68,10 +68,20 @@ describe('Standard Webhooks verification', () => {
     expect(callerOf(VALID, vector.timestamp - offset)).toBe('secrets-hook');
   });
 
-  it.each([-301, 301, 86_400])('refuses a timestamp %i s from now', (offset) => {
-    expect(callerOf(VALID, vector.timestamp - offset)).toBe(
-      'refused: webhook-timestamp outside the 5-minute window',
-    );
+  it.each([-301, 301, 86_400])(
+    'refuses a timestamp %i s from now, naming whose secret signed it',
+    (offset) => {
+      expect(callerOf(VALID, vector.timestamp - offset)).toBe(
+        'refused: webhook-timestamp outside the 5-minute window',
+      );
+      expect(verdict(VALID, vector.timestamp - offset)).toMatchObject({ signedBy: { name: 'secrets-hook' } });
+    },
+  );
+
+  it('names no signer for an out-of-time request its signature does not verify: a forgery is not a delivery', () => {
+    const tampered = verdict(VALID, vector.timestamp - 301, `${vector.body} `);
+
+    expect(tampered).toEqual({ reason: 'webhook-signature matches no listed secret' });
   });
 
   it.each([

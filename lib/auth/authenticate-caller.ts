@@ -38,7 +38,7 @@ export function authenticateCaller(
   if (presented.kind === 'iam') return { caller: iamCaller(presented.principal, callers), kind };
   if (presented.kind === 'webhook') {
     const verdict = verifyWebhook(request, callers, nowSeconds);
-    if ('reason' in verdict) throw new AuthenticationFailed(verdict.reason);
+    if ('reason' in verdict) throw new AuthenticationFailed(verdict.reason, { signedBy: verdict.signedBy });
     return { caller: verdict.caller, kind };
   }
   const caller = bearerCaller(presented.authorization, callers);

@@ -30,7 +30,8 @@ export function decodeWebhookSecret(secret: string): Buffer | string {
   return key;
 }
 
-export type WebhookVerdict = { caller: Caller } | { reason: string };
+/** `signedBy`: the request's MAC verified, but it is refused for its time; its id is still worth recording. */
+export type WebhookVerdict = { caller: Caller } | { reason: string; signedBy?: Caller };
 
 export function verifyWebhook(
   request: HttpRequest,
@@ -42,9 +43,6 @@ export function verifyWebhook(
   const signatures = signaturesIn(request.headers.get('webhook-signature') ?? '');
   if (!ID.test(id)) return { reason: 'webhook-id missing or malformed' };
   if (!TIMESTAMP.test(timestamp)) return { reason: 'webhook-timestamp missing or not decimal seconds' };
-  if (Math.abs(nowSeconds - Number(timestamp)) > WEBHOOK_TOLERANCE_SECONDS) {
-    return { reason: 'webhook-timestamp outside the 5-minute window' };
-  }
   if (signatures.length === 0) return { reason: 'webhook-signature has no v1 entry' };
   const signed = Buffer.concat([Buffer.from(`${id}.${timestamp}.`), request.body]);
   let match: Caller | undefined;
@@ -56,7 +54,12 @@ export function verifyWebhook(
       for (const signature of signatures) if (timingSafeEqual(expected, signature)) match = caller;
     }
   }
-  return match ? { caller: match } : { reason: 'webhook-signature matches no listed secret' };
+  if (match === undefined) return { reason: 'webhook-signature matches no listed secret' };
+  // Checked after the MAC, so that a genuine delivery refused for clock skew is still known for what it is.
+  if (Math.abs(nowSeconds - Number(timestamp)) > WEBHOOK_TOLERANCE_SECONDS) {
+    return { reason: 'webhook-timestamp outside the 5-minute window', signedBy: match };
+  }
+  return { caller: match };
 }
 
 /**

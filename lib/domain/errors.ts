@@ -1,6 +1,7 @@
 // The refusals and failures the functions themselves decide, by what went wrong; lib/edge/responses.ts alone decides
 // the status and code each is answered with (docs/contract.md §2). Messages name the field and the rule broken,
 // never a submitted value. Each takes ErrorOptions, so that a cause is kept wherever it can hold no secret.
+import type { Caller } from '#lib/domain/caller.ts';
 
 /** A refusal of several kinds, its `code` saying exactly which. */
 abstract class CodedError<Code extends string> extends Error {
@@ -47,9 +48,12 @@ export class MethodNotAllowed extends Error {
 export class AuthenticationFailed extends Error {
   override name = 'AuthenticationFailed';
   readonly reason: string;
-  constructor(reason: string, options?: ErrorOptions) {
+  /** The caller whose webhook secret did sign the request, refused for its time: its id is recorded all the same. */
+  readonly signedBy: Caller | undefined;
+  constructor(reason: string, options?: ErrorOptions & { readonly signedBy?: Caller | undefined }) {
     super('The request could not be authenticated.', options);
     this.reason = reason;
+    this.signedBy = options?.signedBy;
   }
 }
 

@@ -13,9 +13,9 @@ import {
   withFreshCredentials,
 } from '#lib/config/config-source.ts';
 import { functionSetup, type Setup, type SetupOptions } from '#lib/config/function-setup.ts';
-import { DeadlineExceeded } from '#lib/domain/errors.ts';
+import { AuthenticationFailed, DeadlineExceeded } from '#lib/domain/errors.ts';
 import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
-import { type RotateEvent, readHttpRequest } from '#lib/edge/request.ts';
+import { type HttpRequest, type RotateEvent, readHttpRequest } from '#lib/edge/request.ts';
 import {
   dryRunResponse,
   type HttpResponse,
@@ -26,7 +26,7 @@ import { routeOf } from '#lib/edge/routes.ts';
 import { type Clock, type RetryPolicy, systemClock } from '#lib/outbound/retry.ts';
 import { auditTrail, type RequestTrail } from '#lib/rotate/audit-trail.ts';
 import { errorResponses } from '#lib/rotate/error-responses.ts';
-import { claimRequest, keepAnswer } from '#lib/rotate/redelivery.ts';
+import { claimRequest, keepAnswer, noteRefusedDelivery } from '#lib/rotate/redelivery.ts';
 import { ANSWER_MARGIN_MS, invocationEnd, runOf } from '#lib/rotation/invocation.ts';
 import { rehearseRotation, rotateZone } from '#lib/rotation/rotate-zone.ts';
 import { DEFAULT_RETRY, describeZone } from '#lib/rotation/send-key.ts';
@@ -70,7 +70,7 @@ export function createRotateHandler(
     // Before authentication: an anonymous caller must not make the function HMAC megabytes.
     refuseOversizedBody(request.body);
     // Before the body is parsed: nothing an unauthenticated caller sends is read further.
-    const caller = authenticateCaller(request, setup.config.callers, Math.floor(clock.now() / 1000));
+    const caller = await authenticate(noted, request, setup);
     noted.authenticated = caller;
     if (route.operation !== 'rotate') {
       const zoneId = parseZoneId(route.zoneId);
@@ -80,19 +80,36 @@ export function createRotateHandler(
     }
     const rotation = parseRotationRequest(request.body, request.headers.get('content-type'));
     noted.rotation = rotation;
-    authorize(caller.caller, rotation.zoneId);
-    if (rotation.dryRun) return rehearse(noted, setup, context, rotation);
-    // Only a rotation is remembered: a dry run or a zone's status changes nothing worth answering again.
+    if (rotation.dryRun) {
+      authorize(caller.caller, rotation.zoneId);
+      return rehearse(noted, setup, context, rotation);
+    }
+    // Only a rotation is remembered (a dry run or a zone's status changes nothing worth answering again), and from
+    // before its zone is checked: a redelivery of a request refused now still counts as first seen now (§5).
     const claimed = await claimRequest(
       noted,
       { request, caller, ledger: setup.ledger },
       { now: clock.now(), leaseUntil: invocationEnd(context, clock) },
     );
     if ('replay' in claimed) return claimed.replay;
+    authorize(caller.caller, rotation.zoneId);
     return rotate(noted, setup, context, rotation, {
       firstSeen: claimed.firstSeen,
       by: caller.caller.name,
     });
+  }
+
+  /** The request's caller; a webhook it signed but refused for its time has its id recorded first (§5). */
+  async function authenticate(noted: RequestTrail, request: HttpRequest, setup: Setup<RotatorConfig>) {
+    try {
+      return authenticateCaller(request, setup.config.callers, Math.floor(clock.now() / 1000));
+    } catch (error) {
+      if (error instanceof AuthenticationFailed && error.signedBy) {
+        const caller = { caller: error.signedBy, kind: 'webhook' } as const;
+        await noteRefusedDelivery(noted, { request, caller, ledger: setup.ledger }, clock.now());
+      }
+      throw error;
+    }
   }
 
   /** POST /rotate: the rotation, with fresh credentials if TEO refused the ones in force. */

@@ -31,13 +31,12 @@ export type Claimed = { readonly replay: HttpResponse } | { readonly firstSeen: 
  */
 export async function claimRequest(
   trail: RequestTrail,
-  { request, caller, ledger }: { request: HttpRequest; caller: AuthenticatedCaller; ledger: RotationLedger },
+  { request, caller, ledger }: Delivery,
   { now, leaseUntil }: { now: number; leaseUntil: number },
 ): Promise<Claimed> {
-  const id = requestId(request, caller);
+  const id = deliveryId(request, caller);
   if (id === undefined) return { firstSeen: now };
-  const key = `${caller.caller.name}#${id}`;
-  const digest = createHash('sha256').update(request.body).digest('hex');
+  const { key, digest } = id;
   const claim = await ledger.claimRequest(key, digest, { leaseUntil, keepUntil: now + KEEP_ANSWERS_MS });
   switch (claim.kind) {
     case 'mismatch':
@@ -87,14 +86,44 @@ export const keepAnswer = (
   return { after: finish, onError: finish };
 };
 
-/** The webhook-id of a webhook, else the Idempotency-Key header of any caller. */
-function requestId({ headers }: HttpRequest, { kind }: AuthenticatedCaller): string | undefined {
+interface Delivery {
+  readonly request: HttpRequest;
+  readonly caller: AuthenticatedCaller;
+  readonly ledger: RotationLedger;
+}
+
+/**
+ * A webhook whose signature verified but that is refused for its time (clock skew): its id is recorded as first
+ * seen now, unanswered, so that a redelivery of it can never count as newer than what arrives meanwhile. A failure
+ * to record it is reported; the refusal stands.
+ */
+export async function noteRefusedDelivery(trail: RequestTrail, delivery: Delivery, now: number) {
+  const id = deliveryId(delivery.request, delivery.caller);
+  if (id === undefined) return;
+  const keepUntil = now + KEEP_ANSWERS_MS;
+  try {
+    const claim = await delivery.ledger.claimRequest(id.key, id.digest, { leaseUntil: now, keepUntil });
+    if (claim.kind === 'new') await delivery.ledger.finishRequest(id.key, undefined, keepUntil);
+  } catch (error) {
+    trail.audit.tally.ledgerFailures.push({ operation: 'claimRequest', error });
+  }
+}
+
+/**
+ * The delivery's id in the ledger, by caller (the webhook-id of a webhook, else the Idempotency-Key header of any
+ * caller), and its body's digest; undefined when it carries none.
+ */
+function deliveryId(
+  { headers, body }: HttpRequest,
+  { kind, caller }: AuthenticatedCaller,
+): { readonly key: string; readonly digest: string } | undefined {
   const id = kind === 'webhook' ? headers.get('webhook-id') : headers.get('idempotency-key');
-  if (id !== undefined && !IDEMPOTENCY_KEY.test(id)) {
+  if (id === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(id)) {
     throw new InvalidRequest(
       'InvalidParameter',
       'Idempotency-Key must be 1 to 255 visible ASCII characters, without commas.',
     );
   }
-  return id;
+  return { key: `${caller.name}#${id}`, digest: createHash('sha256').update(body).digest('hex') };
 }
