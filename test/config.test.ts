@@ -446,8 +446,7 @@ describe('loadSecretsManagerConfig', () => {
     loadSecretsManagerConfig({ ...BASE, ROTATOR_CLIENTS: undefined, ...env });
 
   it.each([
-    ['*', '*'],
-    [' * ', '*'],
+    ['zone-abc', new Set(['zone-abc'])],
     ['zone-abc, zone-def', new Set(['zone-abc', 'zone-def'])],
   ])('reads ROTATOR_SM_ZONES=%j', (raw, zones) => {
     const loaded = smLoad({ ROTATOR_SM_ZONES: raw });
@@ -455,31 +454,82 @@ describe('loadSecretsManagerConfig', () => {
     expect(loaded.ok && loaded.config.zones).toEqual(zones);
   });
 
-  it.each([undefined, '', 'zone-abc,', 'zone-ABC', '*,zone-abc', 'all'])(
+  it.each([undefined, '', ' '])('refuses ROTATOR_SM_ZONES=%j: the function has nothing to rotate', (raw) => {
+    expect(smLoad({ ROTATOR_SM_ZONES: raw })).toEqual({
+      ok: false,
+      problems: ['ROTATOR_SM_ZONES is not set'],
+    });
+  });
+
+  it.each(['*', ' * ', 'zone-abc,', 'zone-ABC', '*,zone-abc', 'all'])(
     'refuses ROTATOR_SM_ZONES=%j',
     (raw) => {
       expect(smLoad({ ROTATOR_SM_ZONES: raw })).toEqual({
         ok: false,
         problems: [
-          `ROTATOR_SM_ZONES must be * or a comma-separated list of zone ids ('zone-' followed by 1 to 64 lower-case letters or digits)`,
+          `ROTATOR_SM_ZONES must be a comma-separated list of zone ids ('zone-' followed by 1 to 64 lower-case letters or digits): each zone has one writer, so the zones the Secrets Manager rotation writes are named`,
         ],
       });
     },
   );
 
   it('binds secrets to their zone under teo-key-rotator/zones/ unless ROTATOR_SM_SECRET_PREFIX says otherwise', () => {
-    const byDefault = smLoad({ ROTATOR_SM_ZONES: '*' });
-    const custom = smLoad({ ROTATOR_SM_ZONES: '*', ROTATOR_SM_SECRET_PREFIX: 'gateways/prod/' });
+    const byDefault = smLoad({ ROTATOR_SM_ZONES: 'zone-abc' });
+    const custom = smLoad({ ROTATOR_SM_ZONES: 'zone-abc', ROTATOR_SM_SECRET_PREFIX: 'gateways/prod/' });
 
     expect(byDefault.ok && byDefault.config.secretPrefix).toBe('teo-key-rotator/zones/');
     expect(custom.ok && custom.config.secretPrefix).toBe('gateways/prod/');
   });
 
   it('refuses a ROTATOR_SM_SECRET_PREFIX that no secret name could start with', () => {
-    expect(smLoad({ ROTATOR_SM_ZONES: '*', ROTATOR_SM_SECRET_PREFIX: 'a b' })).toEqual({
+    expect(smLoad({ ROTATOR_SM_ZONES: 'zone-abc', ROTATOR_SM_SECRET_PREFIX: 'a b' })).toEqual({
       ok: false,
       problems: ['ROTATOR_SM_SECRET_PREFIX must be a secret name prefix: letters, digits and /_+=.@-'],
     });
+  });
+});
+
+describe('one writer per zone, refused at load where the configuration shows two', () => {
+  const binding = (zone: string) => ({
+    zone,
+    source: { kind: 'doppler', project: 'p', config: 'c', name: 'N' },
+  });
+  const writers = {
+    ROTATOR_SYNC_BINDINGS: JSON.stringify([binding('zone-sync1')]),
+    ROTATOR_SM_ZONES: 'zone-sm1',
+  };
+  const problems = (loaded: { ok: boolean; problems?: readonly string[] }) =>
+    loaded.ok ? [] : loaded.problems;
+  const callers = (zones: string[]) =>
+    JSON.stringify([{ name: 'ops', zones, tokenSha256: [sha256Hex(OPS_TOKEN)] }]);
+
+  it('refuses an HTTP caller granted, by name, a zone a sync binding or the Secrets Manager rotation writes', () => {
+    const loaded = loadConfig({
+      ...BASE,
+      ...writers,
+      ROTATOR_CLIENTS: callers(['zone-sync1', 'zone-free1', 'zone-sm1']),
+    });
+
+    expect(problems(loaded)).toEqual([
+      "ROTATOR_CLIENTS: ops is granted zone-sync1, which ROTATOR_SYNC_BINDINGS makes another writer's: each zone has one writer",
+      "ROTATOR_CLIENTS: ops is granted zone-sm1, which ROTATOR_SM_ZONES makes another writer's: each zone has one writer",
+    ]);
+  });
+
+  it('admits a caller granted * beside other writers: each of its rotations is checked instead', () => {
+    const loaded = loadConfig({ ...BASE, ...writers, ROTATOR_CLIENTS: callers(['*']) });
+
+    expect(loaded.ok).toBe(true);
+  });
+
+  it('refuses a zone both bound to sync and rotated by Secrets Manager, in every function', () => {
+    const both = { ...writers, ROTATOR_SM_ZONES: 'zone-sm1,zone-sync1' };
+    const problem =
+      'the zone zone-sync1 is bound in ROTATOR_SYNC_BINDINGS and listed in ROTATOR_SM_ZONES: each zone has one writer';
+
+    expect(problems(loadConfig({ ...BASE, ...both }))).toEqual([problem]);
+    expect(problems(loadSecretsManagerConfig({ ...BASE, ...both }))).toEqual([problem]);
+    expect(problems(loadSyncConfig({ ...BASE, ...both, DOPPLER_TOKEN: 'dp.st.fake' }))).toEqual([problem]);
   });
 });
 

@@ -181,6 +181,61 @@ describe('a dry run', () => {
   });
 });
 
+describe('one writer per zone: a rotation of a zone another writer owns', () => {
+  const ownedBy = (writers: Record<string, string>) =>
+    createDocumentedHandler(
+      loadConfig({
+        TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
+        TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+        TEO_ENDPOINT: emulator.url,
+        ROTATOR_CLIENTS: JSON.stringify([{ name: 'ops', zones: ['*'], tokenSha256: [sha256Hex(TOKEN)] }]),
+        ...writers,
+      }),
+      { ledger: createInMemoryLedger(), retry: FAST_RETRY },
+    );
+  const bound = {
+    ROTATOR_SYNC_BINDINGS: JSON.stringify([
+      { zone: ZONE, source: { kind: 'doppler', project: 'gateways', config: 'prd', name: 'TEO_KEY' } },
+    ]),
+  };
+
+  it.each([
+    [
+      'a sync binding',
+      bound,
+      'ZoneOwnedBySync',
+      "This zone's key follows the Doppler secret TEO_KEY of gateways/prd: change the secret there, and sync applies it. Nothing was changed.",
+    ],
+    [
+      'the Secrets Manager rotation',
+      { ROTATOR_SM_ZONES: ZONE },
+      'ZoneOwnedBySecretsManagerRotation',
+      `This zone's key is written by the Secrets Manager rotation of the secret teo-key-rotator/zones/${ZONE}: rotate that secret instead. Nothing was changed.`,
+    ],
+  ])(
+    'is refused with 409 naming the owner when %s writes it, as is its dry run; TEO is not called',
+    async (_, writers, code, message) => {
+      const handler = ownedBy(writers);
+      const before = emulator.zoneKey(ZONE);
+
+      const rotated = await send(handler, rotation(newKey()));
+      const rehearsed = await send(handler, rotation(newKey(), { DryRun: true }));
+
+      expect([rotated.statusCode, rotated.json]).toEqual([409, { Error: { Code: code, Message: message } }]);
+      expect([rehearsed.statusCode, rehearsed.json.Error.Code]).toEqual([409, code]);
+      expect(actions()).toEqual([]);
+      expect(emulator.zoneKey(ZONE)).toBe(before);
+    },
+  );
+
+  it("still lets the zone's status be read, and rotates the zones no other writer owns", async () => {
+    const handler = ownedBy(bound);
+
+    expect((await send(handler, status(ZONE))).statusCode).toBe(200);
+    expect((await send(handler, rotation(newKey(), {}, OTHER_ZONE))).statusCode).toBe(200);
+  });
+});
+
 describe('GET /zones/{ZoneId}', () => {
   it('tells the live key by fingerprint, and the last rotation the function applied, which is live', async () => {
     const handler = handlerWith();

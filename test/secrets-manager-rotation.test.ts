@@ -345,7 +345,7 @@ describe('a step that must not proceed fails clearly and changes nothing', () =>
     if (which === 'current') secret.versions.set('v-initial', { value: other, stages: ['AWSCURRENT'] });
     else secret.versions.set(token, { value: other, stages: ['AWSPENDING'] });
 
-    await expect(step(handlerFor('*'), name, token)).rejects.toThrow(
+    await expect(step(handlerFor(), name, token)).rejects.toThrow(
       `The ${which} secret names the zone ${OTHER_ZONE}, but the secret's name binds it to ${ZONE}.`,
     );
     unchanged();
@@ -361,7 +361,7 @@ describe('a step that must not proceed fails clearly and changes nothing', () =>
 
     for (const name of STEPS) {
       await expect(
-        handlerFor('*')({ Step: name, SecretId: secretId, ClientRequestToken: token }, lambdaContext()),
+        handlerFor()({ Step: name, SecretId: secretId, ClientRequestToken: token }, lambdaContext()),
       ).rejects.toThrow(
         "The secret's name is not teo-key-rotator/zones/<ZoneId>: this function rotates only secrets named for their zone.",
       );
@@ -450,7 +450,7 @@ describe('a step that must not proceed fails clearly and changes nothing', () =>
     });
     const token = secret.startRotation();
 
-    await expect(step(handlerFor('*'), 'createSecret', token)).rejects.toThrow(
+    await expect(step(handlerFor(), 'createSecret', token)).rejects.toThrow(
       /^The current secret's ZoneId must be/,
     );
     unchanged();

@@ -483,12 +483,59 @@ describe('the reconcile schedule', () => {
       [AWS_ZONE, 'in-sync'],
     ]);
     expect(teo.zoneKey(DOPPLER_ZONE)).toBe(key);
+    // Someone else's key, undone: alarmed (ERROR and SyncDrift, by service alone).
     expect(syncLines().find((line) => line.zone === DOPPLER_ZONE)).toMatchObject({
+      level: 'ERROR',
       trigger: 'schedule',
-      drift: true,
+      drift: 'foreign-key',
+      SyncDrift: 1,
     });
     // Only a zone the schedule had to change is drift; one found in sync is not.
-    expect(syncLines().map((line) => line.drift)).toEqual([true, undefined, undefined]);
+    expect(syncLines().map((line) => line.drift)).toEqual(['foreign-key', undefined, undefined]);
+    expect(syncLines().map((line) => line.level)).toEqual(['ERROR', 'INFO', 'INFO']);
+  });
+
+  it('reports a change only the schedule caught (its notification was lost) as drift, alarmed', async () => {
+    const handler = handlerWith();
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+    await fromDoppler(handler);
+    // Changed in Doppler, and the webhook never arrives.
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+    output.restore();
+    output = captureOutput();
+
+    await handler(scheduled, lambdaContext());
+
+    expect(syncLines().find((line) => line.zone === DOPPLER_ZONE)).toMatchObject({
+      level: 'ERROR',
+      outcome: 'synced',
+      drift: 'found-by-schedule',
+      SyncDrift: 1,
+    });
+  });
+
+  it('alarms a notified sync that replaced a key someone else set, and not one that followed its source', async () => {
+    const handler = handlerWith();
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+    await fromDoppler(handler);
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+    await fromDoppler(handler);
+    const loaded = loadSyncConfig(env());
+    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+    await createTencentCloudGateway(loaded.config.teo).writeSecretKey(
+      'Modify',
+      { zoneId: DOPPLER_ZONE, secretKey: newKey() },
+      Date.now() + 2000,
+    );
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+
+    await fromDoppler(handler);
+
+    expect(syncLines().map((line) => [line.outcome, line.drift, line.level])).toEqual([
+      ['synced', undefined, 'INFO'],
+      ['synced', undefined, 'INFO'],
+      ['synced', 'foreign-key', 'ERROR'],
+    ]);
   });
 });
 

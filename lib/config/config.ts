@@ -1,21 +1,39 @@
-// docs/contract.md §3: the rotate function's environment: TEO access and its callers (ROTATOR_CLIENTS).
+// docs/contract.md §3: the rotate function's environment: TEO access, its callers (ROTATOR_CLIENTS), and the zones
+// other writers own (ROTATOR_SM_ZONES, ROTATOR_SYNC_BINDINGS).
 import { parseCallers } from '#lib/config/callers.ts';
-import { allOf, type Loaded, mapLoaded } from '#lib/config/loaded.ts';
+import { allOf, invalid, type Loaded, valid } from '#lib/config/loaded.ts';
 import { type Environment, readTeoAccess, type TeoAccess } from '#lib/config/teo-access.ts';
+import { readZoneWriters, writerOf, writerVariable, type ZoneWriters } from '#lib/config/zone-writers.ts';
 import type { Caller } from '#lib/domain/caller.ts';
 
-/** The rotate function's: TEO access, and its callers. */
+/** The rotate function's: TEO access, its callers, and the zones written by someone else. */
 export interface RotatorConfig extends TeoAccess {
   readonly callers: readonly Caller[];
+  readonly writers: ZoneWriters;
 }
 
 export type LoadedConfig = Loaded<RotatorConfig>;
 
-export const loadConfig = (env: Environment): LoadedConfig =>
-  mapLoaded(
-    allOf({ access: readTeoAccess(env), callers: parseCallers(env.ROTATOR_CLIENTS) }),
-    ({ access, callers }) => ({
-      ...access,
-      callers,
-    }),
+export function loadConfig(env: Environment): LoadedConfig {
+  const parts = allOf({
+    access: readTeoAccess(env),
+    callers: parseCallers(env.ROTATOR_CLIENTS),
+    writers: readZoneWriters(env),
+  });
+  if (!parts.ok) return parts;
+  const { access, callers, writers } = parts.config;
+  // A caller granted a zone by name that another writer owns: refused here; one granted `*` is refused per request.
+  const taken = callers.flatMap(({ name, zones }) =>
+    zones === '*'
+      ? []
+      : [...zones].flatMap((zoneId) => {
+          const writer = writerOf(writers, zoneId);
+          return writer
+            ? [
+                `ROTATOR_CLIENTS: ${name} is granted ${zoneId}, which ${writerVariable(writer)} makes another writer's: each zone has one writer`,
+              ]
+            : [];
+        }),
   );
+  return taken.length > 0 ? invalid(...taken) : valid({ ...access, callers, writers });
+}

@@ -1,7 +1,8 @@
 // docs/contract.md §3 and §8: the sync function's environment: its bindings and the secrets managers' credentials.
 import { allOf, invalid, type Loaded, mapLoaded, valid } from '#lib/config/loaded.ts';
 import { type Environment, readTeoAccess, type TeoAccess } from '#lib/config/teo-access.ts';
-import { type Binding, parseBindings } from '#lib/sync/bindings.ts';
+import { readZoneWriters } from '#lib/config/zone-writers.ts';
+import type { Binding } from '#lib/sync/bindings.ts';
 import type { ManagerCredentials } from '#lib/sync/secret-readers.ts';
 
 /** The sync function's: the bindings, and the managers' credentials and webhook secrets (from the secret). */
@@ -12,7 +13,11 @@ export interface SyncConfig extends TeoAccess {
 }
 
 export function loadSyncConfig(env: Environment): Loaded<SyncConfig> {
-  const bindings = parseBindings(env.ROTATOR_SYNC_BINDINGS);
+  const writers = readZoneWriters(env);
+  // Its own list must be there (empty turns sync off); the other functions read it only to know the writers.
+  const bindings = !env.ROTATOR_SYNC_BINDINGS?.trim()
+    ? invalid('ROTATOR_SYNC_BINDINGS is not set')
+    : mapLoaded(writers, ({ bindings }) => bindings);
   const parts = allOf({
     access: readTeoAccess(env),
     bindings,

@@ -89,7 +89,10 @@ export type RotationConflictCode =
   | 'ResourceInUse'
   | 'RequestInProgress'
   | 'IdempotentParameterMismatch'
-  | 'RequestSuperseded';
+  | 'RequestSuperseded'
+  /** Another writer owns the zone (docs/contract.md §3): the code says which to use. */
+  | 'ZoneOwnedBySync'
+  | 'ZoneOwnedBySecretsManagerRotation';
 
 /** The Lambda is about to run out of time before TEO answered. */
 export class DeadlineExceeded extends Error {

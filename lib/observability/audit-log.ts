@@ -45,6 +45,8 @@ export interface AuditOutcome {
   readonly outcome: string;
   /** Whether the rotation event reached EventBridge; absent when none was due. */
   readonly eventPublished?: boolean | undefined;
+  /** How a sync found TEO off its source, when it did: someone else's key, or a change only the schedule caught. */
+  readonly drift?: 'foreign-key' | 'found-by-schedule' | undefined;
   readonly error?: unknown;
   /** What this kind of work adds: the caller, the zone, the step... Undefined fields are left out. */
   readonly fields: Readonly<Record<string, unknown>>;
@@ -55,10 +57,10 @@ const ALARMING = new Set(['failed', 'invalid-value']);
 
 export function writeAudit(
   { context, startedAt, tally }: AuditStart,
-  { outcome, eventPublished, error, fields }: AuditOutcome,
+  { outcome, eventPublished, drift, error, fields }: AuditOutcome,
 ) {
   const { ledgerFailures } = tally;
-  const alarming = ALARMING.has(outcome) || ledgerFailures.length > 0;
+  const alarming = ALARMING.has(outcome) || ledgerFailures.length > 0 || drift !== undefined;
   writeLogLine(alarming ? 'ERROR' : 'INFO', 'rotation request', {
     cold_start: coldStart,
     function_name: context.functionName,
@@ -66,6 +68,7 @@ export function writeAudit(
     xray_trace_id: process.env._X_AMZN_TRACE_ID,
     outcome,
     ...fields,
+    drift,
     teoAttempts: tally.teoAttempts,
     eventPublished,
     durationMs: Math.round(monotonicMs() - startedAt),
@@ -79,6 +82,7 @@ export function writeAudit(
       outcome,
       ...tally,
       ledgerFailures: ledgerFailures.length,
+      drift: drift !== undefined,
       eventPublishFailed: eventPublished === false,
     }),
   });

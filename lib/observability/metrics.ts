@@ -14,13 +14,22 @@ export interface RequestMetrics {
   readonly teoAttempts: number;
   /** Ledger writes that failed after the work they were to record (alarmed). */
   readonly ledgerFailures?: number;
+  /** A sync found TEO off its source: a key someone else set, or a change only the schedule caught (alarmed). */
+  readonly drift?: boolean;
   /** A rotation was applied but its event could not be published. */
   readonly eventPublishFailed?: boolean;
 }
 
 /** The EMF fields to merge into a log line that already has `service`, the dimension both share. */
 export function embeddedMetrics(
-  { outcome, teoLatenciesMs, teoAttempts, ledgerFailures = 0, eventPublishFailed = false }: RequestMetrics,
+  {
+    outcome,
+    teoLatenciesMs,
+    teoAttempts,
+    ledgerFailures = 0,
+    drift = false,
+    eventPublishFailed = false,
+  }: RequestMetrics,
   now = Date.now(),
 ) {
   const teo = teoAttempts > 0;
@@ -38,13 +47,16 @@ export function embeddedMetrics(
             ...(eventPublishFailed ? [{ Name: 'EventPublishFailures', Unit: 'Count' }] : []),
           ],
         },
-        // By service alone: one alarm catches a failed ledger write whatever the request's outcome was.
-        ...(ledgerFailures > 0
+        // By service alone: one alarm each, whatever the request's outcome was.
+        ...(ledgerFailures > 0 || drift
           ? [
               {
                 Namespace: METRICS_NAMESPACE,
                 Dimensions: [['service']],
-                Metrics: [{ Name: 'LedgerFailures', Unit: 'Count' }],
+                Metrics: [
+                  ...(ledgerFailures > 0 ? [{ Name: 'LedgerFailures', Unit: 'Count' }] : []),
+                  ...(drift ? [{ Name: 'SyncDrift', Unit: 'Count' }] : []),
+                ],
               },
             ]
           : []),
@@ -57,5 +69,6 @@ export function embeddedMetrics(
     ...(teo && { TeoRetries: teoAttempts - 1 }),
     ...(eventPublishFailed && { EventPublishFailures: 1 }),
     ...(ledgerFailures > 0 && { LedgerFailures: ledgerFailures }),
+    ...(drift && { SyncDrift: 1 }),
   };
 }

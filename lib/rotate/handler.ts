@@ -4,7 +4,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { authenticateCaller } from '#lib/auth/authenticate-caller.ts';
-import { authorize } from '#lib/auth/authorize.ts';
+import { authorize, authorizeRotation } from '#lib/auth/authorize.ts';
 import type { LoadedConfig, RotatorConfig } from '#lib/config/config.ts';
 import {
   type ConfigSource,
@@ -81,7 +81,7 @@ export function createRotateHandler(
     const rotation = parseRotationRequest(request.body, request.headers.get('content-type'));
     noted.rotation = rotation;
     if (rotation.dryRun) {
-      authorize(caller.caller, rotation.zoneId);
+      authorizeRotation(caller.caller, rotation.zoneId, setup.config.writers);
       return rehearse(noted, setup, context, rotation);
     }
     // Only a rotation is remembered (a dry run or a zone's status changes nothing worth answering again), and from
@@ -92,7 +92,7 @@ export function createRotateHandler(
       { now: clock.now(), leaseUntil: invocationEnd(context, clock) },
     );
     if ('replay' in claimed) return claimed.replay;
-    authorize(caller.caller, rotation.zoneId);
+    authorizeRotation(caller.caller, rotation.zoneId, setup.config.writers);
     return rotate(noted, setup, context, rotation, {
       firstSeen: claimed.firstSeen,
       by: caller.caller.name,

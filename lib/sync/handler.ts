@@ -79,6 +79,7 @@ export function createSyncHandler(
     let conflict = false;
     let failure: unknown;
     let eventPublished: boolean | undefined;
+    let drift: 'foreign-key' | 'found-by-schedule' | undefined;
     let detail: Record<string, unknown> = {};
     try {
       const result = await syncBinding(
@@ -88,6 +89,14 @@ export function createSyncHandler(
       );
       outcome = result.outcome;
       detail = { keyFingerprint: result.keyFingerprint, teoRequestIds: result.teoRequestIds };
+      if (result.outcome === 'synced') {
+        // Someone changed TEO behind the binding; or a change no notification announced (one was lost).
+        drift = result.replacedForeignKey
+          ? 'foreign-key'
+          : trigger === 'schedule'
+            ? 'found-by-schedule'
+            : undefined;
+      }
       if (result.outcome === 'synced' && events) {
         eventPublished = await events.announce({
           rotation: { zoneId: binding.zoneId, secretKey: result.secretKey },
@@ -103,14 +112,13 @@ export function createSyncHandler(
     writeAudit(audit, {
       outcome,
       eventPublished,
+      drift,
       error: failure,
       fields: {
         operation: 'sync',
         trigger,
         zone: binding.zoneId,
         sourceKind: binding.source.kind,
-        // Found by the schedule rather than a notification: a notification was lost, or the key was changed behind.
-        drift: trigger === 'schedule' && outcome === 'synced' ? true : undefined,
         ...detail,
       },
     });

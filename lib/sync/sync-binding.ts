@@ -26,6 +26,8 @@ export type SyncResult =
       readonly secretKey: string;
       /** TEO's RequestId of the call that found or made the value live: the last of `teoRequestIds`. */
       readonly requestId: string;
+      /** TEO held a key the function never applied: someone changed it behind the binding, and this sync undid it. */
+      readonly replacedForeignKey: boolean;
     }
   | {
       readonly outcome: 'in-sync' | 'invalid-value';
@@ -51,9 +53,10 @@ export async function syncBinding(
   deps: SyncDeps,
   run: RotationRun,
 ): Promise<SyncResult> {
-  await holdZone(zoneId, deps.ledger, run);
+  const { lastApplied } = await holdZone(zoneId, deps.ledger, run);
   let change: ZoneChange | undefined;
   const teoRequestIds: string[] = [];
+  let replacedForeignKey = false;
   try {
     let read = await deps.readers.read(source);
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
@@ -66,8 +69,13 @@ export async function syncBinding(
       if (live.secretKey !== undefined && sameKey(live.secretKey, value)) {
         // Live already when first read: nothing to do. Live on a later round: this sync changed TEO on the way.
         if (round === 0) return { outcome: 'in-sync', keyFingerprint: fingerprint, teoRequestIds };
-        return synced(value, fingerprint, teoRequestIds, live.requestId);
+        return synced(value, fingerprint, teoRequestIds, live.requestId, replacedForeignKey);
       }
+      // A key the function did not put there (it keeps the fingerprint of the last one it applied).
+      replacedForeignKey ||=
+        live.secretKey !== undefined &&
+        lastApplied !== undefined &&
+        keyFingerprint(live.secretKey) !== lastApplied.keyFingerprint;
       const rotation = { zoneId, secretKey: value };
       // A zone with no key gets its first (Create), as Describe just showed.
       const { requestId } = await sendKey(
@@ -83,7 +91,8 @@ export async function syncBinding(
       teoRequestIds.push(requestId);
       // The value may have changed while TEO was being set: only the current one may stay.
       read = await deps.readers.read(source);
-      if (sameKey(read.value, value)) return synced(value, fingerprint, teoRequestIds, requestId);
+      if (sameKey(read.value, value))
+        return synced(value, fingerprint, teoRequestIds, requestId, replacedForeignKey);
     }
     throw new SourceUnavailable(
       'The bound secret changed on every read during the sync: the next notification, or the schedule, will sync it',
@@ -98,10 +107,12 @@ const synced = (
   fingerprint: string,
   teoRequestIds: readonly string[],
   requestId: string,
+  replacedForeignKey: boolean,
 ): SyncResult => ({
   outcome: 'synced',
   keyFingerprint: fingerprint,
   teoRequestIds,
   secretKey,
   requestId,
+  replacedForeignKey,
 });
