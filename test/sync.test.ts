@@ -179,6 +179,17 @@ const fromInfisical = (handler: ReturnType<typeof handlerWith>, t = clock, body 
     'x-infisical-signature': `t=${t};${mac(INFISICAL_WEBHOOK_SECRET, body)}`,
   });
 
+/** Someone changes the zone's key in TEO directly, behind the binding's back. */
+async function changeBehindTheBinding(zoneId: string) {
+  const loaded = loadSyncConfig(env());
+  if (!loaded.ok) throw new Error(loaded.problems.join('; '));
+  await createTencentCloudGateway(loaded.config.teo).writeSecretKey(
+    'Modify',
+    { zoneId, secretKey: newKey() },
+    Date.now() + 2000,
+  );
+}
+
 const modifies = () => teo.calls.filter((call) => call.action === MODIFY).length;
 const syncLines = () => output.lines().filter((line) => line.operation === 'sync');
 
@@ -464,14 +475,7 @@ describe('the reconcile schedule', () => {
     sm.put(AWS_SECRET, JSON.stringify({ SecretKey: newKey() }));
     const handler = handlerWith();
     await handler(scheduled, lambdaContext());
-    const loaded = loadSyncConfig(env());
-    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-    // Someone changes the zone's key behind the binding's back.
-    await createTencentCloudGateway(loaded.config.teo).writeSecretKey(
-      'Modify',
-      { zoneId: DOPPLER_ZONE, secretKey: newKey() },
-      Date.now() + 2000,
-    );
+    await changeBehindTheBinding(DOPPLER_ZONE);
     output.restore();
     output = captureOutput();
 
@@ -520,13 +524,7 @@ describe('the reconcile schedule', () => {
     await fromDoppler(handler);
     doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
     await fromDoppler(handler);
-    const loaded = loadSyncConfig(env());
-    if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-    await createTencentCloudGateway(loaded.config.teo).writeSecretKey(
-      'Modify',
-      { zoneId: DOPPLER_ZONE, secretKey: newKey() },
-      Date.now() + 2000,
-    );
+    await changeBehindTheBinding(DOPPLER_ZONE);
     doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
 
     await fromDoppler(handler);
