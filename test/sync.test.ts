@@ -1,7 +1,7 @@
 // docs/contract.md §8, sync, end to end: each trigger against the TEO emulator and the managers' stand-ins; replays,
 // reordering, values that change mid-sync, invalid values, managers that fail, concurrency, drift, and no secret in
 // any output.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
@@ -19,7 +19,7 @@ import {
   startDopplerEmulator,
   startInfisicalEmulator,
 } from '../emulator/secrets-managers.ts';
-import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
+import { type Fault, startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './support/eventbridge-stand-in.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';
@@ -222,16 +222,64 @@ describe('a Doppler webhook', () => {
     expect(syncLines()[0]).not.toHaveProperty('eventPublished');
   });
 
-  it('replayed, changes nothing: TEO already holds the value (in-sync, no Modify)', async () => {
+  it('replayed with the same value, is answered as a replay: one read to tell, no lease and no TEO call', async () => {
     doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
     const handler = handlerWith();
     await fromDoppler(handler);
     teo.calls.length = 0;
+    doppler.calls.length = 0;
 
     const again = await fromDoppler(handler);
 
-    expect(again.json.Results).toEqual([{ ZoneId: DOPPLER_ZONE, Outcome: 'in-sync' }]);
-    expect(modifies()).toBe(0);
+    expect(again).toEqual({
+      status: 200,
+      json: { Results: [{ ZoneId: DOPPLER_ZONE, Outcome: 'replayed' }] },
+    });
+    expect([teo.calls, doppler.calls]).toEqual([[], ['GET /v3/configs/config/secret']]);
+    expect(syncLines().at(-1)).toMatchObject({ level: 'INFO', outcome: 'replayed', trigger: 'doppler' });
+  });
+
+  it('syncs a real change Doppler announces with the same body as before: the value read tells it apart', async () => {
+    const handler = handlerWith();
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+    await fromDoppler(handler);
+    const next = newKey();
+    doppler.set('gateways', 'prd', 'TEO_KEY', next);
+
+    const again = await fromDoppler(handler);
+
+    expect(again.json.Results).toEqual([{ ZoneId: DOPPLER_ZONE, Outcome: 'synced' }]);
+    expect(teo.zoneKey(DOPPLER_ZONE)).toBe(next);
+  });
+
+  it('answers 409 to a replay that arrives while the same delivery, with the same value, is being synced', async () => {
+    const key = newKey();
+    doppler.set('gateways', 'prd', 'TEO_KEY', key);
+    const ledger = createInMemoryLedger();
+    const body = dopplerPayload();
+    const digest = createHash('sha256').update(body).digest('hex');
+    const inFlight = Date.now() + 60_000;
+    await ledger.claimRequest(`sync#${DOPPLER_ZONE}#${digest}`, keyFingerprint(key), {
+      leaseUntil: inFlight,
+      keepUntil: inFlight,
+    });
+
+    const again = await fromDoppler(handlerWith({ ledger }), body);
+
+    expect(again).toEqual({ status: 409, json: { Results: [{ ZoneId: DOPPLER_ZONE, Outcome: 'failed' }] } });
+    expect(teo.calls).toEqual([]);
+  });
+
+  it('syncs a replay again when its first delivery did not finish the sync', async () => {
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+    const handler = handlerWith();
+    teo.inject(...Array<Fault>(6).fill({ kind: 'http-status', status: 503 }));
+    expect((await fromDoppler(handler)).status).toBe(502);
+    teo.clearFaults();
+
+    const again = await fromDoppler(handler);
+
+    expect(again.json.Results).toEqual([{ ZoneId: DOPPLER_ZONE, Outcome: 'synced' }]);
   });
 
   it.each([
@@ -658,7 +706,8 @@ describe('a sync that changed TEO', () => {
     });
 
     await fromDoppler(handler);
-    await fromDoppler(handler);
+    // Another delivery (not a replay of the first), finding TEO already on the value.
+    await fromDoppler(handler, dopplerPayload({ diff: { updated: ['TEO_KEY'] } }));
 
     const [synced] = syncLines();
     const detail = JSON.parse(bus.entries[0]?.Detail ?? '');

@@ -1,5 +1,6 @@
 // The sync function, assembled (docs/contract.md §8): a verified notification (Doppler or Infisical webhook, an
 // EventBridge event for a Secrets Manager secret) or the schedule selects bindings; each is synced and audited.
+import { createHash } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { type ConfigSource, currentConfig, fixedSource } from '#lib/config/config-source.ts';
 import { functionSetup, type SetupOptions } from '#lib/config/function-setup.ts';
@@ -49,6 +50,7 @@ export interface SyncReport {
 const STATUS: Record<SyncOutcome, number> = {
   synced: 200,
   'in-sync': 200,
+  replayed: 200,
   'invalid-value': 422,
   failed: 502,
 };
@@ -71,7 +73,12 @@ export function createSyncHandler(
   }
 
   /** One binding, one audit line with its metrics; the outcome, never a value. */
-  async function sync(binding: Binding, trigger: SyncTrigger, context: Context): Promise<SyncedBinding> {
+  async function sync(
+    binding: Binding,
+    trigger: SyncTrigger,
+    context: Context,
+    delivery?: string,
+  ): Promise<SyncedBinding> {
     const audit = startAudit(context);
     const { teo, ledger, readers, events } = await configured();
     const run = runOf(context, audit.tally, { firstSeen: now(), by: `sync:${binding.source.kind}` });
@@ -86,6 +93,7 @@ export function createSyncHandler(
         binding,
         { teo, ledger, readers, retry: options.retry ?? DEFAULT_RETRY },
         run,
+        delivery,
       );
       outcome = result.outcome;
       detail = { keyFingerprint: result.keyFingerprint, teoRequestIds: result.teoRequestIds };
@@ -129,10 +137,11 @@ export function createSyncHandler(
     bindings: readonly Binding[],
     trigger: SyncTrigger,
     context: Context,
+    delivery?: string,
   ): Promise<SyncReport> {
     const results: SyncedBinding[] = [];
     // One after the other: each holds its zone's lease, and TEO allows 20 requests a second.
-    for (const binding of bindings) results.push(await sync(binding, trigger, context));
+    for (const binding of bindings) results.push(await sync(binding, trigger, context, delivery));
     return { trigger, results };
   }
 
@@ -158,7 +167,10 @@ export function createSyncHandler(
         trigger === 'doppler'
           ? dopplerBindings(request, config.webhookSecrets.doppler, config.bindings)
           : infisicalBindings(request, config.webhookSecrets.infisical, config.bindings, now());
-      const report = await syncAll(bindings, trigger, context);
+      // Doppler signs no time and no id: its deliveries are told apart by their body (lib/sync/doppler-replays.ts).
+      const delivery =
+        trigger === 'doppler' ? createHash('sha256').update(request.body).digest('hex') : undefined;
+      const report = await syncAll(bindings, trigger, context, delivery);
       const status = Math.max(
         200,
         ...report.results.map(({ outcome, conflict }) => (conflict ? 409 : STATUS[outcome])),

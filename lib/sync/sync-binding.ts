@@ -10,11 +10,12 @@ import type { RotationRun } from '#lib/rotation/invocation.ts';
 import { holdZone, releaseZone } from '#lib/rotation/rotate-zone.ts';
 import { describeZone, sendKey } from '#lib/rotation/send-key.ts';
 import type { Binding } from '#lib/sync/bindings.ts';
-import { type SecretReaders, SourceUnavailable } from '#lib/sync/secret-readers.ts';
+import { claimDelivery } from '#lib/sync/doppler-replays.ts';
+import { type SecretReaders, type SecretValue, SourceUnavailable } from '#lib/sync/secret-readers.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
 import { ROTATION_FIELDS } from '#lib/validation/rotation-request.ts';
 
-export type SyncOutcome = 'synced' | 'in-sync' | 'invalid-value' | 'failed';
+export type SyncOutcome = 'synced' | 'in-sync' | 'replayed' | 'invalid-value' | 'failed';
 
 export type SyncResult =
   | {
@@ -30,7 +31,8 @@ export type SyncResult =
       readonly replacedForeignKey: boolean;
     }
   | {
-      readonly outcome: 'in-sync' | 'invalid-value';
+      /** `replayed`: a Doppler delivery seen before with the same value, and done (lib/sync/doppler-replays.ts). */
+      readonly outcome: 'in-sync' | 'replayed' | 'invalid-value';
       /** The fingerprint of the value found in the manager (unless invalid: live in TEO). */
       readonly keyFingerprint?: string;
       readonly teoRequestIds: readonly string[];
@@ -48,17 +50,47 @@ const MAX_ROUNDS = 3;
 
 const isValidKey = (value: string) => v.safeParse(ROTATION_FIELDS.SecretKey, value).success;
 
+/**
+ * `delivery`: the digest of the Doppler delivery that asked for it, which may be a replay; the value is then read
+ * before anything else, to tell.
+ */
 export async function syncBinding(
+  binding: Binding,
+  deps: SyncDeps,
+  run: RotationRun,
+  delivery?: string,
+): Promise<SyncResult> {
+  if (delivery === undefined) return syncValue(binding, deps, run);
+  const first = await deps.readers.read(binding.source);
+  // Only a valid key is told apart by its fingerprint (canonical base64: one text per key); any other is reported.
+  if (!isValidKey(first.value)) return syncValue(binding, deps, run, first);
+  const claim = await claimDelivery(
+    deps.ledger,
+    { zoneId: binding.zoneId, delivery, value: first.value },
+    run,
+  );
+  if (claim.replay) return { outcome: 'replayed', teoRequestIds: [] };
+  let result: SyncResult | undefined;
+  try {
+    result = await syncValue(binding, deps, run, first);
+    return result;
+  } finally {
+    await claim.finish(result?.outcome === 'synced' || result?.outcome === 'in-sync');
+  }
+}
+
+async function syncValue(
   { zoneId, source }: Binding,
   deps: SyncDeps,
   run: RotationRun,
+  firstRead?: SecretValue,
 ): Promise<SyncResult> {
   const { lastApplied } = await holdZone(zoneId, deps.ledger, run);
   let change: ZoneChange | undefined;
   const teoRequestIds: string[] = [];
   let replacedForeignKey = false;
   try {
-    let read = await deps.readers.read(source);
+    let read = firstRead ?? (await deps.readers.read(source));
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       const { value } = read;
       // An invalid value is permanent until someone fixes the secret: TEO is never called with it.
