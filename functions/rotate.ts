@@ -1,11 +1,11 @@
 // Lambda entry point for POST /rotate. Configuration comes from the environment and, deployed, from the secret
 // ROTATOR_SECRET_ID names, whose read starts here, at cold start, while the runtime finishes starting.
-import { loadConfig } from '#lib/config/config.ts';
+import { rotatorConfig } from '#lib/config/config.ts';
 import { configSource } from '#lib/config/config-source.ts';
 import { writeLogLine } from '#lib/observability/log-line.ts';
 import { createRotateHandler } from '#lib/rotate/handler.ts';
 
-const source = configSource(process.env, loadConfig, { warn: (message) => writeLogLine('WARN', message) });
+const source = configSource(process.env, rotatorConfig, { warn: (message) => writeLogLine('WARN', message) });
 void source.current().then((loaded) => {
   if (!loaded.ok)
     writeLogLine('ERROR', 'invalid configuration: every request will be refused', {

@@ -19,7 +19,10 @@ interface Resource {
     RetentionInDays?: number;
     BillingMode?: string;
     TimeToLiveSpecification?: { AttributeName?: string; Enabled?: boolean };
-    Policies?: { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }[];
+    Policies?: {
+      PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[] };
+    }[];
+    RouteSettings?: Record<string, unknown>;
     Role?: unknown;
     Principal?: string;
     SourceAccount?: unknown;
@@ -55,27 +58,35 @@ check(
   !/TENCENTCLOUD_|ROTATOR_CLIENTS|\{\{resolve:/.test(everyEnvironment),
   "no function's configuration holds a secret, nor a dynamic reference that CloudFormation would resolve into it",
 );
-check(
-  environment.ROTATOR_SECRET_ID === 'teo-key-rotator/dev' &&
-    smRotation?.Environment?.Variables?.ROTATOR_SECRET_ID === 'teo-key-rotator/dev',
-  'both functions name the secret they read their credentials from (ROTATOR_SECRET_ID)',
-);
 const statementsOf = (resource: Resource | undefined) =>
   resource?.Properties.Policies?.flatMap(({ PolicyDocument }) => PolicyDocument.Statement) ?? [];
-const secretReads = ofType('AWS::IAM::Role')
-  .flatMap(statementsOf)
-  .filter(({ Action }) => [Action].flat().includes('secretsmanager:GetSecretValue'));
-check(
-  secretReads.some(({ Resource }) =>
-    JSON.stringify(Resource).includes(':secret:teo-key-rotator/dev-??????'),
-  ) &&
-    statementsOf(resources.SecretsManagerRotationRole).some(
-      ({ Action, Resource }) =>
-        Action === 'secretsmanager:GetSecretValue' &&
-        JSON.stringify(Resource).includes(':secret:teo-key-rotator/dev-??????'),
-    ),
-  "each function's role may read its configuration secret, by name",
-);
+// Least privilege: each function reads a secret of its own, and its role reads that one and no other function's.
+const ownSecrets: [string, string, string][] = [
+  ['RotateLambdaFunction', 'RotateRole', 'teo-key-rotator/dev'],
+  ['SyncLambdaFunction', 'SyncRole', 'teo-key-rotator/dev/sync'],
+  [
+    'SecretsManagerRotationLambdaFunction',
+    'SecretsManagerRotationRole',
+    'teo-key-rotator/dev/secrets-manager-rotation',
+  ],
+];
+for (const [fn, role, secret] of ownSecrets) {
+  const reads = JSON.stringify(
+    statementsOf(resources[role])
+      .filter(({ Action }) => [Action].flat().includes('secretsmanager:GetSecretValue'))
+      .map(({ Resource }) => Resource),
+  );
+  const others = ownSecrets
+    .filter(([, , name]) => name !== secret)
+    .map(([, , name]) => `:secret:${name}-??????`);
+  check(
+    resources[fn]?.Properties.Environment?.Variables?.ROTATOR_SECRET_ID === secret &&
+      JSON.stringify(resources[fn]?.Properties.Role) === `{"Fn::GetAtt":["${role}","Arn"]}` &&
+      reads.includes(`:secret:${secret}-??????`) &&
+      others.every((other) => !reads.includes(other)),
+    `${fn} reads its own secret (${secret}) through its own role, and no other function's`,
+  );
+}
 // docs/contract.md §4: whoever may invoke the function directly can claim any IAM principal in a hand-written
 // event. So no caller is ever granted lambda:InvokeFunction: no Function URL, and only AWS services may invoke.
 check(
@@ -118,10 +129,10 @@ check(
   dynamoActions.length > 0 &&
     dynamoActions.every(
       ({ Action, Resource }) =>
-        [Action].flat().every((action) => /^dynamodb:(Get|Put|Update|Delete)Item$/.test(action)) &&
+        [Action].flat().every((action) => /^dynamodb:(Get|Put|Update)Item$/.test(action)) &&
         JSON.stringify(Resource).includes('RotationLedger'),
     ),
-  'DynamoDB permissions limited to item reads and writes on the ledger table',
+  'DynamoDB permissions limited to the item reads and writes the ledger makes (no DeleteItem), on its table',
 );
 check(
   ofType('AWS::Logs::LogGroup').every(({ Properties }) => Number.isInteger(Properties.RetentionInDays)),
@@ -200,8 +211,47 @@ const putEvents = ofType('AWS::IAM::Role')
   .filter(({ Action }) => [Action].flat().includes('events:PutEvents'));
 check(
   putEvents.length === 3 &&
-    putEvents.every(({ Resource }) => JSON.stringify(Resource).endsWith(':event-bus/default"}')),
-  'the three roles may put events on the default bus, and only there',
+    putEvents.every(
+      ({ Resource, Condition }) =>
+        JSON.stringify(Resource).endsWith(':event-bus/default"}') &&
+        JSON.stringify(Condition) ===
+          '{"StringEquals":{"events:source":"teo-key-rotator","events:detail-type":"Gateway Key Rotated"}}',
+    ),
+  "the three roles may put events on the default bus, and only the rotator's own",
+);
+const logWrites = ofType('AWS::IAM::Role')
+  .flatMap(statementsOf)
+  .filter(({ Action }) => [Action].flat().some((action) => action.startsWith('logs:')));
+check(
+  logWrites.length === 3 && logWrites.every(({ Resource }) => !JSON.stringify(Resource).includes('dev*')),
+  "each role writes only its own function's log group",
+);
+const routeSettings = JSON.stringify(resources.HttpApiStage?.Properties.RouteSettings ?? {});
+check(
+  [
+    'POST /rotate',
+    'POST /iam/rotate',
+    'GET /zones/{zoneId}',
+    'POST /sync/doppler',
+    'POST /sync/infisical',
+  ].every((route) => routeSettings.includes(`"${route}":{"ThrottlingRateLimit"`)),
+  'each route has a throttle of its own',
+);
+const asyncInvoke = ofType('AWS::Lambda::EventInvokeConfig').map(({ Properties }) =>
+  JSON.stringify(Properties),
+);
+check(
+  asyncInvoke.some(
+    (config) =>
+      config.includes('SyncLambdaFunction') &&
+      config.includes('"MaximumRetryAttempts":2') &&
+      config.includes('"OnFailure":{"Destination":{"Fn::GetAtt":["SyncDeadLetterQueue","Arn"]}}'),
+  ) &&
+    statementsOf(resources.SyncRole).some(
+      ({ Action, Resource }) =>
+        Action === 'sqs:SendMessage' && JSON.stringify(Resource).includes('SyncDeadLetterQueue'),
+    ),
+  "a sync run that fails Lambda's asynchronous retries goes to the dead-letter queue (its on-failure destination)",
 );
 check(
   environment.ROTATOR_EVENT_BUS === 'default' &&

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import { loadConfig } from '#lib/config/config.ts';
+import { rotatorConfig } from '#lib/config/config.ts';
 import { configSource } from '#lib/config/config-source.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
@@ -57,7 +57,7 @@ const deployedEnv = () => ({ ...sm.env, ROTATOR_SECRET_ID: sm.arnOf(SECRET_NAME)
 
 const handlerFor = (env: Record<string, string> = deployedEnv()) =>
   createDocumentedHandler(
-    configSource(env, loadConfig, {
+    configSource(env, rotatorConfig, {
       now: () => clock,
       warn: (message) => process.stdout.write(`WARN ${message}\n`),
     }),
@@ -187,7 +187,9 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
     const env = { ...deployedEnv(), AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9' };
     const noWaiting = { now: Date.now, random: () => 0, sleep: async () => undefined };
     const handler = createDocumentedHandler(
-      configSource(env, loadConfig, { client: awsJsonClient('secretsmanager', { env, clock: noWaiting }) }),
+      configSource(env, rotatorConfig, {
+        client: awsJsonClient('secretsmanager', { env, clock: noWaiting }),
+      }),
       { retry: FAST_RETRY },
     );
 
@@ -223,6 +225,11 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
       JSON.stringify({ TENCENTCLOUD_SECRET_ID: NEW.id, Password: 'hunter2-secret' }),
     ],
     ['a value that is not a string', JSON.stringify({ TENCENTCLOUD_SECRET_ID: 12 })],
+    // Least privilege: the rotate function's secret holds no manager token, which only sync uses.
+    [
+      'a field another function uses',
+      JSON.stringify({ TENCENTCLOUD_SECRET_ID: NEW.id, DOPPLER_TOKEN: 'hunter2-dp' }),
+    ],
   ])('fails closed on a secret that is %s, quoting none of it', async (_, value) => {
     sm.put(SECRET_NAME, value);
 
@@ -230,10 +237,11 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
 
     expect(response.status).toBe(500);
     expect(output.lines().find((line) => line.status === 500)?.errorDetail).toEqual([
-      'ROTATOR_SECRET_ID: the secret must be a JSON object of strings, with fields among TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_SESSION_TOKEN, ROTATOR_CLIENTS, DOPPLER_TOKEN, DOPPLER_WEBHOOK_SECRET, INFISICAL_CLIENT_ID, INFISICAL_CLIENT_SECRET, INFISICAL_WEBHOOK_SECRET',
+      "ROTATOR_SECRET_ID: the secret must be a JSON object of strings, with fields among TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_SESSION_TOKEN, ROTATOR_CLIENTS: each function's secret holds only what that function uses",
     ]);
     expect(output.text()).not.toContain('hunter2');
     expect(output.text()).not.toContain('Password');
+    expect(output.text()).not.toContain('DOPPLER_TOKEN');
   });
 
   it('fails closed on a secret that gives a field twice', async () => {

@@ -10,6 +10,7 @@ import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import type { HttpResponse } from '#lib/edge/responses.ts';
 import { eventBridgeEvents, type RotationEvents } from '#lib/events/rotation-events.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
+import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
 import { createSyncHandler, type SyncReport } from '#lib/sync/handler.ts';
 import { createSecretReaders, type SecretReaders } from '#lib/sync/secret-readers.ts';
 import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
@@ -163,7 +164,8 @@ async function webhook(
 ) {
   const response = (await handler(
     rotateEvent('http-api-v2', { path, method, body, headers: { authorization: undefined, ...headers } }),
-    lambdaContext(),
+    // The deployed sync function's timeout.
+    lambdaContext(60_000),
   )) as HttpResponse;
   // Every answer is as openapi.yaml documents it.
   expect(undocumented('POST', path, response)).toEqual([]);
@@ -268,6 +270,31 @@ describe('a Doppler webhook', () => {
 
     expect(again).toEqual({ status: 409, json: { Results: [{ ZoneId: DOPPLER_ZONE, Outcome: 'failed' }] } });
     expect(teo.calls).toEqual([]);
+  });
+
+  it('ends its syncs within API Gateway’s 30 seconds, though the function may run for 60', async () => {
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+    infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', newKey());
+    sm.put(AWS_SECRET, JSON.stringify({ SecretKey: newKey() }));
+    const leases: number[] = [];
+    const ledger = createInMemoryLedger();
+    const recording: RotationLedger = {
+      ...ledger,
+      acquireZone: (zoneId, owner, leaseUntil) => {
+        leases.push(leaseUntil - Date.now());
+        return ledger.acquireZone(zoneId, owner, leaseUntil);
+      },
+    };
+    const handler = handlerWith({ ledger: recording });
+
+    await fromDoppler(handler);
+    await handler({ 'detail-type': 'Scheduled Event', source: 'aws.events' }, lambdaContext(60_000));
+
+    // The zone's lease lasts as long as the invocation may: 30 s for a webhook (its answer), 60 for the schedule.
+    const [webhookLease = 0, scheduleLease = 0] = leases;
+    expect(webhookLease).toBeGreaterThan(29_000);
+    expect(webhookLease).toBeLessThanOrEqual(30_000);
+    expect(scheduleLease).toBeGreaterThan(59_000);
   });
 
   it('syncs a replay again when its first delivery did not finish the sync', async () => {

@@ -14,19 +14,15 @@ import { parseJsonObject } from '#lib/validation/json-object.ts';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
-/** The fields the secret may hold: everything secret, and nothing else. */
-export const SECRET_FIELDS = [
-  'TENCENTCLOUD_SECRET_ID',
-  'TENCENTCLOUD_SECRET_KEY',
-  'TENCENTCLOUD_SESSION_TOKEN',
-  'ROTATOR_CLIENTS',
-  // The secrets managers' credentials, for sync (docs/contract.md §8).
-  'DOPPLER_TOKEN',
-  'DOPPLER_WEBHOOK_SECRET',
-  'INFISICAL_CLIENT_ID',
-  'INFISICAL_CLIENT_SECRET',
-  'INFISICAL_WEBHOOK_SECRET',
-] as const;
+/**
+ * A function's configuration: how it is loaded, and the secret fields it uses, which are all its secret may hold.
+ * Each function reads a secret of its own (docs/contract.md §3): the rotate function's callers, sync's manager
+ * tokens and the Tencent credentials are never all in one place.
+ */
+export interface FunctionConfig<T> {
+  readonly load: (env: Environment) => Loaded<T>;
+  readonly secretFields: readonly string[];
+}
 
 /** How long a read of the secret is used before it is read again. */
 const SECRET_TTL_MS = 5 * 60 * 1000;
@@ -55,7 +51,7 @@ export const fixedSource = <T>(loaded: Loaded<T>): ConfigSource<T> => ({
 /** The environment alone, or with ROTATOR_SECRET_ID set, the environment and that secret's fields over it. */
 export function configSource<T>(
   env: Environment,
-  load: (env: Environment) => Loaded<T>,
+  { load, secretFields }: FunctionConfig<T>,
   { client, now = Date.now, warn = () => undefined }: ConfigSourceOptions = {},
 ): ConfigSource<T> {
   const secretId = env.ROTATOR_SECRET_ID;
@@ -65,7 +61,9 @@ export function configSource<T>(
   let reading: Promise<Loaded<T>> | undefined;
 
   const read = async (): Promise<Loaded<T>> => {
-    const fields = await readSecret(secrets, secretId).catch((error: unknown) => error as Error);
+    const fields = await readSecret(secrets, secretId, secretFields).catch(
+      (error: unknown) => error as Error,
+    );
     if (fields instanceof Error) {
       const problem = `ROTATOR_SECRET_ID: the secret could not be read (${describe(fields)})`;
       // A secret that cannot be read now does not take down a configuration that was good a moment ago.
@@ -91,16 +89,19 @@ export function configSource<T>(
   };
 }
 
-const SECRET_RULE = `ROTATOR_SECRET_ID: the secret must be a JSON object of strings, with fields among ${SECRET_FIELDS.join(', ')}`;
-
 /** The secret's fields, or what is wrong with it: never a value, nor a field name that is not one of ours. */
-async function readSecret(client: AwsJsonClient, secretId: string): Promise<Record<string, string> | string> {
+async function readSecret(
+  client: AwsJsonClient,
+  secretId: string,
+  secretFields: readonly string[],
+): Promise<Record<string, string> | string> {
+  const rule = `ROTATOR_SECRET_ID: the secret must be a JSON object of strings, with fields among ${secretFields.join(', ')}: each function's secret holds only what that function uses`;
   const { SecretString } = await client.call('GetSecretValue', { SecretId: secretId });
   const document = parseJsonObject(SecretString);
-  if (document === undefined) return SECRET_RULE;
+  if (document === undefined) return rule;
   const entries = Object.entries(document);
-  const known = (name: string) => (SECRET_FIELDS as readonly string[]).includes(name);
-  if (!entries.every(([name, value]) => known(name) && typeof value === 'string')) return SECRET_RULE;
+  if (!entries.every(([name, value]) => secretFields.includes(name) && typeof value === 'string'))
+    return rule;
   if (elementWithRepeatedField(String(SecretString)) !== undefined) {
     return 'ROTATOR_SECRET_ID: the secret gives a field twice: JSON would silently keep only the last';
   }

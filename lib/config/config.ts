@@ -1,8 +1,14 @@
 // docs/contract.md §3: the rotate function's environment: TEO access, its callers (ROTATOR_CLIENTS), and the zones
 // other writers own (ROTATOR_SM_ZONES, ROTATOR_SYNC_BINDINGS).
 import { parseCallers } from '#lib/config/callers.ts';
+import type { FunctionConfig } from '#lib/config/config-source.ts';
 import { allOf, invalid, type Loaded, valid } from '#lib/config/loaded.ts';
-import { type Environment, readTeoAccess, type TeoAccess } from '#lib/config/teo-access.ts';
+import {
+  type Environment,
+  readTeoAccess,
+  TENCENT_SECRET_FIELDS,
+  type TeoAccess,
+} from '#lib/config/teo-access.ts';
 import { readZoneWriters, writerOf, writerVariable, type ZoneWriters } from '#lib/config/zone-writers.ts';
 import type { Caller } from '#lib/domain/caller.ts';
 
@@ -13,6 +19,12 @@ export interface RotatorConfig extends TeoAccess {
 }
 
 export type LoadedConfig = Loaded<RotatorConfig>;
+
+/** Its secret: the Tencent credentials and the callers (theirs alone: no other function reads them). */
+export const rotatorConfig: FunctionConfig<RotatorConfig> = {
+  load: (env) => loadConfig(env),
+  secretFields: [...TENCENT_SECRET_FIELDS, 'ROTATOR_CLIENTS'],
+};
 
 export function loadConfig(env: Environment): LoadedConfig {
   const parts = allOf({

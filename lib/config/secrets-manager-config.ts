@@ -1,6 +1,13 @@
 // docs/contract.md §3: the Secrets Manager rotation function's environment.
+
+import type { FunctionConfig } from '#lib/config/config-source.ts';
 import { allOf, invalid, type Loaded, mapLoaded } from '#lib/config/loaded.ts';
-import { type Environment, readTeoAccess, type TeoAccess } from '#lib/config/teo-access.ts';
+import {
+  type Environment,
+  readTeoAccess,
+  TENCENT_SECRET_FIELDS,
+  type TeoAccess,
+} from '#lib/config/teo-access.ts';
 import { readZoneWriters } from '#lib/config/zone-writers.ts';
 
 /**
@@ -11,6 +18,12 @@ export interface SecretsManagerConfig extends TeoAccess {
   readonly zones: ReadonlySet<string>;
   readonly secretPrefix: string;
 }
+
+/** Its secret: the Tencent credentials alone. */
+export const secretsManagerConfig: FunctionConfig<SecretsManagerConfig> = {
+  load: (env) => loadSecretsManagerConfig(env),
+  secretFields: TENCENT_SECRET_FIELDS,
+};
 
 export function loadSecretsManagerConfig(env: Environment): Loaded<SecretsManagerConfig> {
   const writers = readZoneWriters(env);

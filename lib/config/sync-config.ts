@@ -1,6 +1,13 @@
 // docs/contract.md §3 and §8: the sync function's environment: its bindings and the secrets managers' credentials.
+
+import type { FunctionConfig } from '#lib/config/config-source.ts';
 import { allOf, invalid, type Loaded, mapLoaded, valid } from '#lib/config/loaded.ts';
-import { type Environment, readTeoAccess, type TeoAccess } from '#lib/config/teo-access.ts';
+import {
+  type Environment,
+  readTeoAccess,
+  TENCENT_SECRET_FIELDS,
+  type TeoAccess,
+} from '#lib/config/teo-access.ts';
 import { readZoneWriters } from '#lib/config/zone-writers.ts';
 import type { Binding } from '#lib/sync/bindings.ts';
 import type { ManagerCredentials } from '#lib/sync/secret-readers.ts';
@@ -11,6 +18,19 @@ export interface SyncConfig extends TeoAccess {
   readonly managers: ManagerCredentials;
   readonly webhookSecrets: { readonly doppler: string | undefined; readonly infisical: string | undefined };
 }
+
+/** Its secret: the Tencent credentials and the managers' tokens and webhook secrets. */
+export const syncConfig: FunctionConfig<SyncConfig> = {
+  load: (env) => loadSyncConfig(env),
+  secretFields: [
+    ...TENCENT_SECRET_FIELDS,
+    'DOPPLER_TOKEN',
+    'DOPPLER_WEBHOOK_SECRET',
+    'INFISICAL_CLIENT_ID',
+    'INFISICAL_CLIENT_SECRET',
+    'INFISICAL_WEBHOOK_SECRET',
+  ],
+};
 
 export function loadSyncConfig(env: Environment): Loaded<SyncConfig> {
   const writers = readZoneWriters(env);

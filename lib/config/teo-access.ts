@@ -26,6 +26,13 @@ export interface TeoAccess {
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
+/** The secret fields every function uses: its Tencent credentials. */
+export const TENCENT_SECRET_FIELDS = [
+  'TENCENTCLOUD_SECRET_ID',
+  'TENCENTCLOUD_SECRET_KEY',
+  'TENCENTCLOUD_SESSION_TOKEN',
+] as const;
+
 const DEFAULT_ENDPOINT = 'https://teo.intl.tencentcloudapi.com';
 const DEFAULT_TIMEOUT_MS = 5000;
 const MAX_TIMEOUT_MS = 60_000;

@@ -55,6 +55,9 @@ const STATUS: Record<SyncOutcome, number> = {
   failed: 502,
 };
 
+/** How long API Gateway's HTTP API waits for an integration's answer. */
+const HTTP_API_TIMEOUT_MS = 30_000;
+
 export function createSyncHandler(
   config: Loaded<SyncConfig> | ConfigSource<SyncConfig>,
   options: SyncHandlerOptions = {},
@@ -148,6 +151,12 @@ export function createSyncHandler(
   /** POST /sync/doppler or /sync/infisical, as API Gateway delivers it. */
   async function webhook(event: unknown, context: Context): Promise<HttpResponse> {
     const audit = startAudit(context);
+    const answerBy = now() + HTTP_API_TIMEOUT_MS;
+    // The function may run 60 s for the schedule; API Gateway gives up on a webhook at 30: its syncs end before.
+    const withinHttpApi: Context = {
+      ...context,
+      getRemainingTimeInMillis: () => Math.min(context.getRemainingTimeInMillis(), answerBy - now()),
+    };
     try {
       const request = readHttpRequest(event);
       const trigger = /^\/sync\/(doppler|infisical)$/.exec(request.path)?.[1] as
@@ -170,7 +179,7 @@ export function createSyncHandler(
       // Doppler signs no time and no id: its deliveries are told apart by their body (lib/sync/doppler-replays.ts).
       const delivery =
         trigger === 'doppler' ? createHash('sha256').update(request.body).digest('hex') : undefined;
-      const report = await syncAll(bindings, trigger, context, delivery);
+      const report = await syncAll(bindings, trigger, withinHttpApi, delivery);
       const status = Math.max(
         200,
         ...report.results.map(({ outcome, conflict }) => (conflict ? 409 : STATUS[outcome])),
