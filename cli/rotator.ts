@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
+import { isLoopbackHost } from '#lib/outbound/loopback.ts';
 import { sigV4Headers } from './aws-sigv4.ts';
 import { type Answer, printable, readAnswer, type ZoneStatusAnswer } from './rotation-answer.ts';
 import { webhookHeaders } from './webhook-signature.ts';
@@ -141,7 +142,7 @@ function rotateUrl(raw: string, route: string): URL {
       '--url must not carry a user name or password: authenticate with ROTATOR_TOKEN and the like',
     );
   }
-  const loopback = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])$/.test(base.hostname);
+  const loopback = isLoopbackHost(base.hostname);
   if (base.protocol !== 'https:' && !(base.protocol === 'http:' && loopback)) {
     throw new UsageError(
       '--url must be https:// (or http:// to a loopback address): the body carries the key',

@@ -4,6 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { isLoopbackHost } from '#lib/outbound/loopback.ts';
 import type { RotateHandler } from '#lib/rotate/handler.ts';
 import { type DopplerEmulator, startDopplerEmulator } from '../emulator/secrets-managers.ts';
 import type { TeoEmulator } from '../emulator/teo-emulator.ts';
@@ -40,9 +41,7 @@ let emulator: TeoEmulator | undefined;
 let doppler: DopplerEmulator | undefined;
 if (ownTeo) {
   const endpoint = new URL(process.env.TEO_ENDPOINT ?? '');
-  const what = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])$/.test(endpoint.hostname)
-    ? 'a TEO emulator on this machine'
-    : 'the real TEO';
+  const what = isLoopbackHost(endpoint.hostname) ? 'a TEO emulator on this machine' : 'the real TEO';
   console.log(`Talking to ${what} at ${endpoint.origin} with your TENCENTCLOUD_* credentials.`);
 } else {
   emulator = await startDemoEmulator();

@@ -867,4 +867,45 @@ describe('ROTATOR_SYNC_BINDINGS', () => {
       'DOPPLER_TOKEN is not set, and a binding reads Doppler',
     ]);
   });
+
+  describe("sends each manager's credentials only to its own hosts", () => {
+    const infisicalSource = { kind: 'infisical', projectId: 'p', environment: 'prod', name: 'N' };
+    const at = (source: Record<string, string>, url: Record<string, string>) => [
+      { zone: 'zone-a1', source: { ...source, ...url } },
+    ];
+
+    it.each([
+      ["Doppler's own API, by default", at(dopplerSource, {})],
+      ["Infisical's US cloud, by default", at(infisicalSource, {})],
+      ["Infisical's EU cloud", at(infisicalSource, { siteUrl: 'https://eu.infisical.com' })],
+    ])('admits %s', (_, bindings) => {
+      expect(problems(bindings)).toEqual([]);
+    });
+
+    it.each([
+      [
+        'doppler',
+        at(dopplerSource, { apiUrl: 'https://doppler.attacker.example' }),
+        "ROTATOR_SYNC_BINDINGS: the apiUrl of zone-a1's binding is not among DOPPLER_API_HOSTS (unset: api.doppler.com): the doppler credentials go only to its own hosts",
+      ],
+      [
+        'infisical',
+        at(infisicalSource, { siteUrl: 'https://infisical.attacker.example' }),
+        "ROTATOR_SYNC_BINDINGS: the siteUrl of zone-a1's binding is not among INFISICAL_SITE_HOSTS (unset: app.infisical.com, eu.infisical.com): the infisical credentials go only to its own hosts",
+      ],
+    ])('refuses a %s binding naming another host, at load', (_, bindings, problem) => {
+      expect(problems(bindings)).toEqual([problem]);
+    });
+
+    it('admits a self-hosted site the deployment names, and then no longer the vendor’s own', () => {
+      const hosts = { INFISICAL_SITE_HOSTS: 'infisical.corp.example, vault.corp.example' };
+
+      expect(problems(at(infisicalSource, { siteUrl: 'https://vault.corp.example' }), hosts)).toEqual([]);
+      expect(problems(at(infisicalSource, {}), hosts)).toHaveLength(1);
+    });
+
+    it('takes an empty list as unset: the vendors’ own hosts', () => {
+      expect(problems(at(dopplerSource, {}), { DOPPLER_API_HOSTS: ' ' })).toEqual([]);
+    });
+  });
 });

@@ -9,6 +9,7 @@ import {
   type TeoAccess,
 } from '#lib/config/teo-access.ts';
 import { readZoneWriters } from '#lib/config/zone-writers.ts';
+import { isLoopbackHost } from '#lib/outbound/loopback.ts';
 import type { Binding } from '#lib/sync/bindings.ts';
 import type { ManagerCredentials } from '#lib/sync/secret-readers.ts';
 
@@ -55,10 +56,39 @@ export function loadSyncConfig(env: Environment): Loaded<SyncConfig> {
   }));
 }
 
-/** The managers' credentials, as the kinds of source the bindings read require them. */
+/**
+ * Where each manager's credentials may go: its vendor's own hosts unless the deployment names others (a self-hosted
+ * Infisical, say), and a loopback address (an emulator). One Doppler token and one Infisical identity serve every
+ * binding, so a binding naming any other host would hand them to it.
+ */
+const MANAGER_HOSTS = {
+  doppler: { variable: 'DOPPLER_API_HOSTS', field: 'apiUrl', vendor: ['api.doppler.com'] },
+  infisical: {
+    variable: 'INFISICAL_SITE_HOSTS',
+    field: 'siteUrl',
+    vendor: ['app.infisical.com', 'eu.infisical.com'],
+  },
+} as const;
+
+function foreignHosts(bindings: readonly Binding[], env: Environment): string[] {
+  return bindings.flatMap(({ zoneId, source }) => {
+    if (source.kind === 'aws-secrets-manager') return [];
+    const { variable, field, vendor } = MANAGER_HOSTS[source.kind];
+    const named = env[variable]?.trim();
+    const allowed: readonly string[] = named ? named.split(',').map((host) => host.trim()) : vendor;
+    const { hostname } = new URL(source.kind === 'doppler' ? source.apiUrl : source.siteUrl);
+    if (isLoopbackHost(hostname) || allowed.includes(hostname)) return [];
+    return [
+      `ROTATOR_SYNC_BINDINGS: the ${field} of ${zoneId}'s binding is not among ${variable} (unset: ${vendor.join(', ')}): the ${source.kind} credentials go only to its own hosts`,
+    ];
+  });
+}
+
+/** The managers' credentials, as the kinds of source the bindings read require them, for their hosts alone. */
 function managersFor(bindings: readonly Binding[], env: Environment): Loaded<ManagerCredentials> {
   const kinds = new Set(bindings.map(({ source }) => source.kind));
   const problems = [
+    ...foreignHosts(bindings, env),
     ...(kinds.has('doppler') && !env.DOPPLER_TOKEN
       ? ['DOPPLER_TOKEN is not set, and a binding reads Doppler']
       : []),

@@ -5,6 +5,7 @@ import { jsonListIn } from '#lib/config/json-list.ts';
 import { invalid, type Loaded, valid } from '#lib/config/loaded.ts';
 import { objectProblem } from '#lib/config/object-problem.ts';
 import { ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
+import { isLoopbackHost } from '#lib/outbound/loopback.ts';
 
 export type SecretLocation =
   /** The secret's SecretString, or one field of it as JSON. */
@@ -31,12 +32,11 @@ export interface Binding {
   readonly source: SecretLocation;
 }
 
-const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])$/;
 /** A manager's API: https, or plain http to a loopback address (an emulator). Never a path, query or user info. */
 const isApiBase = (raw: string) => {
   try {
     const url = new URL(raw);
-    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname));
+    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
     return secure && url.username === '' && url.password === '' && url.search === '' && url.pathname === '/';
   } catch {
     return false;

@@ -1,6 +1,7 @@
 // Where TEO requests go, which host they are signed for, and how that host is dialled.
 import type { Agent } from 'node:http';
 import type { LookupFunction } from 'node:net';
+import { isLoopbackHost } from '#lib/outbound/loopback.ts';
 import { http, https } from '#lib/outbound/node-http.ts';
 
 /** The host an emulator stands in for: requests to a loopback endpoint are signed exactly as for this one. */
@@ -13,8 +14,6 @@ export interface TeoEndpoint {
   /** Set for a loopback endpoint: the address actually dialled, like curl's --connect-to. */
   readonly dialAddress?: string;
 }
-
-const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])$/;
 
 /**
  * Tencent's hosts over HTTPS, or a plain-HTTP loopback address for the emulator. Nothing else: the body carries
@@ -39,7 +38,7 @@ export function parseTeoEndpoint(raw: string): TeoEndpoint | string {
   if (url.protocol === 'https:' && /^teo\.(?:[a-z0-9-]+\.)*tencentcloudapi\.com$/.test(url.hostname)) {
     return { protocol: 'https:', host: url.host };
   }
-  if (url.protocol === 'http:' && LOOPBACK.test(url.hostname)) {
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) {
     const dialAddress = url.hostname === 'localhost' ? '127.0.0.1' : url.hostname.replace(/^\[|\]$/g, '');
     return { protocol: 'http:', host: `${TEO_SIGNING_HOST}:${url.port || '80'}`, dialAddress };
   }
