@@ -1,5 +1,6 @@
 // The local server and the emulator are reachable from every process and web page on the machine: they refuse
 // what API Gateway and TEO would, and one bad client never stops them.
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +43,7 @@ async function stillServes() {
   const response = await fetch(`${stack.server.url}/rotate`, {
     method: 'POST',
     headers: { authorization: `Bearer ${LOCAL_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ ZoneId: ZONE, SecretKey: Buffer.alloc(32, 7).toString('base64') }),
+    body: JSON.stringify({ ZoneId: ZONE, SecretKey: randomBytes(32).toString('base64') }),
   });
   return response.status;
 }

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { refusalFor } from '#lib/edge/responses.ts';
 import { parseRotationRequest, refuseOversizedBody } from '#lib/validation/rotation-request.ts';
@@ -18,7 +19,11 @@ const refusalOf = (attempt: () => unknown) => {
 };
 const refusal = (fields: Record<string, unknown>) => refusalOf(() => parse(fields));
 
-const keyOf = (bytes: number) => Buffer.alloc(bytes, 0xa7).toString('base64');
+/** A key of that many bytes that looks random: the first bytes of a SHA-512, the same every run. */
+const keyOf = (bytes: number) =>
+  Buffer.concat([createHash('sha512').update('a').digest(), createHash('sha512').update('b').digest()])
+    .subarray(0, bytes)
+    .toString('base64');
 
 describe('parseRotationRequest', () => {
   it('returns the zone and key of a valid body, not a dry run unless it says so', () => {
@@ -41,6 +46,57 @@ describe('parseRotationRequest', () => {
 
   it.each([32, 33, 47, 48])('accepts a key of %i bytes', (bytes) => {
     expect(parse({ ZoneId: ZONE, SecretKey: keyOf(bytes) }).secretKey).toBe(keyOf(bytes));
+  });
+
+  it.each([
+    ['the same byte 32 times', Buffer.alloc(32, 0xa7), 'it uses only 1 different byte values'],
+    [
+      'a word repeated',
+      Buffer.from('passwordpasswordpasswordpassword'),
+      'it uses only 7 different byte values',
+    ],
+    [
+      'a short text repeated',
+      Buffer.from('Gateway-Key-2026Gateway-Key-2026'),
+      'it repeats a 16-byte pattern',
+    ],
+    [
+      'a repeated pattern with a ragged end',
+      Buffer.from('Abc123!xyzAbc123!xyzAbc123!xyzAb'),
+      'it repeats a 10-byte pattern',
+    ],
+    [
+      'a count',
+      Buffer.from('key-0123456789-gateway-teo-edge!'),
+      'it holds a run of 8 or more consecutive values',
+    ],
+    [
+      'a count down',
+      Buffer.from([...randomBytes(20), 90, 89, 88, 87, 86, 85, 84, 83, 0, 1, 2, 3]),
+      'it holds a run of 8 or more consecutive values',
+    ],
+  ])('refuses a key that is evidently not random: %s, saying why and quoting nothing', (_, key, why) => {
+    const refused = refusal({ ZoneId: ZONE, SecretKey: key.toString('base64') });
+
+    expect(refused).toEqual({
+      status: 400,
+      code: 'InvalidParameterValue',
+      message: `SecretKey must be random: ${why}. Generate one (rotator rotate --generate, or openssl rand -base64 32).`,
+    });
+  });
+
+  it.each([
+    ['32 random bytes', () => randomBytes(32)],
+    ['48 random bytes', () => randomBytes(48)],
+    ['32 random hex characters, as TEO’s docs invite', () => Buffer.from(randomBytes(16).toString('hex'))],
+    [
+      'a run of 7 consecutive values, one short of refused',
+      () => Buffer.from('abcdefg-Q9#kz!Lw2@Vx8&Rt5^Mn0*Pb'),
+    ],
+  ])('accepts %s', (_, key) => {
+    const secretKey = key().toString('base64');
+
+    expect(parse({ ZoneId: ZONE, SecretKey: secretKey }).secretKey).toBe(secretKey);
   });
 
   it.each([0, 1, 31, 49, 64])('refuses a key of %i bytes', (bytes) => {

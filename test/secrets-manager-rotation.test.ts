@@ -1,6 +1,6 @@
 // The Secrets Manager rotation function: each step, its idempotent repeat, every refusal, and a whole rotation,
 // against a Secrets Manager stand-in (versions and staging labels over its real JSON API) and the TEO emulator.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { loadSecretsManagerConfig } from '#lib/config/secrets-manager-config.ts';
@@ -22,7 +22,7 @@ import {
 
 const [ZONE = '', OTHER_ZONE = ''] = DEMO_ZONES;
 const SECRET_NAME = `teo-key-rotator/zones/${ZONE}`;
-const INITIAL_KEY = Buffer.alloc(32, 9).toString('base64');
+const INITIAL_KEY = randomBytes(32).toString('base64');
 
 let sm: SecretsManagerStandIn;
 const SECRET_ID = secretArn(SECRET_NAME);

@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { BodyTooLarge, InvalidRequest, UnsupportedMediaType } from '#lib/domain/errors.ts';
 import { ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
 import { isJsonObject } from '#lib/validation/json-object.ts';
+import { evidentlyNotRandom } from '#lib/validation/key-randomness.ts';
 
 export const MAX_BODY_BYTES = 8 * 1024;
 const MIN_KEY_BYTES = 32;
@@ -37,6 +38,15 @@ export const ROTATION_FIELDS = {
       'SecretKey must be standard base64 with canonical = padding and no white space.',
     ),
     v.check(decodedLengthInRange, `SecretKey must decode to ${MIN_KEY_BYTES} to ${MAX_KEY_BYTES} bytes.`),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const why = evidentlyNotRandom(Buffer.from(dataset.value, 'base64'));
+      if (why !== undefined) {
+        addIssue({
+          message: `SecretKey must be random: ${why}. Generate one (rotator rotate --generate, or openssl rand -base64 32).`,
+        });
+      }
+    }),
   ),
 };
 
