@@ -302,6 +302,15 @@ describe('GET /zones/{ZoneId}', () => {
     },
   );
 
+  it('logs at most 256 characters of a path it does not serve', async () => {
+    const path = `/${'x'.repeat(5000)}`;
+
+    const response = await send(handlerWith(), { method: 'GET', path, body: '' });
+
+    expect(response.statusCode).toBe(404);
+    expect(auditLine()?.path).toBe(path.slice(0, 256));
+  });
+
   it.each([
     ['DELETE', `/zones/${ZONE}`, 'GET'],
     ['POST', `/zones/${ZONE}`, 'GET'],

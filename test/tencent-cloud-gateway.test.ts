@@ -147,13 +147,37 @@ describe('createTencentCloudGateway', () => {
     expect((failure as Error).cause).toMatchObject({ httpCode: 503 });
   });
 
-  it('takes an answer without a RequestId as malformed', async () => {
-    harness.teo.script({ json: { Response: { Status: 'ok' } } });
+  it.each([
+    ['without a RequestId', { Status: 'ok' }],
+    ['with a RequestId that is no identifier', { RequestId: '<script>alert(1)</script>' }],
+    ['with a RequestId of 65 characters', { RequestId: 'a'.repeat(65) }],
+    ['with an empty RequestId', { RequestId: '' }],
+  ])('takes an answer %s as malformed', async (_, response) => {
+    harness.teo.script({ json: { Response: response } });
 
     expect(await modify()).toMatchObject({
       reason: 'malformed-answer',
       keyState: 'unknown',
-      message: 'TEO answered without a RequestId',
+      message: 'TEO answered without a well-formed RequestId',
+    });
+  });
+
+  it.each([
+    ['a UUID, as TEO documents it', '9153aae4-26b1-4580-adc3-fa7cd4d32bf5'],
+    ['64 characters', `${'a'.repeat(63)}9`],
+  ])('takes a RequestId that is %s', async (_, requestId) => {
+    harness.teo.script({ json: { Response: { RequestId: requestId } } });
+
+    expect(await modify()).toBe(requestId);
+  });
+
+  it('keeps a refusal but drops a RequestId that is no identifier', async () => {
+    harness.teo.script(teoError('OperationDenied', 'no', 'req id with spaces'));
+
+    expect(await modify()).toMatchObject({
+      name: 'TeoRefused',
+      code: 'OperationDenied',
+      requestId: undefined,
     });
   });
 

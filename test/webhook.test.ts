@@ -147,6 +147,31 @@ describe('Standard Webhooks verification', () => {
     );
   });
 
+  it.each([
+    ['256 characters', 'm'.repeat(256)],
+    ['a space', 'msg 1'],
+    ['a character outside visible ASCII', 'msg_é'],
+  ])('refuses a webhook-id of %s, by the rule an Idempotency-Key follows', (_, id) => {
+    const signed = {
+      ...VALID,
+      'webhook-id': id,
+      'webhook-signature': webhookSignature(vector.secret, id, vector.timestamp, vector.body),
+    };
+
+    expect(callerOf(signed)).toBe('refused: webhook-id missing or malformed');
+  });
+
+  it('takes a webhook-id of 255 visible characters, as it takes an Idempotency-Key', () => {
+    const id = '~'.repeat(255);
+    const signed = {
+      ...VALID,
+      'webhook-id': id,
+      'webhook-signature': webhookSignature(vector.secret, id, vector.timestamp, vector.body),
+    };
+
+    expect(callerOf(signed)).toBe('secrets-hook');
+  });
+
   it('verifies an empty body', () => {
     const headers = {
       ...VALID,

@@ -1,6 +1,7 @@
 // Standard Webhooks v1 (docs/contract.md §4): HMAC-SHA256 over `${id}.${timestamp}.${raw body}` with a caller's secret.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Caller } from '#lib/domain/caller.ts';
+import { DELIVERY_ID } from '#lib/domain/delivery-id.ts';
 import type { HttpRequest } from '#lib/edge/request.ts';
 
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -11,7 +12,6 @@ export const MIN_WEBHOOK_SECRET_BYTES = 24;
  * A comma or white space in an id or a timestamp means two headers joined by API Gateway, or junk: refused,
  * so that no value used for the signature can differ from one used for freshness or redelivery.
  */
-const ID = /^[^\s,]{1,256}$/;
 const TIMESTAMP = /^[0-9]{1,12}$/;
 const SIGNATURE_ENTRY = /^v1,([A-Za-z0-9+/]{43}=)$/;
 
@@ -41,7 +41,7 @@ export function verifyWebhook(
   const id = request.headers.get('webhook-id') ?? '';
   const timestamp = request.headers.get('webhook-timestamp') ?? '';
   const signatures = signaturesIn(request.headers.get('webhook-signature') ?? '');
-  if (!ID.test(id)) return { reason: 'webhook-id missing or malformed' };
+  if (!DELIVERY_ID.test(id)) return { reason: 'webhook-id missing or malformed' };
   if (!TIMESTAMP.test(timestamp)) return { reason: 'webhook-timestamp missing or not decimal seconds' };
   if (signatures.length === 0) return { reason: 'webhook-signature has no v1 entry' };
   const signed = Buffer.concat([Buffer.from(`${id}.${timestamp}.`), request.body]);

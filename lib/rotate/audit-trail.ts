@@ -33,6 +33,8 @@ export interface RequestTrail {
   refusal?: Refusal;
 }
 
+const MAX_LOGGED_PATH_CHARS = 256;
+
 export interface AuditTrail {
   /** Outermost in the chain: it starts the trail and writes the line last, after every other stage. */
   readonly middleware: MiddlewareObj<RotateEvent, HttpResponse>;
@@ -89,7 +91,8 @@ function fieldsOf(trail: RequestTrail, status: number) {
     firstKey: trail.firstKey,
     replayed: trail.replay !== undefined || undefined,
     method: trail.http?.method,
-    path: trail.http?.path,
+    // Whatever an anonymous caller sent, bounded, as the user agent is.
+    path: trail.http?.path.slice(0, MAX_LOGGED_PATH_CHARS),
     // Who asked, even when refused: the ARN AWS verified (listed or not), and where the request came from.
     principal: trail.http?.iamPrincipal,
     sourceIp: trail.http?.sourceIp,

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { AuthenticatedCaller } from '#lib/auth/authenticate-caller.ts';
+import { DELIVERY_ID } from '#lib/domain/delivery-id.ts';
 import { InvalidRequest, RotationConflict } from '#lib/domain/errors.ts';
 import type { HttpRequest, RotateEvent } from '#lib/edge/request.ts';
 import type { HttpResponse } from '#lib/edge/responses.ts';
@@ -12,8 +13,6 @@ import type { AuditTrail, RequestTrail } from '#lib/rotate/audit-trail.ts';
 
 /** How long an answer is kept for redeliveries; Standard Webhooks senders retry for up to a few days. */
 export const KEEP_ANSWERS_MS = 3 * 24 * 60 * 60 * 1000;
-
-const IDEMPOTENCY_KEY = /^[\x21-\x2b\x2d-\x7e]{1,255}$/;
 
 /**
  * Answers worth giving again: a success, and TEO's own refusal of this request. After throttling, timeouts and
@@ -119,7 +118,7 @@ function deliveryId(
 ): { readonly key: string; readonly digest: string } | undefined {
   const id = kind === 'webhook' ? headers.get('webhook-id') : headers.get('idempotency-key');
   if (id === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY.test(id)) {
+  if (!DELIVERY_ID.test(id)) {
     throw new InvalidRequest(
       'InvalidParameter',
       'Idempotency-Key must be 1 to 255 visible ASCII characters, without commas.',

@@ -30,8 +30,12 @@ export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: 
     return withAttemptTimeout(Math.max(0, Math.min(timeoutMs, deadline - Date.now())), async (signal) => {
       try {
         const answer: Record<string, unknown> = await client.request(action, params, { signal });
-        if (typeof answer.RequestId !== 'string') {
-          throw new TeoUnreachable('malformed-answer', 'TEO answered without a RequestId', 'unknown');
+        if (!isRequestId(answer.RequestId)) {
+          throw new TeoUnreachable(
+            'malformed-answer',
+            'TEO answered without a well-formed RequestId',
+            'unknown',
+          );
         }
         return { ...answer, RequestId: answer.RequestId };
       } catch (error) {
@@ -73,6 +77,14 @@ export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: 
   };
 }
 
+/**
+ * What TEO's RequestIds look like, with room to spare: documented as a UUID ("9153aae4-26b1-4580-adc3-fa7cd4d32bf5"),
+ * taken as 1 to 64 letters, digits, '.', '_' or '-'. Anything else (text, markup, a quoted parameter) is no
+ * RequestId to pass on to a caller or a log.
+ */
+const isRequestId = (value: unknown): value is string =>
+  typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value);
+
 /** What TEO's error codes look like ("AuthFailure.SignatureFailure"); anything else is not a code to pass on. */
 const TEO_CODE = /^[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)*$/;
 const MAX_CODE_CHARS = 128;
@@ -96,11 +108,7 @@ function classify(action: TeoAction, error: unknown, attempt: AbortSignal): Erro
         'unknown',
       );
     }
-    return new TeoRefused(
-      action,
-      code,
-      typeof requestId === 'string' && requestId !== '' ? requestId : undefined,
-    );
+    return new TeoRefused(action, code, isRequestId(requestId) ? requestId : undefined);
   }
   // Neither an HTTP status nor a network failure carries TEO's text: the SDK's error is kept as the cause.
   if (typeof fields.httpCode === 'number')
