@@ -25,8 +25,8 @@ export interface LocalServerOptions {
 
 /** As configured in serverless.yml. */
 const LAMBDA_TIMEOUT_MS = 20_000;
-/** The route with AWS_IAM auth in serverless.yml: API Gateway refuses an unsigned request there with 403. */
-const IAM_ROUTE = '/iam/rotate';
+/** The routes with AWS_IAM auth in serverless.yml (/iam/rotate, /iam/zones/{zoneId}): API Gateway refuses an unsigned request there with 403. */
+const IAM_ROUTES = /^\/iam\//;
 /** API Gateway's HTTP API payload limit. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -51,7 +51,7 @@ async function readBody(request: http.IncomingMessage): Promise<Buffer> {
 }
 
 /**
- * A request to the AWS_IAM route is verified as AWS would (refused with 403 before the function runs, or passed
+ * A request to an AWS_IAM route is verified as AWS would (refused with 403 before the function runs, or passed
  * on with the caller's ARN); any other request passes as through the HTTP API's unauthenticated route.
  */
 export async function startLocalServer(
@@ -70,7 +70,7 @@ export async function startLocalServer(
     const body = await readBody(request);
     const url = new URL(request.url ?? '/', 'http://localhost');
     let iamPrincipal: string | undefined;
-    if (url.pathname === IAM_ROUTE) {
+    if (IAM_ROUTES.test(url.pathname)) {
       const headers = Object.fromEntries(
         Object.entries(request.headers).map(([name, value]) => [name, String(value)]),
       );

@@ -168,19 +168,25 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
     expect(reads()).toBe(2);
   });
 
-  it('fails closed while the secret cannot be read, naming why, and reads it again at the next request', async () => {
+  it('fails closed while the secret cannot be read, naming why, and reads it again 10 s later, not before', async () => {
     sm.put(SECRET_NAME, secretWith(NEW, TOKEN));
     sm.failNext('AccessDeniedException');
     const handler = handlerFor();
 
     const refused = await rotate(handler, TOKEN);
+    // Junk traffic meanwhile does not become a Secrets Manager call per request.
+    const meanwhile = await rotate(handler, TOKEN);
+    const readsMeanwhile = sm.count('GetSecretValue');
+    clock += 10_000;
     const rotated = await rotate(handler, TOKEN);
 
     expect([refused.status, refused.json.Error.Code]).toEqual([500, 'FunctionMisconfigured']);
     expect(output.lines().find((line) => line.status === 500)?.errorDetail).toEqual([
       'ROTATOR_SECRET_ID: the secret could not be read (AWS answered AccessDeniedException (HTTP 400))',
     ]);
+    expect([meanwhile.status, readsMeanwhile]).toEqual([500, 1]);
     expect(rotated.status).toBe(200);
+    expect(sm.count('GetSecretValue')).toBe(2);
   });
 
   it('fails closed, naming the network error, when Secrets Manager cannot be reached', async () => {

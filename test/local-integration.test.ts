@@ -73,6 +73,22 @@ describe('rotator rotate, against the local server and the emulator', () => {
     expect(stdout.split(result.SecretKey)).toHaveLength(2);
   });
 
+  it('reads a zone’s status as an IAM caller, signed for /iam/zones as API Gateway requires, and refuses a bearer there', async () => {
+    const iam = {
+      AWS_ACCESS_KEY_ID: ACCESS_KEY_ID ?? '',
+      AWS_SECRET_ACCESS_KEY: ACCESS_KEY?.secretAccessKey ?? '',
+      AWS_REGION: LOCAL_REGION,
+    };
+
+    const signed = await rotator(['status', '--url', server.url, '--zone', ZONE, '--aws-iam', '--json'], iam);
+    const bearer = await fetch(`${server.url}/iam/zones/${ZONE}`, {
+      headers: { authorization: `Bearer ${LOCAL_TOKEN}` },
+    });
+
+    expect([signed.code, JSON.parse(signed.stdout).ZoneId]).toEqual([0, ZONE]);
+    expect([bearer.status, await bearer.json()]).toEqual([403, { message: 'Forbidden' }]);
+  });
+
   it('reads the key from stdin with --key -, and prints it nowhere', async () => {
     const key = randomBytes(40).toString('base64');
 

@@ -715,6 +715,18 @@ describe('an event that is no sync trigger', () => {
     });
     expect(teo.calls).toEqual([]);
     expect(doppler.calls).toEqual([]);
+    expect(syncLines()).toEqual([
+      expect.objectContaining({ level: 'INFO', outcome: 'refused', errorCode: 'InvalidEvent' }),
+    ]);
+    expect(syncLines()[0]?.source).toBe((event as { source?: string } | null)?.source);
+  });
+
+  it('logs at most 128 characters of what a refused event names', async () => {
+    await expect(
+      handlerWith()({ source: 'x'.repeat(1000), 'detail-type': 'y'.repeat(1000) }, lambdaContext()),
+    ).rejects.toMatchObject({ code: 'InvalidEvent' });
+
+    expect(syncLines()[0]).toMatchObject({ source: 'x'.repeat(128), detailType: 'y'.repeat(128) });
   });
 });
 

@@ -59,6 +59,7 @@ export function configSource<T>(
   const secrets = client ?? awsJsonClient('secretsmanager', { env });
   let cached: { readonly loaded: Loaded<T>; readonly at: number } | undefined;
   let reading: Promise<Loaded<T>> | undefined;
+  let failed: { readonly loaded: Loaded<T>; readonly at: number } | undefined;
 
   const read = async (): Promise<Loaded<T>> => {
     const fields = await readSecret(secrets, secretId, secretFields).catch(
@@ -71,7 +72,9 @@ export function configSource<T>(
         warn(`${problem}; the configuration read before stays in use`);
         return cached.loaded;
       }
-      return invalid(problem);
+      // Remembered briefly, so that requests meanwhile (junk traffic among them) are not each a Secrets Manager call.
+      failed = { loaded: invalid(problem), at: now() };
+      return failed.loaded;
     }
     const loaded: Loaded<T> = typeof fields === 'string' ? invalid(fields) : load({ ...env, ...fields });
     cached = { loaded, at: now() };
@@ -84,7 +87,11 @@ export function configSource<T>(
     return reading;
   };
   return {
-    current: async () => (cached && now() - cached.at < SECRET_TTL_MS ? cached.loaded : readOnce()),
+    current: async () => {
+      if (cached && now() - cached.at < SECRET_TTL_MS) return cached.loaded;
+      if (failed && now() - failed.at < MIN_REREAD_MS) return failed.loaded;
+      return readOnce();
+    },
     reread: async () => (cached && now() - cached.at < MIN_REREAD_MS ? cached.loaded : readOnce()),
   };
 }

@@ -213,10 +213,23 @@ export function createSyncHandler(
           ? await syncAll(bindings, 'schedule', context)
           : undefined;
     if (report === undefined) {
-      throw new InvalidRequest(
+      const refused = new InvalidRequest(
         'InvalidEvent',
         'The event is neither a sync webhook, a secret change nor the schedule.',
       );
+      // Audited like any refused request: who sent what, bounded (whoever may invoke the function can send anything).
+      const named = (value: unknown) => (typeof value === 'string' ? value.slice(0, 128) : undefined);
+      writeAudit(startAudit(context), {
+        outcome: 'refused',
+        error: refused,
+        fields: {
+          operation: 'sync',
+          errorCode: refused.code,
+          source: named(fields.source),
+          detailType: named(fields['detail-type']),
+        },
+      });
+      throw refused;
     }
     // A failure makes the invocation fail: EventBridge retries it, then hands it to the dead-letter queue.
     if (report.results.some(({ outcome }) => outcome === 'failed')) {
