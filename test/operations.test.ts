@@ -274,6 +274,21 @@ describe('GET /zones/{ZoneId}', () => {
     expect(response.json.LastRotation.Live).toBe(false);
   });
 
+  it("names who rotated only to the callers of every zone, and to the caller itself; another's name is hidden", async () => {
+    const ledger = createInMemoryLedger();
+    const handler = handlerWith(ledger);
+    await send(handler, rotation(newKey(), {}, OTHER_ZONE));
+    const byNarrow = await send(handler, status(OTHER_ZONE), NARROW_TOKEN);
+    await send(handler, rotation(newKey(), {}, OTHER_ZONE), NARROW_TOKEN);
+
+    const byOps = await send(handler, status(OTHER_ZONE));
+    const ownByNarrow = await send(handler, status(OTHER_ZONE), NARROW_TOKEN);
+
+    expect(byNarrow.json.LastRotation.By).toBe('another caller');
+    expect(byOps.json.LastRotation.By).toBe('narrow');
+    expect(ownByNarrow.json.LastRotation.By).toBe('narrow');
+  });
+
   it('answers LastRotation null for a zone the function never rotated', async () => {
     const response = await send(handlerWith(), status(OTHER_ZONE));
 

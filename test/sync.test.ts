@@ -393,7 +393,7 @@ describe('a Doppler webhook', () => {
     expect(teo.zoneKey(DOPPLER_ZONE)).toBe(key);
   });
 
-  it('follows a value that changes during the sync, and leaves TEO on the latest', async () => {
+  it('sends one Modify when the value changes during the sync; the change’s own notification then sets the latest', async () => {
     const [first, latest] = [newKey(), newKey()];
     doppler.set('gateways', 'prd', 'TEO_KEY', first);
     const real = realReaders();
@@ -407,9 +407,13 @@ describe('a Doppler webhook', () => {
       },
     };
 
-    const answer = await fromDoppler(handlerWith({ readers }));
+    const handler = handlerWith({ readers });
 
-    expect(answer.json.Results[0].Outcome).toBe('synced');
+    const answer = await fromDoppler(handler);
+    const following = await fromDoppler(handler, dopplerPayload({ diff: { updated: ['TEO_KEY'] } }));
+
+    expect([answer.status, answer.json.Results[0].Outcome]).toEqual([502, 'failed']);
+    expect(following.json.Results[0].Outcome).toBe('synced');
     expect(teo.zoneKey(DOPPLER_ZONE)).toBe(latest);
     expect(modifies()).toBe(2);
   });

@@ -13,6 +13,7 @@ import {
   withFreshCredentials,
 } from '#lib/config/config-source.ts';
 import { functionSetup, type Setup, type SetupOptions } from '#lib/config/function-setup.ts';
+import type { Caller } from '#lib/domain/caller.ts';
 import { AuthenticationFailed, DeadlineExceeded } from '#lib/domain/errors.ts';
 import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import { type HttpRequest, type RotateEvent, readHttpRequest } from '#lib/edge/request.ts';
@@ -76,7 +77,7 @@ export function createRotateHandler(
       const zoneId = parseZoneId(route.zoneId);
       noted.statusOf = zoneId;
       authorize(caller.caller, zoneId);
-      return zoneStatus(noted, setup, context, zoneId);
+      return zoneStatus(noted, setup, context, zoneId, caller.caller);
     }
     const rotation = parseRotationRequest(request.body, request.headers.get('content-type'));
     noted.rotation = rotation;
@@ -158,6 +159,7 @@ export function createRotateHandler(
     setup: Setup<RotatorConfig>,
     context: Context,
     zoneId: string,
+    viewer: Caller,
   ) {
     const run = runFor(noted, context);
     const [live, lastRotation] = await Promise.all([
@@ -166,11 +168,14 @@ export function createRotateHandler(
     ]);
     noted.done = 'described';
     noted.teoRequestId = live.requestId;
+    // Who rotated is another caller's name: shown to the callers of every zone, and to the one who did.
+    const by = lastRotation?.by;
+    const mayKnow = viewer.zones === '*' || by === viewer.name;
     return zoneStatusResponse({
       zoneId,
       liveKeyFingerprint: live.secretKey === undefined ? undefined : keyFingerprint(live.secretKey),
       requestId: live.requestId,
-      lastRotation,
+      lastRotation: lastRotation && (mayKnow ? lastRotation : { ...lastRotation, by: 'another caller' }),
     });
   }
 

@@ -45,9 +45,6 @@ export interface SyncDeps {
   readonly retry: RetryPolicy;
 }
 
-/** How often a value that changes during a sync is read again before the sync gives up to the next notification. */
-const MAX_ROUNDS = 3;
-
 const isValidKey = (value: string) => v.safeParse(ROTATION_FIELDS.SecretKey, value).success;
 
 /**
@@ -88,47 +85,41 @@ async function syncValue(
   const { lastApplied } = await holdZone(zoneId, deps.ledger, run);
   let change: ZoneChange | undefined;
   const teoRequestIds: string[] = [];
-  let replacedForeignKey = false;
   try {
-    let read = firstRead ?? (await deps.readers.read(source));
-    for (let round = 0; round < MAX_ROUNDS; round += 1) {
-      const { value } = read;
-      // An invalid value is permanent until someone fixes the secret: TEO is never called with it.
-      if (!isValidKey(value)) return { outcome: 'invalid-value', teoRequestIds };
-      const fingerprint = keyFingerprint(value);
-      const live = await describeZone(zoneId, deps.teo, run);
-      teoRequestIds.push(live.requestId);
-      if (live.secretKey !== undefined && sameKey(live.secretKey, value)) {
-        // Live already when first read: nothing to do. Live on a later round: this sync changed TEO on the way.
-        if (round === 0) return { outcome: 'in-sync', keyFingerprint: fingerprint, teoRequestIds };
-        return synced(value, fingerprint, teoRequestIds, live.requestId, replacedForeignKey);
-      }
-      // A key the function did not put there (it keeps the fingerprint of the last one it applied).
-      replacedForeignKey ||=
-        live.secretKey !== undefined &&
-        lastApplied !== undefined &&
-        keyFingerprint(live.secretKey) !== lastApplied.keyFingerprint;
-      const rotation = { zoneId, secretKey: value };
-      // A zone with no key gets its first (Create), as Describe just showed.
-      const { requestId } = await sendKey(
-        rotation,
-        deps.teo,
-        deps.retry,
-        run,
-        (left) => {
-          change = left;
-        },
-        { hasKey: live.secretKey !== undefined },
-      );
-      teoRequestIds.push(requestId);
-      // The value may have changed while TEO was being set: only the current one may stay.
-      read = await deps.readers.read(source);
-      if (sameKey(read.value, value))
-        return synced(value, fingerprint, teoRequestIds, requestId, replacedForeignKey);
+    const { value } = firstRead ?? (await deps.readers.read(source));
+    // An invalid value is permanent until someone fixes the secret: TEO is never called with it.
+    if (!isValidKey(value)) return { outcome: 'invalid-value', teoRequestIds };
+    const fingerprint = keyFingerprint(value);
+    const live = await describeZone(zoneId, deps.teo, run);
+    teoRequestIds.push(live.requestId);
+    if (live.secretKey !== undefined && sameKey(live.secretKey, value)) {
+      return { outcome: 'in-sync', keyFingerprint: fingerprint, teoRequestIds };
     }
-    throw new SourceUnavailable(
-      'The bound secret changed on every read during the sync: the next notification, or the schedule, will sync it',
+    // A key the function did not put there (it keeps the fingerprint of the last one it applied).
+    const replacedForeignKey =
+      live.secretKey !== undefined &&
+      lastApplied !== undefined &&
+      keyFingerprint(live.secretKey) !== lastApplied.keyFingerprint;
+    // A zone with no key gets its first (Create), as Describe just showed.
+    const { requestId } = await sendKey(
+      { zoneId, secretKey: value },
+      deps.teo,
+      deps.retry,
+      run,
+      (left) => {
+        change = left;
+      },
+      { hasKey: live.secretKey !== undefined },
     );
+    teoRequestIds.push(requestId);
+    // The value may have changed while TEO was being set. One Modify per sync, not one per read of a source that
+    // keeps changing: the change's own notification, or the schedule, sets the value it changed to.
+    if (!sameKey((await deps.readers.read(source)).value, value)) {
+      throw new SourceUnavailable(
+        'The bound secret changed while TEO was being set: TEO holds the value read first; the next notification, or the schedule, will sync the new one',
+      );
+    }
+    return synced(value, fingerprint, teoRequestIds, requestId, replacedForeignKey);
   } finally {
     await releaseZone(zoneId, deps.ledger, run, change);
   }
