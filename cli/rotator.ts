@@ -105,12 +105,13 @@ async function rotate(args: string[]): Promise<number> {
       ? (await text(process.stdin)).trim()
       : (values.key ?? '');
   const idempotencyKey = values['idempotency-key'] ?? `rot_${randomUUID()}`;
+  const dryRun = values['dry-run'];
+  const body = JSON.stringify({ ZoneId: values.zone, SecretKey: secretKey, ...(dryRun && { DryRun: true }) });
+  // Every check of the CLI's own first (credentials among them): a refusal here leaves no key file behind.
+  const headers = await authenticate(endpoint, body, awsIam, idempotencyKey, 'POST');
   // Durable before it is sent: whatever happens next, the key that may go live is not lost.
   const keyFile = values['key-out'];
   if (keyFile !== undefined) writeKey(keyFile, secretKey);
-  const dryRun = values['dry-run'];
-  const body = JSON.stringify({ ZoneId: values.zone, SecretKey: secretKey, ...(dryRun && { DryRun: true }) });
-  const headers = await authenticate(endpoint, body, awsIam, idempotencyKey, 'POST');
 
   const answer = await send(endpoint, { method: 'POST', headers, body });
   if (dryRun) return reportDryRun(answer, values.json);

@@ -153,6 +153,18 @@ describe('a key whose fate is unknown is never lost', () => {
     expect(stack.emulator.calls).toEqual([]);
   });
 
+  it('writes no --key-out file when its own checks refuse the request before sending (no credential)', async () => {
+    const dir = scratch();
+    const file = join(dir, 'key');
+
+    const refused = await rotate(['--generate', '--key-out', file], {});
+
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('set exactly one of ROTATOR_TOKEN, ROTATOR_WEBHOOK_SECRET or --aws-iam');
+    expect(readdirSync(dir)).toEqual([]);
+    expect(stack.emulator.calls).toEqual([]);
+  });
+
   it('exits 1 and writes no key file when TEO refused, the previous key being live', async () => {
     stack.emulator.inject({ kind: 'error', code: 'OperationDenied' });
     const before = stack.emulator.zoneKey(ZONE);
