@@ -150,6 +150,26 @@ describe('the audit line', () => {
     expect(line?._aws).toMatchObject({ CloudWatchMetrics: [expect.anything()] });
   });
 
+  it('writes a sync that found drift at ERROR, counting SyncDrift by service alone, and no ledger failure', () => {
+    const audit = startAudit(lambdaContext());
+
+    writeAudit(audit, { outcome: 'synced', drift: 'found-by-schedule', fields: {} });
+
+    const line = output.lines()[0];
+    expect(line).toMatchObject({ level: 'ERROR', drift: 'found-by-schedule', SyncDrift: 1 });
+    expect(line).not.toHaveProperty('LedgerFailures');
+    expect(line?._aws).toMatchObject({
+      CloudWatchMetrics: [
+        { Dimensions: [['service', 'Outcome']] },
+        {
+          Namespace: 'TeoKeyRotator',
+          Dimensions: [['service']],
+          Metrics: [{ Name: 'SyncDrift', Unit: 'Count' }],
+        },
+      ],
+    });
+  });
+
   it('writes a line whose ledger write failed at ERROR, naming the write, and counts it by service alone', () => {
     const audit = startAudit(lambdaContext());
     audit.tally.ledgerFailures.push(
@@ -166,6 +186,7 @@ describe('the audit line', () => {
       ledgerFailures: ['releaseZone: Error: DynamoDB is down', 'finishRequest: not an Error'],
       LedgerFailures: 2,
     });
+    expect(line).not.toHaveProperty('SyncDrift');
     expect(line?._aws).toMatchObject({
       CloudWatchMetrics: [
         { Dimensions: [['service', 'Outcome']] },

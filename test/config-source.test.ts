@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { rotatorConfig } from '#lib/config/config.ts';
-import { configSource } from '#lib/config/config-source.ts';
+import { configSource, type FunctionConfig } from '#lib/config/config-source.ts';
+import { secretsManagerConfig } from '#lib/config/secrets-manager-config.ts';
+import { syncConfig } from '#lib/config/sync-config.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';
@@ -270,6 +272,46 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
     for (const value of [OLD.key, NEW.key, TOKEN, sha256Hex(TOKEN)])
       expect(output.text()).not.toContain(value);
   });
+
+  it.each([
+    [
+      'sync',
+      (): FunctionConfig<unknown> => syncConfig,
+      {
+        DOPPLER_TOKEN: 'dp.st.fake',
+        DOPPLER_WEBHOOK_SECRET: 'w1',
+        INFISICAL_CLIENT_ID: 'i',
+        INFISICAL_CLIENT_SECRET: 's',
+        INFISICAL_WEBHOOK_SECRET: 'w2',
+      },
+      { ROTATOR_SYNC_BINDINGS: '[]' },
+    ],
+    [
+      'the Secrets Manager rotation',
+      (): FunctionConfig<unknown> => secretsManagerConfig,
+      {},
+      { ROTATOR_SM_ZONES: ZONE },
+    ],
+  ])(
+    "loads %s from a secret of its own fields, and refuses the HTTP function's callers in it",
+    async (_, config, own, env) => {
+      const fields = { TENCENTCLOUD_SECRET_ID: NEW.id, TENCENTCLOUD_SECRET_KEY: NEW.key, ...own };
+      const load = async (secret: Record<string, string>) => {
+        sm.put(SECRET_NAME, JSON.stringify(secret));
+        return configSource({ ...deployedEnv(), ...env }, config(), { now: () => clock }).current();
+      };
+
+      const loaded = await load(fields);
+      clock += SECRET_TTL_MS;
+      const refused = await load({ ...fields, ROTATOR_CLIENTS: '[]' });
+
+      expect(loaded).toMatchObject({ ok: true, config: { teo: { credentials: { secretId: NEW.id } } } });
+      expect(refused).toMatchObject({
+        ok: false,
+        problems: [expect.stringContaining("each function's secret holds only what that function uses")],
+      });
+    },
+  );
 
   it('needs no secret when run locally: the environment alone configures it', async () => {
     const env = {

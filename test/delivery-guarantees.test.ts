@@ -226,7 +226,7 @@ describe('retries and settled outcomes', () => {
 describe('when the ledger fails after TEO has answered', () => {
   /** The ledger, with one operation failing as DynamoDB does when it is unavailable. */
   const failingAt = (
-    operation: 'releaseZone' | 'finishRequest',
+    operation: 'releaseZone' | 'finishRequest' | 'claimRequest',
     ledger = createInMemoryLedger(),
   ): RotationLedger => ({
     claimRequest: (...args) => ledger.claimRequest(...args),
@@ -265,6 +265,25 @@ describe('when the ledger fails after TEO has answered', () => {
       expect(output.text()).not.toContain(key);
     },
   );
+
+  it('answers 401 to a webhook refused for its time even when recording its id fails, saying so at ERROR', async () => {
+    const body = bodyFor(newKey());
+    const headers = webhookHeaders(
+      HOOK_SECRET,
+      'msg_skewed_ledger_down',
+      Math.floor(Date.now() / 1000) - 301,
+      body,
+    );
+
+    const response = await send({ handler: handlerWith(failingAt('claimRequest')), body, headers });
+
+    expect([response.statusCode, response.json.Error.Code]).toEqual([401, 'AuthFailure']);
+    expect(auditLines()[0]).toMatchObject({
+      level: 'ERROR',
+      outcome: 'refused',
+      ledgerFailures: ['claimRequest: AwsError: AWS answered ServiceUnavailable (HTTP 503)'],
+    });
+  });
 
   it("keeps TEO's refusal as the answer when the release after it fails", async () => {
     emulator.inject({ kind: 'error', code: 'InvalidParameterValue' });

@@ -207,6 +207,42 @@ describe('one writer per zone: a rotation of a zone another writer owns', () => 
       "This zone's key follows the Doppler secret TEO_KEY of gateways/prd: change the secret there, and sync applies it. Nothing was changed.",
     ],
     [
+      'a sync binding to a Secrets Manager secret field',
+      {
+        ROTATOR_SYNC_BINDINGS: JSON.stringify([
+          {
+            zone: ZONE,
+            source: {
+              kind: 'aws-secrets-manager',
+              secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gw-AbCdEf',
+              field: 'SecretKey',
+            },
+          },
+        ]),
+      },
+      'ZoneOwnedBySync',
+      "This zone's key follows the Secrets Manager secret arn:aws:secretsmanager:eu-west-1:123456789012:secret:gw-AbCdEf (field SecretKey): change the secret there, and sync applies it. Nothing was changed.",
+    ],
+    [
+      'a sync binding to an Infisical secret',
+      {
+        ROTATOR_SYNC_BINDINGS: JSON.stringify([
+          {
+            zone: ZONE,
+            source: {
+              kind: 'infisical',
+              projectId: 'p1',
+              environment: 'prod',
+              secretPath: '/teo',
+              name: 'GW',
+            },
+          },
+        ]),
+      },
+      'ZoneOwnedBySync',
+      "This zone's key follows the Infisical secret GW at /teo in p1/prod: change the secret there, and sync applies it. Nothing was changed.",
+    ],
+    [
       'the Secrets Manager rotation',
       { ROTATOR_SM_ZONES: ZONE },
       'ZoneOwnedBySecretsManagerRotation',

@@ -270,6 +270,42 @@ describe('a Doppler webhook', () => {
 
     expect(again).toEqual({ status: 409, json: { Results: [{ ZoneId: DOPPLER_ZONE, Outcome: 'failed' }] } });
     expect(teo.calls).toEqual([]);
+    expect(syncLines().at(-1)?.errorDetail).toBe(
+      'RotationConflict: This delivery, with this value, is already being synced; retry when it is done.',
+    );
+  });
+
+  it('records a delivery for 3 days, and leaves the record of another value of the same body as it was', async () => {
+    const [first, next] = [newKey(), newKey()];
+    doppler.set('gateways', 'prd', 'TEO_KEY', first);
+    const body = dopplerPayload();
+    const digest = createHash('sha256').update(body).digest('hex');
+    const inner = createInMemoryLedger();
+    const kept: number[] = [];
+    const ledger: RotationLedger = {
+      ...inner,
+      claimRequest: (key, bodyDigest, terms) => {
+        kept.push(terms.keepUntil - Date.now());
+        return inner.claimRequest(key, bodyDigest, terms);
+      },
+    };
+    // The first value's sync is still running somewhere when the next value arrives with the same body.
+    const running = Date.now() + 60_000;
+    await inner.claimRequest(`sync#${DOPPLER_ZONE}#${digest}`, keyFingerprint(first), {
+      leaseUntil: running,
+      keepUntil: running,
+    });
+    doppler.set('gateways', 'prd', 'TEO_KEY', next);
+    const handler = handlerWith({ ledger });
+
+    expect((await fromDoppler(handler, body)).json.Results[0].Outcome).toBe('synced');
+    doppler.set('gateways', 'prd', 'TEO_KEY', first);
+    const firstAgain = await fromDoppler(handler, body);
+
+    // The first value's record is still its own, in flight: not marked done by the other value's sync.
+    expect(firstAgain.status).toBe(409);
+    expect(kept[0]).toBeGreaterThan(3 * 24 * 60 * 60 * 1000 - 60_000);
+    expect(kept[0]).toBeLessThanOrEqual(3 * 24 * 60 * 60 * 1000);
   });
 
   it('ends its syncs within API Gateway’s 30 seconds, though the function may run for 60', async () => {
@@ -877,6 +913,15 @@ describe('ROTATOR_SYNC_BINDINGS', () => {
 
     expect(report.results).toEqual([]);
   });
+
+  it.each([undefined, '', '  '])(
+    'requires ROTATOR_SYNC_BINDINGS in the sync function (%j is unset)',
+    (raw) => {
+      const loaded = loadSyncConfig({ ...env(), ROTATOR_SYNC_BINDINGS: raw });
+
+      expect(loaded).toEqual({ ok: false, problems: ['ROTATOR_SYNC_BINDINGS is not set'] });
+    },
+  );
 
   it('requires the Doppler token when a binding reads Doppler', () => {
     expect(problems([{ zone: 'zone-a1', source: dopplerSource }], { DOPPLER_TOKEN: '' })).toEqual([

@@ -13,23 +13,16 @@ export interface RequestMetrics {
   /** Modify and Create calls sent; 0 when the request never reached TEO. */
   readonly teoAttempts: number;
   /** Ledger writes that failed after the work they were to record (alarmed). */
-  readonly ledgerFailures?: number;
+  readonly ledgerFailures: number;
   /** A sync found TEO off its source: a key someone else set, or a change only the schedule caught (alarmed). */
-  readonly drift?: boolean;
+  readonly drift: boolean;
   /** A rotation was applied but its event could not be published. */
-  readonly eventPublishFailed?: boolean;
+  readonly eventPublishFailed: boolean;
 }
 
 /** The EMF fields to merge into a log line that already has `service`, the dimension both share. */
 export function embeddedMetrics(
-  {
-    outcome,
-    teoLatenciesMs,
-    teoAttempts,
-    ledgerFailures = 0,
-    drift = false,
-    eventPublishFailed = false,
-  }: RequestMetrics,
+  { outcome, teoLatenciesMs, teoAttempts, ledgerFailures, drift, eventPublishFailed }: RequestMetrics,
   now = Date.now(),
 ) {
   const teo = teoAttempts > 0;

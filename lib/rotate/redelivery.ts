@@ -98,11 +98,14 @@ interface Delivery {
  */
 export async function noteRefusedDelivery(trail: RequestTrail, delivery: Delivery, now: number) {
   const id = deliveryId(delivery.request, delivery.caller);
+  // Stryker disable next-line ConditionalExpression: a webhook whose signature verified has its id; this is for the type.
   if (id === undefined) return;
-  const keepUntil = now + KEEP_ANSWERS_MS;
   try {
-    const claim = await delivery.ledger.claimRequest(id.key, id.digest, { leaseUntil: now, keepUntil });
-    if (claim.kind === 'new') await delivery.ledger.finishRequest(id.key, undefined, keepUntil);
+    // A claim whose lease has already lapsed: its first-seen time is kept, unanswered, for the redelivery to claim.
+    await delivery.ledger.claimRequest(id.key, id.digest, {
+      leaseUntil: now,
+      keepUntil: now + KEEP_ANSWERS_MS,
+    });
   } catch (error) {
     trail.audit.tally.ledgerFailures.push({ operation: 'claimRequest', error });
   }

@@ -12,6 +12,7 @@ import type { RotationRun } from '#lib/rotation/invocation.ts';
 const KEEP_MS = 3 * 24 * 60 * 60 * 1000;
 
 /** What the kept record says: synced or found in sync. It holds no value, only that the pair was done. */
+// Stryker disable next-line ObjectLiteral,StringLiteral: any kept answer means done; its fields are the ledger's shape.
 const DONE = { statusCode: 200, headers: {}, body: '' };
 
 export type DeliveryClaim =
