@@ -2,6 +2,12 @@
 // zone is being rotated, and the last rotation applied to each zone. In AWS the DynamoDB adapter; locally (and with
 // no table configured) the in-memory one.
 
+/**
+ * How long a delivery (a request id, or a Doppler body with its value) is remembered with its answer or first-seen
+ * time: Standard Webhooks senders retry for up to a few days.
+ */
+export const KEEP_DELIVERIES_MS = 3 * 24 * 60 * 60 * 1000;
+
 /** An HTTP answer kept for redeliveries. It never holds a key: only TEO's RequestId and error codes. */
 export interface StoredAnswer {
   readonly statusCode: number;

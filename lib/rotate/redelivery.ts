@@ -7,12 +7,9 @@ import { DELIVERY_ID } from '#lib/domain/delivery-id.ts';
 import { InvalidRequest, RotationConflict } from '#lib/domain/errors.ts';
 import type { HttpRequest, RotateEvent } from '#lib/edge/request.ts';
 import type { HttpResponse } from '#lib/edge/responses.ts';
-import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import { KEEP_DELIVERIES_MS, type RotationLedger } from '#lib/ledger/rotation-ledger.ts';
 import type { Clock } from '#lib/outbound/retry.ts';
 import type { AuditTrail, RequestTrail } from '#lib/rotate/audit-trail.ts';
-
-/** How long an answer is kept for redeliveries; Standard Webhooks senders retry for up to a few days. */
-export const KEEP_ANSWERS_MS = 3 * 24 * 60 * 60 * 1000;
 
 /**
  * Answers worth giving again: a success, and TEO's own refusal of this request. After throttling, timeouts and
@@ -36,7 +33,7 @@ export async function claimRequest(
   const id = deliveryId(request, caller);
   if (id === undefined) return { firstSeen: now };
   const { key, digest } = id;
-  const claim = await ledger.claimRequest(key, digest, { leaseUntil, keepUntil: now + KEEP_ANSWERS_MS });
+  const claim = await ledger.claimRequest(key, digest, { leaseUntil, keepUntil: now + KEEP_DELIVERIES_MS });
   switch (claim.kind) {
     case 'mismatch':
       throw new RotationConflict(
@@ -74,7 +71,7 @@ export const keepAnswer = (
       await claim.ledger.finishRequest(
         claim.key,
         final ? response : undefined,
-        clock.now() + KEEP_ANSWERS_MS,
+        clock.now() + KEEP_DELIVERIES_MS,
       );
     } catch (error) {
       // The answer stands: a rotation TEO applied is not turned into a 500. Unfinished, the claim lapses at the
@@ -104,7 +101,7 @@ export async function noteRefusedDelivery(trail: RequestTrail, delivery: Deliver
     // A claim whose lease has already lapsed: its first-seen time is kept, unanswered, for the redelivery to claim.
     await delivery.ledger.claimRequest(id.key, id.digest, {
       leaseUntil: now,
-      keepUntil: now + KEEP_ANSWERS_MS,
+      keepUntil: now + KEEP_DELIVERIES_MS,
     });
   } catch (error) {
     trail.audit.tally.ledgerFailures.push({ operation: 'claimRequest', error });

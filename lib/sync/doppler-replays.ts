@@ -2,14 +2,10 @@
 // bringing the same value is a replay: answered without the zone's lease or a TEO call. The value is read first, so
 // that a real change Doppler announces with a body identical to an earlier one (its payload names only the config)
 // is synced all the same.
-
 import { RotationConflict } from '#lib/domain/errors.ts';
 import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
-import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import { KEEP_DELIVERIES_MS, type RotationLedger } from '#lib/ledger/rotation-ledger.ts';
 import type { RotationRun } from '#lib/rotation/invocation.ts';
-
-/** How long a delivery is remembered: as long as a redelivered rotation (lib/rotate/redelivery.ts). */
-const KEEP_MS = 3 * 24 * 60 * 60 * 1000;
 
 /** What the kept record says: synced or found in sync. It holds no value, only that the pair was done. */
 // Stryker disable next-line ObjectLiteral,StringLiteral: any kept answer means done; its fields are the ledger's shape.
@@ -27,7 +23,7 @@ export async function claimDelivery(
   run: RotationRun,
 ): Promise<DeliveryClaim> {
   const key = `sync#${zoneId}#${delivery}`;
-  const keepUntil = run.clock.now() + KEEP_MS;
+  const keepUntil = run.clock.now() + KEEP_DELIVERIES_MS;
   const claim = await ledger.claimRequest(key, keyFingerprint(value), {
     leaseUntil: run.leaseUntil,
     keepUntil,
