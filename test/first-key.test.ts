@@ -284,7 +284,8 @@ describe.each<KeylessDescribe>(['ResourceNotFound', 'no-SecretKey'])(
       ]);
     });
 
-    it('refuses testSecret on a zone that still has no key: setSecret has not taken effect', async () => {
+    /** A Secrets Manager rotation of the zone's secret, started: `step` runs one of its four steps. */
+    const secretRotation = () => {
       const name = `teo-key-rotator/zones/${ZONE}`;
       const secret = sm.put(name, JSON.stringify({ ZoneId: ZONE }));
       const token = secret.startRotation();
@@ -298,6 +299,11 @@ describe.each<KeylessDescribe>(['ResourceNotFound', 'no-SecretKey'])(
       );
       const step = (Step: string) =>
         rotator({ Step, SecretId: secretArn(name), ClientRequestToken: token }, lambdaContext());
+      return { secret, step };
+    };
+
+    it('refuses testSecret on a zone that still has no key: setSecret has not taken effect', async () => {
+      const { step } = secretRotation();
       await step('createSecret');
 
       await expect(step('testSecret')).rejects.toThrow("TEO's key for the zone is not the pending one");
@@ -305,22 +311,9 @@ describe.each<KeylessDescribe>(['ResourceNotFound', 'no-SecretKey'])(
     });
 
     it('bootstraps a zone through a Secrets Manager rotation: setSecret creates the first key, testSecret sees it', async () => {
-      const name = `teo-key-rotator/zones/${ZONE}`;
-      const secret = sm.put(name, JSON.stringify({ ZoneId: ZONE }));
-      const token = secret.startRotation();
-      const rotator = createSecretsManagerRotationHandler(
-        loadSecretsManagerConfig({ ...teoEnv(emulator), ROTATOR_SM_ZONES: ZONE }),
-        {
-          secrets: awsJsonClient('secretsmanager', { env: sm.env }),
-          ledger: createInMemoryLedger(),
-          retry: FAST_RETRY,
-        },
-      );
-      const context: Context = lambdaContext();
+      const { secret, step } = secretRotation();
 
-      for (const Step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) {
-        await rotator({ Step, SecretId: secretArn(name), ClientRequestToken: token }, context);
-      }
+      for (const name of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) await step(name);
 
       const current = secret.valueOf('AWSCURRENT');
       expect(emulator.zoneKey(ZONE)).toBe(current.SecretKey);
