@@ -2,7 +2,6 @@
 // zone status, sync, the Secrets Manager rotation), against the TEO emulator with a zone that has no key yet,
 // described each way TEO might (ResourceNotFound, or an answer without a SecretKey: which one is not documented).
 import { randomBytes } from 'node:crypto';
-import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { loadConfig } from '#lib/config/config.ts';
