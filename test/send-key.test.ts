@@ -252,6 +252,57 @@ describe('sendKey, by what TEO answered', () => {
     },
   );
 
+  it.each([
+    ['timed out', timeout()],
+    ['failed internally', new TeoRefused('ModifyMultiPathGatewaySecretKey', 'InternalError', 'req-i')],
+  ])(
+    'says the key state is unknown, and fences the zone, when a refusal follows an attempt that %s and no Describe settled',
+    async (_, lost) => {
+      const { clock, pass } = fakeClock();
+      const { teo, calls } = scriptedTeo(
+        pass,
+        [
+          { takesMs: 10, fails: lost },
+          { takesMs: 10, fails: refused('OperationDenied') },
+        ],
+        [
+          { takesMs: 10, fails: timeout() },
+          { takesMs: 10, fails: timeout() },
+        ],
+      );
+
+      const { outcome, left } = send(teo, runFor(clock, T0 + 10_000), { ...DEFAULT_RETRY, maxAttempts: 2 });
+
+      await expect(outcome).rejects.toMatchObject({
+        name: 'TeoUnreachable',
+        reason: 'unsettled',
+        keyState: 'unknown',
+      });
+      expect(calls.filter((call) => call !== 'Describe')).toEqual(['Modify', 'Modify']);
+      expect(left).toEqual([{ fence: T0 }]);
+    },
+  );
+
+  it('keeps a refusal as proof that nothing changed once a Describe after the lost attempt showed the old key', async () => {
+    const { clock, pass } = fakeClock();
+    const { teo } = scriptedTeo(
+      pass,
+      [
+        { takesMs: 10, fails: timeout() },
+        { takesMs: 10, fails: refused('OperationDenied') },
+      ],
+      [
+        { takesMs: 10, answers: OLD_KEY },
+        { takesMs: 10, fails: timeout() },
+      ],
+    );
+
+    const { outcome, left } = send(teo, runFor(clock, T0 + 10_000), { ...DEFAULT_RETRY, maxAttempts: 2 });
+
+    await expect(outcome).rejects.toMatchObject({ name: 'TeoRefused', code: 'OperationDenied' });
+    expect(left).toEqual([]);
+  });
+
   it('fences the zone after a failure whose outcome is unknown, and not after reading the old key back', async () => {
     const unknown = fakeClock();
     const lost = scriptedTeo(

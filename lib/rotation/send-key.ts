@@ -90,6 +90,8 @@ async function withRetries(
   let failure: unknown;
   /** Whether the next attempt repeats a failed call, and so waits first; the other call is sent at once. */
   let repeat = false;
+  /** Whether an attempt may have set the key and no Describe has shown since that it did not. */
+  let unsettled = false;
   for (let attempt = 1; attempt <= retry.maxAttempts; attempt += 1) {
     if (attempt > 1) {
       const delay = repeat ? backoffMs(retry, attempt - 1, run.clock.random()) : 0;
@@ -104,7 +106,10 @@ async function withRetries(
       failure = error;
     }
     repeat = true;
-    if (isRetryableRefusal(failure)) continue;
+    if (isRetryableRefusal(failure)) {
+      unsettled ||= failure.code.startsWith('InternalError');
+      continue;
+    }
     // Refused credentials are mended by fresh ones (lib/config/config-source.ts), not by another call.
     const refusedForGood = failure instanceof TeoRefused && !refusesCredentials(failure);
     if (!(failure instanceof TeoUnreachable || refusedForGood)) throw failure;
@@ -117,14 +122,24 @@ async function withRetries(
       };
     }
     write = writeFor(seen, tried);
+    unsettled = seen.state === 'unknown' && (unsettled || failure instanceof TeoUnreachable);
     if (failure instanceof TeoUnreachable) {
       const keyState = seen.state === 'unknown' ? 'unknown' : 'unchanged';
       failure = new TeoUnreachable(failure.reason, failure.message, keyState, { cause: failure });
       continue;
     }
     // TEO refused this call for good: only the other one can succeed, and only where Describe shows it is needed
-    // (a Modify on a zone with no key, or a Create on a zone that someone gave a key meanwhile).
-    if (write === tried) throw failure;
+    // (a Modify on a zone with no key, or a Create on a zone that someone gave a key meanwhile). The refusal proves
+    // nothing changed only if no earlier attempt may have set the key.
+    if (write === tried) {
+      if (!unsettled) throw failure;
+      throw new TeoUnreachable(
+        'unsettled',
+        'TEO refused a later attempt, after one whose outcome could not be settled',
+        'unknown',
+        { cause: failure },
+      );
+    }
     repeat = false;
   }
   throw failure;

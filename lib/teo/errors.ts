@@ -23,7 +23,11 @@ export class TeoRefused extends Error {
 export const refusesCredentials = ({ code }: TeoRefused) =>
   /^(?:AuthFailure|UnauthorizedOperation)/.test(code);
 
-export type UnreachableReason = 'timeout' | 'transport' | 'http-status' | 'malformed-answer';
+/**
+ * `unsettled`: TEO refused a later attempt, after an earlier one whose outcome no Describe could settle: the earlier
+ * one may have set the key.
+ */
+export type UnreachableReason = 'timeout' | 'transport' | 'http-status' | 'malformed-answer' | 'unsettled';
 
 /**
  * What is known of the zone's key after an attempt without a usable answer: DescribeMultiPathGatewaySecretKey
