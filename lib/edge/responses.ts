@@ -112,7 +112,7 @@ export function refusalFor(
   error: unknown,
   { keySent = false }: { readonly keySent?: boolean } = {},
 ): Refusal {
-  const unlessSent = (message: string) => (keySent ? `${message} ${KEY_STATE.unknown}` : message);
+  const ifKeySent = (message: string) => (keySent ? `${message} ${KEY_STATE.unknown}` : message);
   if (error instanceof InvalidRequest) return { status: 400, code: error.code, message: error.message };
   if (error instanceof BodyTooLarge)
     return { status: 413, code: 'RequestSizeLimitExceeded', message: error.message };
@@ -152,7 +152,7 @@ export function refusalFor(
     return {
       status: 504,
       code: 'RequestTimeout',
-      message: unlessSent('The function ran out of time before TEO answered.'),
+      message: ifKeySent('The function ran out of time before TEO answered.'),
     };
   }
   // Its own code: checked before anything else, so nothing was sent, and a client can say so.
@@ -163,7 +163,7 @@ export function refusalFor(
       message: 'The function is misconfigured; its log says how. Nothing was sent to TEO.',
     };
   }
-  return { status: 500, code: 'InternalError', message: unlessSent('Internal error.') };
+  return { status: 500, code: 'InternalError', message: ifKeySent('Internal error.') };
 }
 
 /** TEO's own code is kept; whose fault it is decides the status. TEO's message is never passed on. */

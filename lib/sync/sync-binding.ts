@@ -119,23 +119,15 @@ async function syncValue(
         'The bound secret changed while TEO was being set: TEO holds the value read first; the next notification, or the schedule, will sync the new one',
       );
     }
-    return synced(value, fingerprint, teoRequestIds, requestId, replacedForeignKey);
+    return {
+      outcome: 'synced',
+      keyFingerprint: fingerprint,
+      teoRequestIds,
+      secretKey: value,
+      requestId,
+      replacedForeignKey,
+    };
   } finally {
     await releaseZone(zoneId, deps.ledger, run, change);
   }
 }
-
-const synced = (
-  secretKey: string,
-  fingerprint: string,
-  teoRequestIds: readonly string[],
-  requestId: string,
-  replacedForeignKey: boolean,
-): SyncResult => ({
-  outcome: 'synced',
-  keyFingerprint: fingerprint,
-  teoRequestIds,
-  secretKey,
-  requestId,
-  replacedForeignKey,
-});
