@@ -67,12 +67,20 @@ const tencent = {
   TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
 };
 secrets.put('teo-key-rotator/bench', JSON.stringify({ ...tencent, ROTATOR_CLIENTS: localClients() }));
+/** The deployment's fingerprint key: deployed, a plain-text secret of its own, read beside the function's. */
+const FINGERPRINT_KEY = 'bench-fingerprint-key-not-a-secret-000000';
+secrets.put('teo-key-rotator/bench/fingerprint-key', FINGERPRINT_KEY);
 const base = { PATH: process.env.PATH ?? '', BENCH_TOKEN: LOCAL_TOKEN };
 /**
  * For importing: TEO's real endpoint, the configuration in the environment, which the function checks as it loads.
  * (With ROTATOR_SECRET_ID, as deployed, the import starts reading the secret instead: BENCHMARKS.md.)
  */
-const importing = { ...base, ...tencent, ROTATOR_CLIENTS: localClients() };
+const importing = {
+  ...base,
+  ...tencent,
+  ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
+  ROTATOR_CLIENTS: localClients(),
+};
 /** Against the emulator, ledger in memory: the rotation and nothing around it. */
 const local = { ...importing, TEO_ENDPOINT: emulator.url };
 /** As deployed: the ledger in DynamoDB, node:http already loaded by the runtime client. */
@@ -89,9 +97,14 @@ const {
   TENCENTCLOUD_SECRET_ID: _id,
   TENCENTCLOUD_SECRET_KEY: _key,
   ROTATOR_CLIENTS: _clients,
+  ROTATOR_FINGERPRINT_KEY: _fingerprintKey,
   ...unsecret
 } = production;
-const productionWithSecret = { ...unsecret, ROTATOR_SECRET_ID: 'teo-key-rotator/bench' };
+const productionWithSecret = {
+  ...unsecret,
+  ROTATOR_SECRET_ID: 'teo-key-rotator/bench',
+  ROTATOR_FINGERPRINT_SECRET_ID: 'teo-key-rotator/bench/fingerprint-key',
+};
 
 const run = (args: string[], env: Record<string, string>) =>
   new Promise<void>((done, fail) => {

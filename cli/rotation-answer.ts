@@ -21,11 +21,20 @@ export type Answer =
   | {
       readonly outcome: 'rotated';
       readonly requestId: string;
+      /** The live key's fingerprint, as the function names it (the fingerprint is keyed: only it can). */
+      readonly keyFingerprint?: string;
       readonly settledBy?: string;
       /** The zone had no key: this rotation created its first. */
       readonly firstKey?: true;
     }
-  | { readonly outcome: 'dry-run'; readonly requestId: string; readonly hasKey: boolean }
+  | {
+      readonly outcome: 'dry-run';
+      readonly requestId: string;
+      readonly hasKey: boolean;
+      /** The requested key's fingerprint, and whether TEO holds it already. */
+      readonly keyFingerprint?: string;
+      readonly live?: boolean;
+    }
   | { readonly outcome: 'status'; readonly status: ZoneStatusAnswer }
   /** Nothing changed: the previous key is live. */
   | { readonly outcome: 'refused'; readonly code: string; readonly message: string }
@@ -71,6 +80,7 @@ export function readAnswer(status: number, body: string): Answer {
       return {
         outcome: 'rotated',
         requestId: printable(document.RequestId),
+        ...(text(document.KeyFingerprint) && { keyFingerprint: printable(document.KeyFingerprint) }),
         ...(text(document.SettledBy) && { settledBy: printable(document.SettledBy) }),
         ...(document.FirstKey === true && { firstKey: true }),
       };
@@ -81,7 +91,13 @@ export function readAnswer(status: number, body: string): Answer {
       typeof document.RequestId === 'string' &&
       typeof document.HasKey === 'boolean'
     ) {
-      return { outcome: 'dry-run', requestId: printable(document.RequestId), hasKey: document.HasKey };
+      return {
+        outcome: 'dry-run',
+        requestId: printable(document.RequestId),
+        hasKey: document.HasKey,
+        ...(text(document.KeyFingerprint) && { keyFingerprint: printable(document.KeyFingerprint) }),
+        ...(typeof document.Live === 'boolean' && { live: document.Live }),
+      };
     }
     const zone = zoneStatusOf(document);
     if (zone !== undefined) return { outcome: 'status', status: zone };
@@ -104,7 +120,7 @@ export function readAnswer(status: number, body: string): Answer {
   };
 }
 
-const ROTATED_FIELDS = new Set(['RequestId', 'SettledBy', 'FirstKey']);
+const ROTATED_FIELDS = new Set(['RequestId', 'KeyFingerprint', 'SettledBy', 'FirstKey']);
 const text = (value: unknown): value is string => typeof value === 'string';
 
 /** A zone's status, with every field of the documented shape, made printable; else undefined. */

@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
-import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import { isLoopbackHost } from '#lib/outbound/loopback.ts';
 import { sigV4Headers } from './aws-sigv4.ts';
 import { type Answer, printable, readAnswer, type ZoneStatusAnswer } from './rotation-answer.ts';
@@ -245,13 +244,25 @@ function describeStatus(status: ZoneStatusAnswer): string[] {
 
 function reportDryRun(answer: Answer, json: boolean): number {
   if (answer.outcome === 'dry-run') {
-    if (json)
-      console.log(JSON.stringify({ DryRun: true, RequestId: answer.requestId, HasKey: answer.hasKey }));
-    else {
-      const would = answer.hasKey
-        ? 'the rotation would be sent'
-        : 'the zone has no key yet: its first would be created';
-      console.log(`DryRun: ${would}; nothing changed (RequestId ${answer.requestId})`);
+    const { requestId, hasKey, keyFingerprint, live } = answer;
+    if (json) {
+      console.log(
+        JSON.stringify({
+          DryRun: true,
+          RequestId: requestId,
+          HasKey: hasKey,
+          KeyFingerprint: keyFingerprint,
+          Live: live,
+        }),
+      );
+    } else {
+      const would = live
+        ? 'this key is live already (a rotation to it would change nothing)'
+        : hasKey
+          ? 'the rotation would be sent'
+          : 'the zone has no key yet: its first would be created';
+      const key = keyFingerprint ? `, key ${keyFingerprint}` : '';
+      console.log(`DryRun: ${would}; nothing changed (RequestId ${requestId}${key})`);
     }
     return EXIT.rotated;
   }
@@ -284,7 +295,6 @@ interface ReportOptions {
 }
 
 function report(answer: Answer, secretKey: string, { json, printKey, resend }: ReportOptions): number {
-  const KeyFingerprint = keyFingerprint(secretKey);
   if (answer.outcome === 'dry-run' || answer.outcome === 'status') {
     return report(
       { outcome: 'unknown', code: 'UnexpectedAnswer', message: 'not a rotation’s answer' },
@@ -299,7 +309,7 @@ function report(answer: Answer, secretKey: string, { json, printKey, resend }: R
   if (answer.outcome === 'rotated') {
     const result = {
       RequestId: answer.requestId,
-      KeyFingerprint,
+      ...(answer.keyFingerprint && { KeyFingerprint: answer.keyFingerprint }),
       ...(answer.settledBy && { SettledBy: answer.settledBy }),
       ...(answer.firstKey && { FirstKey: true }),
       ...(printKey && { SecretKey: secretKey }),
@@ -315,30 +325,36 @@ function report(answer: Answer, secretKey: string, { json, printKey, resend }: R
     else console.error(`error: ${answer.code}: ${answer.message}`);
     return EXIT.refused;
   }
-  const command = [
-    'rotator rotate',
-    `--url ${shellQuote(resend.url)}`,
-    `--zone ${shellQuote(resend.zone)}`,
-    '--key -',
-    `--idempotency-key ${shellQuote(resend.idempotencyKey)}`,
-    ...(resend.awsIam ? ['--aws-iam'] : []),
-    `< ${shellQuote(resend.keyFile ?? '')}`,
-  ].join(' ');
+  const command = (...extra: string[]) =>
+    [
+      'rotator rotate',
+      `--url ${shellQuote(resend.url)}`,
+      `--zone ${shellQuote(resend.zone)}`,
+      '--key -',
+      ...extra,
+      ...(resend.awsIam ? ['--aws-iam'] : []),
+      `< ${shellQuote(resend.keyFile ?? '')}`,
+    ].join(' ');
+  const resendCommand = command(`--idempotency-key ${shellQuote(resend.idempotencyKey)}`);
+  // The fingerprint is keyed: only the function can say whether this key is the live one, and a dry run asks it.
+  const checkCommand = command('--dry-run');
   if (json) {
     console.log(
       JSON.stringify({
         Outcome: 'unknown',
         Error: error,
-        KeyFingerprint,
         KeyFile: resend.keyFile,
-        Resend: command,
+        Resend: resendCommand,
+        Check: checkCommand,
       }),
     );
   } else {
     console.error(`error: ${answer.code}: ${answer.message}
-The outcome is unknown: the key (fingerprint ${KeyFingerprint}) may already be live in TEO. It is kept in
-${resend.keyFile}. Send the same request again, with the same key and Idempotency-Key (repeating it is harmless):
-  ${command}`);
+The outcome is unknown: the key may already be live in TEO. It is kept in ${resend.keyFile}.
+Send the same request again, with the same key and Idempotency-Key (repeating it is harmless):
+  ${resendCommand}
+To see whether it is live without changing anything:
+  ${checkCommand}`);
   }
   return EXIT.unknown;
 }

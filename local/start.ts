@@ -37,6 +37,10 @@ The demo callers' credentials are public (they are in the README), so they never
 
 await buildFunctions();
 
+// One for this run unless given: fingerprints then agree across the functions, and are comparable across restarts
+// only with a key of your own.
+process.env.ROTATOR_FINGERPRINT_KEY ||= randomBytes(32).toString('base64');
+
 let emulator: TeoEmulator | undefined;
 let doppler: DopplerEmulator | undefined;
 if (ownTeo) {

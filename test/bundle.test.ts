@@ -6,10 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import { buildCli, buildFunctions } from '../scripts/build.ts';
 import { startDynalite } from './support/dynalite.ts';
-import { KEY, OPS_TOKEN, testEnvironment, ZONE } from './support/fake-config.ts';
+import {
+  FINGERPRINT_KEY,
+  fingerprint,
+  KEY,
+  OPS_TOKEN,
+  testEnvironment,
+  ZONE,
+} from './support/fake-config.ts';
 import { startSecretsManagerStandIn } from './support/secrets-manager-stand-in.ts';
 import { startTeoStandIn, type TeoStandIn } from './support/teo-stand-in.ts';
 
@@ -77,7 +83,7 @@ describe('dist/rotate/index.mjs', () => {
         ?.slice(7) ?? '{}',
     );
     expect(result.statusCode).toBe(200);
-    expect(JSON.parse(result.body)).toEqual({ RequestId: 'req-1' });
+    expect(JSON.parse(result.body)).toEqual({ RequestId: 'req-1', KeyFingerprint: fingerprint(KEY) });
     expect(JSON.parse(teo.requests[0]?.body ?? '')).toEqual({ ZoneId: ZONE, SecretKey: KEY });
     expect(stdout).toContain('"outcome":"rotated"');
     // What a rotation does not use is not loaded at a cold start (BENCHMARKS.md): perf_hooks (a first use of
@@ -103,6 +109,7 @@ describe('dist/rotate/index.mjs', () => {
         'teo-key-rotator/test',
         JSON.stringify({ TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY, ROTATOR_CLIENTS }),
       );
+      sm.put('teo-key-rotator/test/fingerprint-key', FINGERPRINT_KEY);
       const event = JSON.parse(
         readFileSync(new URL('./fixtures/events/http-api-v2.json', import.meta.url), 'utf8'),
       );
@@ -113,13 +120,14 @@ describe('dist/rotate/index.mjs', () => {
         ...dynamo.env,
         ...sm.env,
         ROTATOR_SECRET_ID: 'teo-key-rotator/test',
+        ROTATOR_FINGERPRINT_SECRET_ID: 'teo-key-rotator/test/fingerprint-key',
         ROTATOR_TABLE: dynamo.table,
         TEO_ENDPOINT: teo.url,
       });
 
       expect(stderr).toBe('');
       expect(stdout).toContain('"outcome":"rotated"');
-      expect(sm.calls.map((call) => call.operation)).toEqual(['GetSecretValue']);
+      expect(sm.calls.map((call) => call.operation)).toEqual(['GetSecretValue', 'GetSecretValue']);
       const { Item } = await dynamo.client.call('GetItem', {
         TableName: dynamo.table,
         Key: { pk: { S: `zone#${ZONE}` } },
@@ -127,7 +135,7 @@ describe('dist/rotate/index.mjs', () => {
       });
       expect(Item).toMatchObject({
         appliedBy: { S: 'ops-cli' },
-        appliedKeyFingerprint: { S: keyFingerprint(KEY) },
+        appliedKeyFingerprint: { S: fingerprint(KEY) },
       });
     } finally {
       await Promise.all([dynamo.close(), sm.close()]);

@@ -7,10 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import type { Fault } from '../emulator/teo-emulator.ts';
 import { DEMO_NEW_ZONE, DEMO_ZONES, LOCAL_TOKEN, LOCAL_WEBHOOK_SECRET } from '../local/demo-setup.ts';
 import { captureOutput } from './support/captured-output.ts';
+import { fingerprint } from './support/fake-config.ts';
 import { type LocalStack, rotator, startLocalStack } from './support/local-stack.ts';
 
 const ZONE = DEMO_ZONES[0] ?? '';
@@ -93,6 +93,15 @@ describe('a key whose fate is unknown is never lost', () => {
     expect(command).toBe(
       `rotator rotate --url ${stack.server.url} --zone ${ZONE} --key - --idempotency-key ${idempotencyKey} < ${file}`,
     );
+    // The fingerprint is keyed: the CLI asks the function, with the check command it printed, whether the key is live.
+    expect(lost.stderr).toContain(
+      `To see whether it is live without changing anything:\n  rotator rotate --url ${stack.server.url} --zone ${ZONE} --key - --dry-run < ${file}\n`,
+    );
+    const checked = await rotate(['--key', '-', '--dry-run'], BEARER, readFileSync(file, 'utf8'));
+    expect(checked.code).toBe(0);
+    expect(checked.stdout).toMatch(
+      /^DryRun: this key is live already \(a rotation to it would change nothing\);/,
+    );
 
     const resent = await rotate(
       ['--key', '-', '--idempotency-key', idempotencyKey],
@@ -123,6 +132,9 @@ describe('a key whose fate is unknown is never lost', () => {
     expect(answer).toMatchObject({ Outcome: 'unknown', KeyFile: file, Error: { Code: 'InternalError' } });
     expect(answer.Resend).toBe(
       `rotator rotate --url ${stack.server.url} --zone ${ZONE} --key - --idempotency-key ops-2026-11-28 < ${file}`,
+    );
+    expect(answer.Check).toBe(
+      `rotator rotate --url ${stack.server.url} --zone ${ZONE} --key - --dry-run < ${file}`,
     );
     expect(readFileSync(file, 'utf8').trim()).toBe(stack.emulator.zoneKey(ZONE));
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -187,7 +199,7 @@ describe('rotator rotate --dry-run and rotator status', () => {
 
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /^DryRun: the rotation would be sent; nothing changed \(RequestId [0-9a-f-]{36}\)\n$/,
+      /^DryRun: the rotation would be sent; nothing changed \(RequestId [0-9a-f-]{36}, key [0-9a-f]{16}\)\n$/,
     );
     expect(stack.emulator.zoneKey(ZONE)).toBe(before);
     expect(stack.emulator.calls.map((call) => call.action)).toEqual(['DescribeMultiPathGatewaySecretKey']);
@@ -196,19 +208,17 @@ describe('rotator rotate --dry-run and rotator status', () => {
   it('tells which key is live, by fingerprint, and whether the function put it there', async () => {
     const file = join(scratch(), 'key');
     await rotate(['--generate', '--key-out', file]);
-    const fingerprint = keyFingerprint(readFileSync(file, 'utf8').trim());
+    const live = fingerprint(readFileSync(file, 'utf8').trim());
 
     const result = await rotator(['status', '--url', stack.server.url, '--zone', ZONE], BEARER);
     const json = await rotator(['status', '--url', stack.server.url, '--zone', ZONE, '--json'], BEARER);
 
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`LiveKeyFingerprint: ${fingerprint}`);
-    expect(result.stdout).toMatch(
-      new RegExp(`LastRotation: \\S+ by local-dev, key ${fingerprint} \\(live\\)`),
-    );
+    expect(result.stdout).toContain(`LiveKeyFingerprint: ${live}`);
+    expect(result.stdout).toMatch(new RegExp(`LastRotation: \\S+ by local-dev, key ${live} \\(live\\)`));
     expect(JSON.parse(json.stdout)).toMatchObject({
       ZoneId: ZONE,
-      LiveKeyFingerprint: fingerprint,
+      LiveKeyFingerprint: live,
       LastRotation: { Live: true },
     });
   });
@@ -239,7 +249,7 @@ describe('rotator rotate --dry-run and rotator status', () => {
       'LiveKeyFingerprint: none: the zone has no key yet (its first rotation creates one)',
     );
     expect(rehearsed.stdout).toMatch(
-      /^DryRun: the zone has no key yet: its first would be created; nothing changed \(RequestId [0-9a-f-]{36}\)\n$/,
+      /^DryRun: the zone has no key yet: its first would be created; nothing changed \(RequestId [0-9a-f-]{36}, key [0-9a-f]{16}\)\n$/,
     );
     expect(rotated.code).toBe(0);
     expect(rotated.stdout).toContain('FirstKey: true\n');
@@ -247,7 +257,7 @@ describe('rotator rotate --dry-run and rotator status', () => {
     expect(stack.emulator.zoneKey(DEMO_NEW_ZONE)).toBe(key);
     expect(JSON.parse((await status(['--json'])).stdout)).toMatchObject({
       HasKey: true,
-      LiveKeyFingerprint: keyFingerprint(key),
+      LiveKeyFingerprint: fingerprint(key),
       LastRotation: { Live: true },
     });
   });

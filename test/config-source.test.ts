@@ -11,7 +11,7 @@ import { syncConfig } from '#lib/config/sync-config.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';
-import { FAST_RETRY, OLD_KEY, sha256Hex, ZONE } from './support/fake-config.ts';
+import { FAST_RETRY, FINGERPRINT_KEY, fingerprint, OLD_KEY, sha256Hex, ZONE } from './support/fake-config.ts';
 import { createDocumentedHandler } from './support/openapi.ts';
 import {
   type SecretsManagerStandIn,
@@ -23,6 +23,8 @@ const NEW = { id: 'AKIDNEWFAKEEXAMPLE000000000000000000', key: 'NewFakeTencentSe
 const TOKEN = 'test-token-from-the-secret-0001';
 const NEXT_TOKEN = 'test-token-from-the-secret-0002';
 const SECRET_NAME = 'teo-key-rotator/test';
+/** The deployment's fingerprint key: a plain-text secret of its own, as the template generates it. */
+const FINGERPRINT_SECRET_NAME = 'teo-key-rotator/test/fingerprint-key';
 
 const secretWith = (credentials: { id: string; key: string }, token: string) =>
   JSON.stringify({
@@ -47,6 +49,7 @@ afterAll(async () => {
   await Promise.all([sm.close(), teo.close()]);
 });
 beforeEach(() => {
+  sm.put(FINGERPRINT_SECRET_NAME, FINGERPRINT_KEY);
   clock = 1_800_000_000_000;
   sm.calls.length = 0;
   teo.calls.length = 0;
@@ -55,7 +58,12 @@ beforeEach(() => {
 afterEach(() => output.restore());
 
 /** The deployed environment: where the secret is, and nothing secret. */
-const deployedEnv = () => ({ ...sm.env, ROTATOR_SECRET_ID: sm.arnOf(SECRET_NAME), TEO_ENDPOINT: teo.url });
+const deployedEnv = () => ({
+  ...sm.env,
+  ROTATOR_SECRET_ID: sm.arnOf(SECRET_NAME),
+  ROTATOR_FINGERPRINT_SECRET_ID: sm.arnOf(FINGERPRINT_SECRET_NAME),
+  TEO_ENDPOINT: teo.url,
+});
 
 const handlerFor = (env: Record<string, string> = deployedEnv()) =>
   createDocumentedHandler(
@@ -81,7 +89,8 @@ const rotate = async (handler: ReturnType<typeof handlerFor>, token: string) => 
 const SECRET_TTL_MS = 5 * 60 * 1000;
 const MIN_REREAD_MS = 10 * 1000;
 
-const reads = () => sm.calls.filter((call) => call.operation === 'GetSecretValue').length;
+/** Reads of the function's own secret (the fingerprint key's is read once per instance, as its tests show). */
+const reads = () => sm.calls.filter((call) => call.secretId === sm.arnOf(SECRET_NAME)).length;
 
 describe('a function configured by ROTATOR_SECRET_ID', () => {
   it('reads the secret once for many requests, and rotates with what it holds', async () => {
@@ -93,7 +102,58 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
 
     expect([first.status, second.status]).toEqual([200, 200]);
     expect(teo.zoneKey(ZONE)).toBe(second.key);
-    expect(sm.calls).toEqual([{ operation: 'GetSecretValue', secretId: sm.arnOf(SECRET_NAME) }]);
+    expect(sm.calls).toEqual([
+      { operation: 'GetSecretValue', secretId: sm.arnOf(SECRET_NAME) },
+      { operation: 'GetSecretValue', secretId: sm.arnOf(FINGERPRINT_SECRET_NAME) },
+    ]);
+    expect(first.json.KeyFingerprint).toBe(fingerprint(first.key));
+  });
+
+  it('reads the fingerprint key once per instance: a re-read after the TTL reads only the function’s secret', async () => {
+    sm.put(SECRET_NAME, secretWith(NEW, TOKEN));
+    const handler = handlerFor();
+    await rotate(handler, TOKEN);
+    clock += 5 * 60 * 1000;
+
+    const later = await rotate(handler, TOKEN);
+
+    expect(later.json.KeyFingerprint).toBe(fingerprint(later.key));
+    expect(sm.calls.map((call) => call.secretId)).toEqual([
+      sm.arnOf(SECRET_NAME),
+      sm.arnOf(FINGERPRINT_SECRET_NAME),
+      sm.arnOf(SECRET_NAME),
+    ]);
+  });
+
+  it('fails closed while the fingerprint key cannot be read, naming its variable, and reads it again later', async () => {
+    sm.put(SECRET_NAME, secretWith(NEW, TOKEN));
+    const notYet = 'teo-key-rotator/test/fingerprint-key-not-yet-created';
+    const handler = handlerFor({ ...deployedEnv(), ROTATOR_FINGERPRINT_SECRET_ID: sm.arnOf(notYet) });
+
+    const refused = await rotate(handler, TOKEN);
+    sm.put(notYet, FINGERPRINT_KEY);
+    clock += 10_000;
+    const rotated = await rotate(handler, TOKEN);
+
+    expect([refused.status, refused.json.Error.Code]).toEqual([500, 'FunctionMisconfigured']);
+    expect(output.lines().find((line) => line.status === 500)?.errorDetail).toEqual([
+      'ROTATOR_FINGERPRINT_SECRET_ID: the secret could not be read (AWS answered ResourceNotFoundException (HTTP 400))',
+    ]);
+    expect([rotated.status, rotated.json.KeyFingerprint]).toEqual([200, fingerprint(rotated.key)]);
+  });
+
+  it('refuses a fingerprint key too short to be one, naming the variable and never the value', async () => {
+    sm.put(SECRET_NAME, secretWith(NEW, TOKEN));
+    sm.put(FINGERPRINT_SECRET_NAME, 'short-fingerprint-key');
+
+    const refused = await rotate(handlerFor(), TOKEN);
+
+    expect([refused.status, teo.calls]).toEqual([500, []]);
+    const logged = output.lines().find((line) => line.status === 500)?.errorDetail;
+    expect(logged).toEqual([
+      expect.stringMatching(/^ROTATOR_FINGERPRINT_KEY must be at least 32 random characters/),
+    ]);
+    expect(JSON.stringify(output.lines())).not.toContain('short-fingerprint-key');
   });
 
   it('picks up changed callers after the TTL, without a redeploy', async () => {
@@ -178,7 +238,7 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
     const refused = await rotate(handler, TOKEN);
     // Junk traffic meanwhile does not become a Secrets Manager call per request.
     const meanwhile = await rotate(handler, TOKEN);
-    const readsMeanwhile = sm.count('GetSecretValue');
+    const readsMeanwhile = reads();
     clock += 10_000;
     const rotated = await rotate(handler, TOKEN);
 
@@ -188,7 +248,7 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
     ]);
     expect([meanwhile.status, readsMeanwhile]).toEqual([500, 1]);
     expect(rotated.status).toBe(200);
-    expect(sm.count('GetSecretValue')).toBe(2);
+    expect(reads()).toBe(2);
   });
 
   it('fails closed, naming the network error, when Secrets Manager cannot be reached', async () => {
@@ -206,6 +266,7 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
     expect(refused.status).toBe(500);
     expect(output.lines().find((line) => line.status === 500)?.errorDetail).toEqual([
       'ROTATOR_SECRET_ID: the secret could not be read (Error: connect ECONNREFUSED 127.0.0.1:9)',
+      'ROTATOR_FINGERPRINT_SECRET_ID: the secret could not be read (Error: connect ECONNREFUSED 127.0.0.1:9)',
     ]);
   });
 
@@ -318,6 +379,7 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
       TENCENTCLOUD_SECRET_ID: NEW.id,
       TENCENTCLOUD_SECRET_KEY: NEW.key,
       TEO_ENDPOINT: teo.url,
+      ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
       ROTATOR_CLIENTS: JSON.parse(secretWith(NEW, TOKEN)).ROTATOR_CLIENTS,
     };
 

@@ -7,6 +7,7 @@ import { loadSyncConfig } from '#lib/config/sync-config.ts';
 import { agentFor, parseTeoEndpoint, type TeoEndpoint } from '#lib/teo/endpoint.ts';
 import {
   CALLERS,
+  FINGERPRINT_KEY,
   OPS_TOKEN,
   sha256Hex,
   TENCENT_SECRET_ID,
@@ -16,6 +17,7 @@ import {
 const BASE = {
   TENCENTCLOUD_SECRET_ID: TENCENT_SECRET_ID,
   TENCENTCLOUD_SECRET_KEY: TENCENT_SECRET_KEY,
+  ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
   ROTATOR_CLIENTS: JSON.stringify(CALLERS),
 };
 
@@ -542,6 +544,7 @@ describe('loadSyncConfig', () => {
   const SYNC = {
     TENCENTCLOUD_SECRET_ID: TENCENT_SECRET_ID,
     TENCENTCLOUD_SECRET_KEY: TENCENT_SECRET_KEY,
+    ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
     ROTATOR_SYNC_BINDINGS: JSON.stringify([doppler, infisical]),
     DOPPLER_TOKEN: 'dp.st.fake',
     INFISICAL_CLIENT_ID: 'id-fake',

@@ -17,7 +17,7 @@ import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { type LocalDynamoDb, startDynalite } from './support/dynalite.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';
-import { FAST_RETRY, sha256Hex } from './support/fake-config.ts';
+import { FAST_RETRY, FINGERPRINT_KEY, fingerprint, sha256Hex } from './support/fake-config.ts';
 import { whileAtTeo } from './support/held-at-teo.ts';
 import { createDocumentedHandler } from './support/openapi.ts';
 import { webhookHeaders } from './support/webhooks.ts';
@@ -58,6 +58,7 @@ afterEach(async () => {
 const env = {
   TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
   TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+  ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
   TEO_TIMEOUT_MS: String(TIMEOUT_MS),
   ROTATOR_CLIENTS: JSON.stringify([
     { name: 'ops', zones: ['*'], tokenSha256: [sha256Hex(TOKEN)] },
@@ -161,7 +162,11 @@ describe('retries and settled outcomes', () => {
     const response = await send({ body: bodyFor(key) });
 
     expect(response.statusCode).toBe(200);
-    expect(response.json).toEqual({ RequestId: expect.any(String), SettledBy: DESCRIBE });
+    expect(response.json).toEqual({
+      RequestId: expect.any(String),
+      KeyFingerprint: fingerprint(key),
+      SettledBy: DESCRIBE,
+    });
     await emulator.settled();
     expect(count(MODIFY)).toBe(1);
     expect(count(DESCRIBE)).toBe(1);
@@ -251,7 +256,10 @@ describe('when the ledger fails after TEO has answered', () => {
       });
 
       expect(response.statusCode).toBe(200);
-      expect(response.json).toEqual({ RequestId: emulator.calls[0]?.requestId });
+      expect(response.json).toEqual({
+        RequestId: emulator.calls[0]?.requestId,
+        KeyFingerprint: fingerprint(key),
+      });
       expect(emulator.zoneKey(ZONE)).toBe(key);
       expect(auditLines()).toEqual([
         expect.objectContaining({

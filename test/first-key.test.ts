@@ -7,7 +7,6 @@ import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { loadConfig } from '#lib/config/config.ts';
 import { loadSecretsManagerConfig } from '#lib/config/secrets-manager-config.ts';
 import { loadSyncConfig } from '#lib/config/sync-config.ts';
-import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import { eventBridgeEvents } from '#lib/events/rotation-events.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
 import { createSecretsManagerRotationHandler } from '#lib/secrets-manager/handler.ts';
@@ -18,7 +17,7 @@ import { DEMO_NEW_ZONE, DEMO_TENCENT, startDemoEmulator } from '../local/demo-se
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './support/eventbridge-stand-in.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';
-import { FAST_RETRY, sha256Hex } from './support/fake-config.ts';
+import { FAST_RETRY, FINGERPRINT_KEY, fingerprint, sha256Hex } from './support/fake-config.ts';
 import { createDocumentedHandler } from './support/openapi.ts';
 import {
   type SecretsManagerStandIn,
@@ -52,6 +51,7 @@ const newKey = () => randomBytes(32).toString('base64');
 const teoEnv = (emulator: TeoEmulator) => ({
   TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
   TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+  ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
   TEO_ENDPOINT: emulator.url,
   TEO_TIMEOUT_MS: '300',
 });
@@ -120,11 +120,18 @@ describe.each<KeylessDescribe>(['ResourceNotFound', 'no-SecretKey'])(
       });
 
       it('rehearses a first key: a dry run answers 200 with HasKey false and creates nothing', async () => {
-        const answer = await send(handler(), rotation(newKey(), { DryRun: true }));
+        const key = newKey();
+        const answer = await send(handler(), rotation(key, { DryRun: true }));
 
         expect(answer).toEqual({
           status: 200,
-          json: { DryRun: true, RequestId: expect.any(String), HasKey: false },
+          json: {
+            DryRun: true,
+            RequestId: expect.any(String),
+            HasKey: false,
+            KeyFingerprint: fingerprint(key),
+            Live: false,
+          },
         });
         expect(calls()).toEqual([[DESCRIBE, described]]);
         expect(emulator.zoneKey(ZONE)).toBeUndefined();
@@ -143,7 +150,11 @@ describe.each<KeylessDescribe>(['ResourceNotFound', 'no-SecretKey'])(
         ]);
         expect(answer).toEqual({
           status: 200,
-          json: { RequestId: emulator.calls[2]?.requestId, FirstKey: true },
+          json: {
+            RequestId: emulator.calls[2]?.requestId,
+            KeyFingerprint: fingerprint(key),
+            FirstKey: true,
+          },
         });
         expect(emulator.zoneKey(ZONE)).toBe(key);
         expect(auditLines()).toEqual([
@@ -152,13 +163,13 @@ describe.each<KeylessDescribe>(['ResourceNotFound', 'no-SecretKey'])(
             firstKey: true,
             teoAttempts: 2,
             teoRequestId: answer.json.RequestId,
-            keyFingerprint: keyFingerprint(key),
+            keyFingerprint: fingerprint(key),
           }),
         ]);
         expect(bus.entries.map((entry) => JSON.parse(entry.Detail))).toEqual([
           expect.objectContaining({
             ZoneId: ZONE,
-            KeyFingerprint: keyFingerprint(key),
+            KeyFingerprint: fingerprint(key),
             RequestId: answer.json.RequestId,
           }),
         ]);
@@ -167,14 +178,14 @@ describe.each<KeylessDescribe>(['ResourceNotFound', 'no-SecretKey'])(
         // From then on the zone has a key: its status shows it, and the next rotation is a plain Modify.
         expect((await send(rotate, status)).json).toMatchObject({
           HasKey: true,
-          LiveKeyFingerprint: keyFingerprint(key),
+          LiveKeyFingerprint: fingerprint(key),
           LastRotation: { Live: true, RequestId: answer.json.RequestId },
         });
         emulator.calls.length = 0;
         const next = newKey();
         expect(await send(rotate, rotation(next))).toEqual({
           status: 200,
-          json: { RequestId: emulator.calls[0]?.requestId },
+          json: { RequestId: emulator.calls[0]?.requestId, KeyFingerprint: fingerprint(next) },
         });
         expect(calls()).toEqual([[MODIFY, 'ok']]);
       });
@@ -188,7 +199,12 @@ describe.each<KeylessDescribe>(['ResourceNotFound', 'no-SecretKey'])(
 
         expect(answer).toEqual({
           status: 200,
-          json: { RequestId: emulator.calls[3]?.requestId, SettledBy: DESCRIBE, FirstKey: true },
+          json: {
+            RequestId: emulator.calls[3]?.requestId,
+            KeyFingerprint: fingerprint(key),
+            SettledBy: DESCRIBE,
+            FirstKey: true,
+          },
         });
         expect(calls()).toEqual([
           [MODIFY, 'ResourceNotFound'],
@@ -225,7 +241,10 @@ describe.each<KeylessDescribe>(['ResourceNotFound', 'no-SecretKey'])(
           [DESCRIBE, 'ok'],
           [MODIFY, 'ok'],
         ]);
-        expect(answer).toEqual({ status: 200, json: { RequestId: emulator.calls[5]?.requestId } });
+        expect(answer).toEqual({
+          status: 200,
+          json: { RequestId: emulator.calls[5]?.requestId, KeyFingerprint: fingerprint(key) },
+        });
         expect(emulator.zoneKey(ZONE)).toBe(key);
       });
 
@@ -277,7 +296,7 @@ describe.each<KeylessDescribe>(['ResourceNotFound', 'no-SecretKey'])(
       expect(output.lines().filter((line) => line.operation === 'sync')).toEqual([
         expect.objectContaining({
           outcome: 'synced',
-          keyFingerprint: keyFingerprint(key),
+          keyFingerprint: fingerprint(key),
           teoRequestIds: [emulator.calls[0]?.requestId, emulator.calls[1]?.requestId],
         }),
       ]);

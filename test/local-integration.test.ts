@@ -18,6 +18,7 @@ import {
 } from '../local/demo-setup.ts';
 import type { LocalServer } from '../local/server.ts';
 import { captureOutput } from './support/captured-output.ts';
+import { FINGERPRINT_KEY, fingerprint } from './support/fake-config.ts';
 import { LOCAL_REGION, type LocalStack, rotator, startLocalStack } from './support/local-stack.ts';
 
 const ZONE = DEMO_ZONES[0] ?? '';
@@ -67,9 +68,7 @@ describe('rotator rotate, against the local server and the emulator', () => {
     expect(result.RequestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(Buffer.from(result.SecretKey, 'base64')).toHaveLength(32);
     expect(emulator.zoneKey(ZONE)).toBe(result.SecretKey);
-    expect(result.KeyFingerprint).toBe(
-      createHash('sha256').update(Buffer.from(result.SecretKey, 'base64')).digest('hex').slice(0, 16),
-    );
+    expect(result.KeyFingerprint).toBe(fingerprint(result.SecretKey));
     expect(stdout.split(result.SecretKey)).toHaveLength(2);
   });
 
@@ -281,6 +280,7 @@ describe('npm start', () => {
     const started = await npmStart({
       TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
       TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+      ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
       TEO_ENDPOINT: emulator.url,
       ROTATOR_CLIENTS: localClients(),
     });
@@ -312,6 +312,7 @@ describe('npm start', () => {
         PORT: '0',
         TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
         TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+        ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
         TEO_ENDPOINT: emulator.url,
       },
     }).catch((error) => error);

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TeoEmulator } from '../emulator/teo-emulator.ts';
 import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup.ts';
+import { FINGERPRINT_KEY } from './support/fake-config.ts';
 
 const run = promisify(execFile);
 const ZONE = DEMO_ZONES[0] ?? '';
@@ -43,6 +44,7 @@ const runRecipe = (endpointHost: string) =>
       TEO_ENDPOINT: emulator.url,
       TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
       TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+      ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
       ZONE,
       KEY,
     },

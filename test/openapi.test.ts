@@ -7,13 +7,22 @@ const answer = (statusCode: number, body: unknown, headers: Record<string, strin
   headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
   body: JSON.stringify(body),
 });
+const FP = '0123456789abcdef';
 
 describe('openapi.yaml, as the handler tests read it', () => {
   it.each([
-    ['POST', '/rotate', answer(200, { RequestId: 'r' })],
-    ['POST', '/iam/rotate', answer(200, { RequestId: 'r', SettledBy: 'DescribeMultiPathGatewaySecretKey' })],
-    ['POST', '/rotate', answer(200, { RequestId: 'r', FirstKey: true })],
-    ['POST', '/rotate', answer(200, { DryRun: true, RequestId: 'r', HasKey: false })],
+    ['POST', '/rotate', answer(200, { RequestId: 'r', KeyFingerprint: FP })],
+    [
+      'POST',
+      '/iam/rotate',
+      answer(200, { RequestId: 'r', KeyFingerprint: FP, SettledBy: 'DescribeMultiPathGatewaySecretKey' }),
+    ],
+    ['POST', '/rotate', answer(200, { RequestId: 'r', KeyFingerprint: FP, FirstKey: true })],
+    [
+      'POST',
+      '/rotate',
+      answer(200, { DryRun: true, RequestId: 'r', HasKey: false, KeyFingerprint: FP, Live: false }),
+    ],
     ['POST', '/rotate', answer(409, { Error: { Code: 'RequestSuperseded', Message: 'm' } })],
     [
       'POST',
@@ -61,9 +70,16 @@ describe('openapi.yaml, as the handler tests read it', () => {
       'a field the document does not have',
       'POST',
       '/rotate',
-      answer(200, { RequestId: 'r', SecretKey: 'k' }),
+      answer(200, { RequestId: 'r', KeyFingerprint: FP, SecretKey: 'k' }),
     ],
-    ['a success without its RequestId', 'POST', '/rotate', answer(200, {})],
+    ['a success without its RequestId', 'POST', '/rotate', answer(200, { KeyFingerprint: FP })],
+    ['a rotation without its key’s fingerprint', 'POST', '/rotate', answer(200, { RequestId: 'r' })],
+    [
+      'a fingerprint of another shape',
+      'POST',
+      '/rotate',
+      answer(200, { RequestId: 'r', KeyFingerprint: 'ABCDEF0123456789' }),
+    ],
     [
       'a status the operation does not document',
       'POST',

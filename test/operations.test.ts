@@ -4,16 +4,16 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { loadConfig } from '#lib/config/config.ts';
-import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import { eventBridgeEvents } from '#lib/events/rotation-events.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import type { Clock } from '#lib/outbound/retry.ts';
 import type { TeoEmulator } from '../emulator/teo-emulator.ts';
 import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './support/eventbridge-stand-in.ts';
 import { type EventChanges, lambdaContext, rotateEvent } from './support/events.ts';
-import { FAST_RETRY, sha256Hex } from './support/fake-config.ts';
+import { FAST_RETRY, FINGERPRINT_KEY, fingerprint, sha256Hex } from './support/fake-config.ts';
 import { whileAtTeo } from './support/held-at-teo.ts';
 import { createDocumentedHandler } from './support/openapi.ts';
 
@@ -42,11 +42,12 @@ afterEach(() => {
   bus.entries.length = 0;
 });
 
-const handlerWith = (ledger: RotationLedger = createInMemoryLedger()) =>
+const handlerWith = (ledger: RotationLedger = createInMemoryLedger(), clock?: Clock) =>
   createDocumentedHandler(
     loadConfig({
       TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
       TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+      ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
       TEO_ENDPOINT: emulator.url,
       TEO_TIMEOUT_MS: '300',
       ROTATOR_CLIENTS: JSON.stringify([
@@ -58,6 +59,7 @@ const handlerWith = (ledger: RotationLedger = createInMemoryLedger()) =>
       ledger,
       retry: FAST_RETRY,
       events: eventBridgeEvents('default', awsJsonClient('events', { env: bus.env })),
+      ...(clock && { clock }),
     },
   );
 
@@ -96,7 +98,7 @@ describe('the rotation event', () => {
     });
     expect(JSON.parse(entry?.Detail ?? '')).toEqual({
       ZoneId: ZONE,
-      KeyFingerprint: keyFingerprint(key),
+      KeyFingerprint: fingerprint(key),
       RequestId: response.json.RequestId,
       Caller: 'ops',
       Trigger: 'http',
@@ -129,17 +131,39 @@ describe('the rotation event', () => {
 });
 
 describe('a dry run', () => {
-  it('checks everything up to TEO, then Describes instead of Modifying: 200 {DryRun, RequestId, HasKey}', async () => {
+  it('checks everything up to TEO, then Describes instead of Modifying: 200 {DryRun, RequestId, HasKey, KeyFingerprint, Live}', async () => {
     const before = emulator.zoneKey(ZONE);
+    const key = newKey();
 
-    const response = await send(handlerWith(), rotation(newKey(), { DryRun: true }));
+    const response = await send(handlerWith(), rotation(key, { DryRun: true }));
 
     expect(response.statusCode).toBe(200);
-    expect(response.json).toEqual({ DryRun: true, RequestId: expect.any(String), HasKey: true });
+    expect(response.json).toEqual({
+      DryRun: true,
+      RequestId: expect.any(String),
+      HasKey: true,
+      KeyFingerprint: fingerprint(key),
+      Live: false,
+    });
     expect(actions()).toEqual([DESCRIBE]);
     expect(emulator.zoneKey(ZONE)).toBe(before);
     expect(bus.entries).toEqual([]);
     expect(auditLine()).toMatchObject({ outcome: 'dry-run', dryRun: true, status: 200, Rotations: 1 });
+  });
+
+  it('says whether the requested key is the live one: how a kept key is checked without changing anything', async () => {
+    const handler = handlerWith();
+    const key = newKey();
+    await send(handler, rotation(key));
+    emulator.calls.length = 0;
+
+    const kept = await send(handler, rotation(key, { DryRun: true }));
+    const other = await send(handler, rotation(newKey(), { DryRun: true }));
+
+    expect([kept.json.Live, kept.json.KeyFingerprint]).toEqual([true, fingerprint(key)]);
+    expect(other.json.Live).toBe(false);
+    expect(actions()).toEqual([DESCRIBE, DESCRIBE]);
+    expect(emulator.zoneKey(ZONE)).toBe(key);
   });
 
   it('keeps no lease and no redelivery record: the same Idempotency-Key then rotates another body', async () => {
@@ -187,6 +211,7 @@ describe('one writer per zone: a rotation of a zone another writer owns', () => 
       loadConfig({
         TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
         TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+        ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
         TEO_ENDPOINT: emulator.url,
         ROTATOR_CLIENTS: JSON.stringify([{ name: 'ops', zones: ['*'], tokenSha256: [sha256Hex(TOKEN)] }]),
         ...writers,
@@ -284,13 +309,13 @@ describe('GET /zones/{ZoneId}', () => {
     expect(response.json).toEqual({
       ZoneId: ZONE,
       HasKey: true,
-      LiveKeyFingerprint: keyFingerprint(key),
+      LiveKeyFingerprint: fingerprint(key),
       RequestId: expect.any(String),
       LastRotation: {
         At: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
         By: 'ops',
         RequestId: rotated.json.RequestId,
-        KeyFingerprint: keyFingerprint(key),
+        KeyFingerprint: fingerprint(key),
         Live: true,
       },
     });
@@ -306,7 +331,7 @@ describe('GET /zones/{ZoneId}', () => {
 
     const response = await send(handler, status(ZONE));
 
-    expect(response.json.LiveKeyFingerprint).toBe(keyFingerprint(elsewhere));
+    expect(response.json.LiveKeyFingerprint).toBe(fingerprint(elsewhere));
     expect(response.json.LastRotation.Live).toBe(false);
   });
 
@@ -323,6 +348,71 @@ describe('GET /zones/{ZoneId}', () => {
     expect(byNarrow.json.LastRotation.By).toBe('another caller');
     expect(byOps.json.LastRotation.By).toBe('narrow');
     expect(ownByNarrow.json.LastRotation.By).toBe('narrow');
+  });
+
+  describe('polled: one Describe per zone a second, never across a rotation the ledger records', () => {
+    let now: number;
+    const clock: Clock = { now: () => now, sleep: async () => undefined, random: () => 0 };
+    beforeEach(() => {
+      now = 1_800_000_000_000;
+    });
+
+    it('answers a second GET within the second from the first Describe, and Describes again after it', async () => {
+      const handler = handlerWith(createInMemoryLedger(), clock);
+
+      const first = await send(handler, status(ZONE));
+      now += 999;
+      const polled = await send(handler, status(ZONE));
+      const reusedLine = auditLine();
+      now += 1;
+      const later = await send(handler, status(ZONE));
+
+      expect(polled.json).toEqual(first.json);
+      expect(reusedLine).toMatchObject({ outcome: 'described', describeReused: true });
+      expect(later.json.RequestId).not.toBe(first.json.RequestId);
+      expect(auditLine()?.describeReused).toBeUndefined();
+      expect(actions()).toEqual([DESCRIBE, DESCRIBE]);
+    });
+
+    it('Describes again at once after a rotation by another instance sharing the ledger', async () => {
+      const ledger = createInMemoryLedger();
+      const polling = handlerWith(ledger, clock);
+      await send(polling, status(ZONE));
+      const key = newKey();
+      await send(handlerWith(ledger, clock), rotation(key));
+
+      const after = await send(polling, status(ZONE));
+
+      expect(after.json).toMatchObject({
+        LiveKeyFingerprint: fingerprint(key),
+        LastRotation: { Live: true },
+      });
+      expect(actions()).toEqual([DESCRIBE, MODIFY, DESCRIBE]);
+    });
+
+    it('shows a change the ledger cannot see (another deployment, the console) within the second', async () => {
+      const polling = handlerWith(createInMemoryLedger(), clock);
+      const before = await send(polling, status(ZONE));
+      const key = newKey();
+      await send(handlerWith(createInMemoryLedger(), clock), rotation(key));
+
+      const within = await send(polling, status(ZONE));
+      now += 1000;
+      const after = await send(polling, status(ZONE));
+
+      expect(within.json.LiveKeyFingerprint).toBe(before.json.LiveKeyFingerprint);
+      expect(after.json.LiveKeyFingerprint).toBe(fingerprint(key));
+    });
+
+    it('keeps zones apart: another zone’s GET Describes its own', async () => {
+      const handler = handlerWith(createInMemoryLedger(), clock);
+
+      await send(handler, status(ZONE));
+      const other = await send(handler, status(OTHER_ZONE));
+
+      expect(other.json.ZoneId).toBe(OTHER_ZONE);
+      expect(emulator.calls.map((call) => call.zoneId)).toEqual([ZONE, OTHER_ZONE]);
+    });
   });
 
   it('answers LastRotation null for a zone the function never rotated', async () => {

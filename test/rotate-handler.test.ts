@@ -1,5 +1,4 @@
 // docs/contract.md §2 through the handler, for each event source AWS delivers: status, body, headers, and what reached TEO.
-import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import {
 import {
   ADMIN_TOKEN,
   FAST_RETRY,
+  fingerprint,
   KEY,
   OLD_KEY,
   OPS_TOKEN,
@@ -59,7 +59,7 @@ describe.each(SOURCES)('through a %s event', (source) => {
       const response = await call(source);
 
       expect(response.statusCode).toBe(200);
-      expect(response.json).toEqual({ RequestId: 'req-1' });
+      expect(response.json).toEqual({ RequestId: 'req-1', KeyFingerprint: fingerprint(KEY) });
       expect(response.headers['cache-control']).toBe('no-store');
       expect(response.headers['content-type']).toBe('application/json');
       expect(harness.teo.requests).toHaveLength(1);
@@ -558,7 +558,8 @@ describe('the audit line', () => {
       zone: ZONE,
       teoRequestId: 'req-1',
       teoAttempts: 1,
-      keyFingerprint: createHash('sha256').update(Buffer.from(KEY, 'base64')).digest('hex').slice(0, 16),
+      // HMAC-SHA256 under the deployment's fingerprint key (computed with openssl, docs/contract.md §6).
+      keyFingerprint: '9ff9c01d543b599d',
       durationMs: expect.any(Number),
     });
     // What did not happen is not on the line: it was no dry run, no replay, and nothing needed settling.

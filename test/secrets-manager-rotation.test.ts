@@ -4,7 +4,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { loadSecretsManagerConfig } from '#lib/config/secrets-manager-config.ts';
-import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
 import { createSecretsManagerRotationHandler } from '#lib/secrets-manager/handler.ts';
 import type { Fault, TeoEmulator } from '../emulator/teo-emulator.ts';
@@ -12,7 +11,7 @@ import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { startEventBridgeStandIn } from './support/eventbridge-stand-in.ts';
 import { lambdaContext } from './support/events.ts';
-import { FAST_RETRY } from './support/fake-config.ts';
+import { FAST_RETRY, FINGERPRINT_KEY, fingerprint } from './support/fake-config.ts';
 import {
   type SecretsManagerStandIn,
   type StoredSecret,
@@ -60,6 +59,7 @@ const smConfig = (zones = `${ZONE},${OTHER_ZONE}`) =>
   loadSecretsManagerConfig({
     TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
     TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+    ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
     TEO_ENDPOINT: emulator.url,
     TEO_TIMEOUT_MS: '300',
     ROTATOR_SM_ZONES: zones,
@@ -118,7 +118,7 @@ describe('a whole rotation', () => {
     expect(output.lines()[2]).toMatchObject({
       step: 'testSecret',
       zone: ZONE,
-      keyFingerprint: keyFingerprint(key),
+      keyFingerprint: fingerprint(key),
     });
     // No bus configured: nothing was announced, and no line says an announcement failed.
     expect(output.lines().map((line) => 'eventPublished' in line)).toEqual([false, false, false, false]);
@@ -139,7 +139,7 @@ describe('a whole rotation', () => {
 
     expect(await ledger.lastApplied(ZONE)).toMatchObject({
       by: 'secretsmanager',
-      keyFingerprint: keyFingerprint(secret.valueOf('AWSCURRENT').SecretKey),
+      keyFingerprint: fingerprint(secret.valueOf('AWSCURRENT').SecretKey),
     });
   });
 
@@ -170,6 +170,7 @@ describe('a rotation with ROTATOR_EVENT_BUS set', () => {
         loadSecretsManagerConfig({
           TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
           TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+          ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
           TEO_ENDPOINT: emulator.url,
           ROTATOR_SM_ZONES: ZONE,
           ROTATOR_EVENT_BUS: 'rotations',
@@ -192,7 +193,7 @@ describe('a rotation with ROTATOR_EVENT_BUS set', () => {
         caller: 'secretsmanager',
         authKind: 'lambda-invoke',
         zone: ZONE,
-        keyFingerprint: keyFingerprint(key),
+        keyFingerprint: fingerprint(key),
         teoRequestId: expect.any(String),
         eventPublished: true,
       });
@@ -201,7 +202,7 @@ describe('a rotation with ROTATOR_EVENT_BUS set', () => {
       ).toEqual([['rotations', 'teo-key-rotator', 'Gateway Key Rotated']]);
       expect(JSON.parse(bus.entries[0]?.Detail ?? '')).toMatchObject({
         ZoneId: ZONE,
-        KeyFingerprint: keyFingerprint(key),
+        KeyFingerprint: fingerprint(key),
         RequestId: setting?.teoRequestId,
         Caller: 'secretsmanager',
         Trigger: 'secretsmanager-rotation',
@@ -492,6 +493,7 @@ describe('a step that must not proceed fails clearly and changes nothing', () =>
     expect(output.lines()[0]?.errorDetail).toEqual([
       'TENCENTCLOUD_SECRET_ID is not set',
       'TENCENTCLOUD_SECRET_KEY is not set',
+      expect.stringMatching(/^ROTATOR_FINGERPRINT_KEY must be at least 32 random characters/),
     ]);
     unchanged();
   });

@@ -8,7 +8,7 @@ import { DEFAULT_RETRY, MIN_ATTEMPT_MS, type SendOptions, sendKey } from '#lib/r
 import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
 import { lambdaContext } from './support/events.ts';
-import { KEY, OLD_KEY, ZONE } from './support/fake-config.ts';
+import { fingerprint, KEY, OLD_KEY, ZONE } from './support/fake-config.ts';
 
 const T0 = Date.parse('2026-11-28T12:00:00Z');
 
@@ -59,6 +59,7 @@ const timeout = () => new TeoUnreachable('timeout', 'TEO did not answer in time'
 const runFor = (clock: Clock, deadline: number): RotationRun => ({
   firstSeen: T0,
   by: 'ops',
+  fingerprint,
   deadline,
   leaseUntil: deadline + ANSWER_MARGIN_MS,
   owner: 'invocation-1',
@@ -545,7 +546,7 @@ describe('runOf', () => {
 
     const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 20_000 };
 
-    const run = runOf(context, tally, { firstSeen: T0 - 5, by: 'ops' }, clock);
+    const run = runOf(context, tally, { firstSeen: T0 - 5, by: 'ops', fingerprint }, clock);
     const modifyTook = run.onTeoCall('Modify');
     // Sent, not yet answered: the key may already be on its way.
     expect(tally.teoAttempts).toBe(1);

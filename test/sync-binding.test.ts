@@ -11,7 +11,14 @@ import { parseTeoEndpoint, type TeoEndpoint } from '#lib/teo/endpoint.ts';
 import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { lambdaContext } from './support/events.ts';
-import { FAST_RETRY, OLD_KEY, TENCENT_SECRET_ID, TENCENT_SECRET_KEY, ZONE } from './support/fake-config.ts';
+import {
+  FAST_RETRY,
+  fingerprint,
+  OLD_KEY,
+  TENCENT_SECRET_ID,
+  TENCENT_SECRET_KEY,
+  ZONE,
+} from './support/fake-config.ts';
 
 const MODIFY = 'ModifyMultiPathGatewaySecretKey';
 const SOURCE = {
@@ -56,7 +63,7 @@ function syncWith(read: () => Promise<SecretValue>) {
   const run = runOf(
     lambdaContext(),
     { teoAttempts: 0, teoLatenciesMs: [], ledgerFailures: [] },
-    { firstSeen: Date.now(), by: 'sync' },
+    { firstSeen: Date.now(), by: 'sync', fingerprint },
   );
   return syncBinding(
     { zoneId: ZONE, source: SOURCE },

@@ -6,7 +6,6 @@ import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { loadSyncConfig } from '#lib/config/sync-config.ts';
-import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import type { HttpResponse } from '#lib/edge/responses.ts';
 import { eventBridgeEvents, type RotationEvents } from '#lib/events/rotation-events.ts';
 import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
@@ -24,7 +23,13 @@ import { type Fault, startTeoEmulator, type TeoEmulator } from '../emulator/teo-
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { type EventBridgeStandIn, startEventBridgeStandIn } from './support/eventbridge-stand-in.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';
-import { FAST_RETRY, TENCENT_SECRET_ID, TENCENT_SECRET_KEY } from './support/fake-config.ts';
+import {
+  FAST_RETRY,
+  FINGERPRINT_KEY,
+  fingerprint,
+  TENCENT_SECRET_ID,
+  TENCENT_SECRET_KEY,
+} from './support/fake-config.ts';
 import { whileAtTeo } from './support/held-at-teo.ts';
 import { undocumented } from './support/openapi.ts';
 import {
@@ -82,6 +87,7 @@ afterEach(() => {
 const env = () => ({
   TENCENTCLOUD_SECRET_ID: TENCENT_SECRET_ID,
   TENCENTCLOUD_SECRET_KEY: TENCENT_SECRET_KEY,
+  ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
   TEO_ENDPOINT: teo.url,
   TEO_TIMEOUT_MS: '300',
   DOPPLER_TOKEN,
@@ -210,7 +216,7 @@ describe('a Doppler webhook', () => {
         zone: DOPPLER_ZONE,
         sourceKind: 'doppler',
         outcome: 'synced',
-        keyFingerprint: keyFingerprint(key),
+        keyFingerprint: fingerprint(key),
         Rotations: 1,
       }),
     ]);
@@ -261,7 +267,7 @@ describe('a Doppler webhook', () => {
     const body = dopplerPayload();
     const digest = createHash('sha256').update(body).digest('hex');
     const inFlight = Date.now() + 60_000;
-    await ledger.claimRequest(`sync#${DOPPLER_ZONE}#${digest}`, keyFingerprint(key), {
+    await ledger.claimRequest(`sync#${DOPPLER_ZONE}#${digest}`, fingerprint(key), {
       leaseUntil: inFlight,
       keepUntil: inFlight,
     });
@@ -291,7 +297,7 @@ describe('a Doppler webhook', () => {
     };
     // The first value's sync is still running somewhere when the next value arrives with the same body.
     const running = Date.now() + 60_000;
-    await inner.claimRequest(`sync#${DOPPLER_ZONE}#${digest}`, keyFingerprint(first), {
+    await inner.claimRequest(`sync#${DOPPLER_ZONE}#${digest}`, fingerprint(first), {
       leaseUntil: running,
       keepUntil: running,
     });
@@ -568,7 +574,7 @@ describe('a Secrets Manager label change (EventBridge)', () => {
     expect(teo.zoneKey(AWS_ZONE)).toBe(first);
     // In sync means TEO holds the source's current value, compared by value.
     expect(again).toEqual([{ zoneId: AWS_ZONE, outcome: 'in-sync', conflict: false }]);
-    expect(syncLines().at(-1)).toMatchObject({ outcome: 'in-sync', keyFingerprint: keyFingerprint(first) });
+    expect(syncLines().at(-1)).toMatchObject({ outcome: 'in-sync', keyFingerprint: fingerprint(first) });
   });
 
   it('fails the invocation when the sync fails, so that EventBridge retries and then dead-letters it', async () => {
@@ -793,7 +799,7 @@ describe('a sync that changed TEO', () => {
     expect(bus.entries).toHaveLength(1);
     expect(detail).toMatchObject({
       ZoneId: DOPPLER_ZONE,
-      KeyFingerprint: keyFingerprint(key),
+      KeyFingerprint: fingerprint(key),
       Caller: 'sync:doppler',
       Trigger: 'sync',
     });

@@ -1,7 +1,7 @@
 // Where a function's configuration comes from. Deployed, the secret values (Tencent credentials, callers) live in
-// the Secrets Manager secret that ROTATOR_SECRET_ID names, read at the first request and again after a TTL, so a
-// rotated secret is picked up without a redeploy and no value sits in the Lambda's configuration. Locally, plain
-// environment variables.
+// the Secrets Manager secret that ROTATOR_SECRET_ID names, and the fingerprint key in the one
+// ROTATOR_FINGERPRINT_SECRET_ID names, read at the first request and again after a TTL, so a rotated secret is
+// picked up without a redeploy and no value sits in the Lambda's configuration. Locally, plain environment variables.
 
 import { AwsError, type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-client.ts';
 import { invalid, type Loaded } from '#lib/config/loaded.ts';
@@ -48,35 +48,60 @@ export const fixedSource = <T>(loaded: Loaded<T>): ConfigSource<T> => ({
   reread: async () => loaded,
 });
 
-/** The environment alone, or with ROTATOR_SECRET_ID set, the environment and that secret's fields over it. */
+/**
+ * The environment alone, or the environment with the fields of the secrets it names over it: ROTATOR_SECRET_ID, the
+ * function's own secret, and ROTATOR_FINGERPRINT_SECRET_ID, the deployment's fingerprint key (one plain-text secret
+ * the template generates and every function reads, so that their fingerprints agree).
+ */
 export function configSource<T>(
   env: Environment,
   { load, secretFields }: FunctionConfig<T>,
   { client, now = Date.now, warn = () => undefined }: ConfigSourceOptions = {},
 ): ConfigSource<T> {
   const secretId = env.ROTATOR_SECRET_ID;
-  if (!secretId) return fixedSource(load(env));
+  const fingerprintSecretId = env.ROTATOR_FINGERPRINT_SECRET_ID;
+  if (!secretId && !fingerprintSecretId) return fixedSource(load(env));
   const secrets = client ?? awsJsonClient('secretsmanager', { env });
   let cached: { readonly loaded: Loaded<T>; readonly at: number } | undefined;
   let reading: Promise<Loaded<T>> | undefined;
   let failed: { readonly loaded: Loaded<T>; readonly at: number } | undefined;
+  // The fingerprint key is fixed for the life of a deployment: read once per instance, once read.
+  let fingerprintField: Record<string, string> | undefined;
+
+  const readFingerprint = async () => {
+    if (fingerprintField !== undefined || !fingerprintSecretId) return fingerprintField ?? {};
+    const read = await readable(
+      'ROTATOR_FINGERPRINT_SECRET_ID',
+      readFingerprintKey(secrets, fingerprintSecretId),
+    );
+    if (!(read instanceof Unreadable)) fingerprintField = read;
+    return read;
+  };
 
   const read = async (): Promise<Loaded<T>> => {
-    const fields = await readSecret(secrets, secretId, secretFields).catch(
-      (error: unknown) => error as Error,
-    );
-    if (fields instanceof Error) {
-      const problem = `ROTATOR_SECRET_ID: the secret could not be read (${describe(fields)})`;
+    // Side by side: the second secret costs a cold start no more than the slower of the two reads.
+    const [own, fingerprint] = await Promise.all([
+      secretId
+        ? readable('ROTATOR_SECRET_ID', readSecret(secrets, secretId, secretFields))
+        : Promise.resolve({}),
+      readFingerprint(),
+    ]);
+    if (own instanceof Unreadable || fingerprint instanceof Unreadable) {
+      const problems = [own, fingerprint].flatMap((part) =>
+        part instanceof Unreadable ? [part.message] : [],
+      );
       // A secret that cannot be read now does not take down a configuration that was good a moment ago.
       if (cached?.loaded.ok) {
-        warn(`${problem}; the configuration read before stays in use`);
+        warn(`${problems.join('; ')}; the configuration read before stays in use`);
         return cached.loaded;
       }
       // Remembered briefly, so that requests meanwhile (junk traffic among them) are not each a Secrets Manager call.
-      failed = { loaded: invalid(problem), at: now() };
+      failed = { loaded: invalid(...problems), at: now() };
       return failed.loaded;
     }
-    const loaded: Loaded<T> = typeof fields === 'string' ? invalid(fields) : load({ ...env, ...fields });
+    const problems = [own, fingerprint].filter((part) => typeof part === 'string');
+    const loaded: Loaded<T> =
+      problems.length > 0 ? invalid(...problems) : load({ ...env, ...own, ...fingerprint });
     cached = { loaded, at: now() };
     return loaded;
   };
@@ -96,6 +121,15 @@ export function configSource<T>(
   };
 }
 
+/** A secret Secrets Manager would not give: what failed, by the variable naming it, never a value. */
+class Unreadable extends Error {}
+
+const readable = <R>(variable: string, reading: Promise<R>): Promise<R | Unreadable> =>
+  reading.catch(
+    (error: unknown) =>
+      new Unreadable(`${variable}: the secret could not be read (${describe(error as Error)})`),
+  );
+
 /** The secret's fields, or what is wrong with it: never a value, nor a field name that is not one of ours. */
 async function readSecret(
   client: AwsJsonClient,
@@ -113,6 +147,12 @@ async function readSecret(
     return 'ROTATOR_SECRET_ID: the secret gives a field twice: JSON would silently keep only the last';
   }
   return Object.fromEntries(entries) as Record<string, string>;
+}
+
+/** The fingerprint key is the whole secret, as the template generates it; checked as ROTATOR_FINGERPRINT_KEY. */
+async function readFingerprintKey(client: AwsJsonClient, secretId: string): Promise<Record<string, string>> {
+  const { SecretString } = await client.call('GetSecretValue', { SecretId: secretId });
+  return typeof SecretString === 'string' ? { ROTATOR_FINGERPRINT_KEY: SecretString } : {};
 }
 
 const describe = (error: Error) =>

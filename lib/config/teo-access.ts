@@ -1,6 +1,11 @@
 // docs/contract.md §3: what every function reads from the environment to reach TEO, the ledger's table and the
 // event bus, validated once per cold start. Problems name the variable, never a value.
 import { allOf, invalid, type Loaded, mapLoaded, valid } from '#lib/config/loaded.ts';
+import {
+  type KeyFingerprint,
+  keyFingerprinter,
+  MIN_FINGERPRINT_KEY_CHARS,
+} from '#lib/domain/key-fingerprint.ts';
 import { parseTeoEndpoint, type TeoEndpoint } from '#lib/teo/endpoint.ts';
 
 export interface TencentCredentials {
@@ -15,9 +20,11 @@ export interface TeoSettings {
   readonly credentials: TencentCredentials;
 }
 
-/** What every function needs: access to TEO, the ledger's table and the event bus. */
+/** What every function needs: access to TEO, the ledger's table and the event bus, and how keys are named. */
 export interface TeoAccess {
   readonly teo: TeoSettings;
+  /** The deployment's keyed fingerprint (ROTATOR_FINGERPRINT_KEY): the same in every function, so records agree. */
+  readonly fingerprint: KeyFingerprint;
   /** The DynamoDB table of the rotation ledger; unset, the ledger is in memory (one instance's view only). */
   readonly table: string | undefined;
   /** The EventBridge bus that hears of every applied rotation (ROTATOR_EVENT_BUS); unset, none does. */
@@ -44,6 +51,7 @@ export function readTeoAccess(env: Environment): Loaded<TeoAccess> {
     secretKey: required(env, 'TENCENTCLOUD_SECRET_KEY'),
     endpoint: endpointOf(env.TEO_ENDPOINT || DEFAULT_ENDPOINT),
     timeoutMs: timeoutOf(Number(env.TEO_TIMEOUT_MS || DEFAULT_TIMEOUT_MS)),
+    fingerprint: fingerprintOf(env.ROTATOR_FINGERPRINT_KEY),
     table: optional(
       env.ROTATOR_TABLE,
       /^[A-Za-z0-9_.-]{3,255}$/,
@@ -55,10 +63,10 @@ export function readTeoAccess(env: Environment): Loaded<TeoAccess> {
       'ROTATOR_EVENT_BUS must be an EventBridge bus name (such as default) or its ARN',
     ),
   });
-  return mapLoaded(parts, ({ secretId, secretKey, endpoint, timeoutMs, table, eventBus }) => {
+  return mapLoaded(parts, ({ secretId, secretKey, endpoint, timeoutMs, fingerprint, table, eventBus }) => {
     const sessionToken = env.TENCENTCLOUD_SESSION_TOKEN;
     const credentials = { secretId, secretKey, ...(sessionToken ? { sessionToken } : {}) };
-    return { teo: { endpoint, timeoutMs, credentials }, table, eventBus };
+    return { teo: { endpoint, timeoutMs, credentials }, fingerprint, table, eventBus };
   });
 }
 
@@ -66,6 +74,13 @@ const required = (env: Environment, name: string): Loaded<string> => {
   const value = env[name];
   return value ? valid(value) : invalid(`${name} is not set`);
 };
+
+const fingerprintOf = (key: string | undefined): Loaded<KeyFingerprint> =>
+  key && key.length >= MIN_FINGERPRINT_KEY_CHARS
+    ? valid(keyFingerprinter(key))
+    : invalid(
+        `ROTATOR_FINGERPRINT_KEY must be at least ${MIN_FINGERPRINT_KEY_CHARS} random characters, the same for every function (deployed, the template generates it in the secret ROTATOR_FINGERPRINT_SECRET_ID names)`,
+      );
 
 const endpointOf = (raw: string): Loaded<TeoEndpoint> => {
   const endpoint = parseTeoEndpoint(raw);

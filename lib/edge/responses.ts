@@ -42,22 +42,34 @@ const json = (
 });
 
 /**
- * TEO's RequestId; when a lost answer was settled by reading the key back, which call confirmed it; and whether the
- * rotation set the zone's first key.
+ * TEO's RequestId; the live key's fingerprint (the caller cannot make it: the fingerprint is keyed); when a lost
+ * answer was settled by reading the key back, which call confirmed it; and whether the rotation set the zone's
+ * first key.
  */
-export const rotatedResponse = ({ requestId, settledBy, firstKey }: RotationOutcome) =>
+export const rotatedResponse = (
+  { requestId, settledBy, firstKey }: RotationOutcome,
+  keyFingerprint: string,
+) =>
   json(200, {
     RequestId: requestId,
+    KeyFingerprint: keyFingerprint,
     ...(settledBy && { SettledBy: settledBy }),
     ...(firstKey && { FirstKey: true }),
   });
 
 /**
- * docs/contract.md §7: a rehearsal proved the rotation would be sent; Describe's RequestId shows TEO was reached, and
- * HasKey whether the rotation would replace the zone's key or create its first.
+ * docs/contract.md §7: a rehearsal proved the rotation would be sent; Describe's RequestId shows TEO was reached,
+ * HasKey whether the rotation would replace the zone's key or create its first, and Live whether the requested key
+ * (KeyFingerprint) is the one TEO holds already.
  */
-export const dryRunResponse = ({ requestId, hasKey }: Rehearsal) =>
-  json(200, { DryRun: true, RequestId: requestId, HasKey: hasKey });
+export const dryRunResponse = ({ requestId, hasKey, live }: Rehearsal, keyFingerprint: string) =>
+  json(200, {
+    DryRun: true,
+    RequestId: requestId,
+    HasKey: hasKey,
+    KeyFingerprint: keyFingerprint,
+    Live: live,
+  });
 
 export interface ZoneStatus {
   readonly zoneId: string;

@@ -2,8 +2,6 @@
 // key to the gateways or page the zone's owner. It never carries the key, and failing to publish it never turns a
 // rotation into a failure: the rotation happened, and the audit line and a metric say the event did not.
 import { type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
-import type { RotationRequest } from '#lib/validation/rotation-request.ts';
 
 export const EVENT_SOURCE = 'teo-key-rotator';
 export const EVENT_DETAIL_TYPE = 'Gateway Key Rotated';
@@ -11,8 +9,10 @@ export const EVENT_DETAIL_TYPE = 'Gateway Key Rotated';
 /** What set the key: an HTTP caller, Secrets Manager's rotation schedule, or a sync from a secrets manager. */
 export type Trigger = 'http' | 'secretsmanager-rotation' | 'sync';
 
+/** What an event tells of an applied key: its zone and fingerprint, never the key. */
 export interface AppliedKey {
-  readonly rotation: RotationRequest;
+  readonly zoneId: string;
+  readonly keyFingerprint: string;
   readonly requestId: string;
   readonly caller: string;
   readonly trigger: Trigger;
@@ -28,10 +28,10 @@ export function eventBridgeEvents(
   client: AwsJsonClient = awsJsonClient('events'),
 ): RotationEvents {
   return {
-    async announce({ rotation, requestId, caller, trigger }) {
+    async announce({ zoneId, keyFingerprint, requestId, caller, trigger }) {
       const detail = {
-        ZoneId: rotation.zoneId,
-        KeyFingerprint: keyFingerprint(rotation.secretKey),
+        ZoneId: zoneId,
+        KeyFingerprint: keyFingerprint,
         RequestId: requestId,
         Caller: caller,
         Trigger: trigger,

@@ -4,7 +4,6 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { AuthenticatedCaller } from '#lib/auth/authenticate-caller.ts';
-import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import type { HttpRequest, RotateEvent } from '#lib/edge/request.ts';
 import type { HttpResponse, Refusal } from '#lib/edge/responses.ts';
 import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
@@ -17,6 +16,8 @@ export interface RequestTrail {
   http?: HttpRequest;
   authenticated?: AuthenticatedCaller;
   rotation?: HttpRotationRequest;
+  /** The requested key's fingerprint, never the key. */
+  keyFingerprint?: string;
   /** The zone a GET /zones/{ZoneId} asks about, once validated. */
   statusOf?: string;
   /** What a successful request did, when it is not a rotation: a dry run, or a zone's status. */
@@ -28,6 +29,8 @@ export interface RequestTrail {
   eventPublished?: boolean;
   teoRequestId?: string;
   settledBy?: string | undefined;
+  /** A zone's status answered from a Describe made in the last second (lib/rotate/live-key-cache.ts). */
+  describeReused?: true | undefined;
   /** The rotation set the zone's first key. */
   firstKey?: true | undefined;
   refusal?: Refusal;
@@ -85,10 +88,11 @@ function fieldsOf(trail: RequestTrail, status: number) {
     authKind: trail.authenticated?.kind,
     zone: trail.rotation?.zoneId ?? trail.statusOf,
     dryRun: trail.rotation?.dryRun || undefined,
-    keyFingerprint: trail.rotation && keyFingerprint(trail.rotation.secretKey),
+    keyFingerprint: trail.keyFingerprint,
     teoRequestId: trail.teoRequestId ?? trail.refusal?.requestId,
     settledBy: trail.settledBy,
     firstKey: trail.firstKey,
+    describeReused: trail.describeReused,
     replayed: trail.replay !== undefined || undefined,
     method: trail.http?.method,
     // Whatever an anonymous caller sent, bounded, as the user agent is.

@@ -15,7 +15,6 @@ import {
 import { functionSetup, type Setup, type SetupOptions } from '#lib/config/function-setup.ts';
 import type { Caller } from '#lib/domain/caller.ts';
 import { AuthenticationFailed, DeadlineExceeded } from '#lib/domain/errors.ts';
-import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import { type HttpRequest, type RotateEvent, readHttpRequest } from '#lib/edge/request.ts';
 import {
   dryRunResponse,
@@ -27,6 +26,7 @@ import { routeOf } from '#lib/edge/routes.ts';
 import { type Clock, type RetryPolicy, systemClock } from '#lib/outbound/retry.ts';
 import { auditTrail, type RequestTrail } from '#lib/rotate/audit-trail.ts';
 import { errorResponses } from '#lib/rotate/error-responses.ts';
+import { type LiveKey, liveKeyCache } from '#lib/rotate/live-key-cache.ts';
 import { claimRequest, keepAnswer, noteRefusedDelivery } from '#lib/rotate/redelivery.ts';
 import { ANSWER_MARGIN_MS, invocationEnd, runOf } from '#lib/rotation/invocation.ts';
 import { rehearseRotation, rotateZone } from '#lib/rotation/rotate-zone.ts';
@@ -54,12 +54,14 @@ export function createRotateHandler(
   const { retry = DEFAULT_RETRY, clock = systemClock } = options;
   const setupFor = functionSetup<RotatorConfig>(options);
   const trail = auditTrail();
+  const liveKeys = liveKeyCache(() => clock.now());
   /** The invocation's run, its TEO calls counted on the request's audit line. What only reads asks as no one. */
   const runFor = (
     noted: RequestTrail,
     context: Context,
+    setup: Setup<RotatorConfig>,
     asked: { readonly firstSeen: number; readonly by: string } = { firstSeen: clock.now(), by: '' },
-  ) => runOf(context, noted.audit.tally, asked, clock);
+  ) => runOf(context, noted.audit.tally, { ...asked, fingerprint: setup.config.fingerprint }, clock);
 
   async function serve(event: RotateEvent, context: Context): Promise<HttpResponse> {
     const noted = trail.trailOf(context);
@@ -81,9 +83,11 @@ export function createRotateHandler(
     }
     const rotation = parseRotationRequest(request.body, request.headers.get('content-type'));
     noted.rotation = rotation;
+    const keyFingerprint = setup.config.fingerprint(rotation.secretKey);
+    noted.keyFingerprint = keyFingerprint;
     if (rotation.dryRun) {
       authorizeRotation(caller.caller, rotation.zoneId, setup.config.writers);
-      return rehearse(noted, setup, context, rotation);
+      return rehearse(noted, setup, context, rotation, keyFingerprint);
     }
     // Only a rotation is remembered (a dry run or a zone's status changes nothing worth answering again), and from
     // before its zone is checked: a redelivery of a request refused now still counts as first seen now (§5).
@@ -94,7 +98,7 @@ export function createRotateHandler(
     );
     if ('replay' in claimed) return claimed.replay;
     authorizeRotation(caller.caller, rotation.zoneId, setup.config.writers);
-    return rotate(noted, setup, context, rotation, {
+    return rotate(noted, setup, context, rotation, keyFingerprint, {
       firstSeen: claimed.firstSeen,
       by: caller.caller.name,
     });
@@ -119,9 +123,10 @@ export function createRotateHandler(
     setup: Setup<RotatorConfig>,
     context: Context,
     rotation: HttpRotationRequest,
+    keyFingerprint: string,
     asked: { readonly firstSeen: number; readonly by: string },
   ) {
-    const run = runFor(noted, context, asked);
+    const run = runFor(noted, context, setup, asked);
     const outcome = await withFreshCredentials(source, setup.config, (config) => {
       const { teo, ledger } = setupFor(config);
       return rotateZone(rotation, teo, ledger, retry, run);
@@ -131,13 +136,14 @@ export function createRotateHandler(
     noted.firstKey = outcome.firstKey;
     if (setup.events) {
       noted.eventPublished = await setup.events.announce({
-        rotation,
+        zoneId: rotation.zoneId,
+        keyFingerprint,
         requestId: outcome.requestId,
         caller: asked.by,
         trigger: 'http',
       });
     }
-    return rotatedResponse(outcome);
+    return rotatedResponse(outcome, keyFingerprint);
   }
 
   /** §7: everything a rotation does up to TEO, then a Describe instead of the Modify. */
@@ -146,11 +152,12 @@ export function createRotateHandler(
     setup: Setup<RotatorConfig>,
     context: Context,
     rotation: HttpRotationRequest,
+    keyFingerprint: string,
   ) {
-    const run = runFor(noted, context);
+    const run = runFor(noted, context, setup);
     const rehearsed = await rehearseRotation(rotation, setup.teo, setup.ledger, run);
     noted.done = 'dry-run';
-    return dryRunResponse(rehearsed);
+    return dryRunResponse(rehearsed, keyFingerprint);
   }
 
   /** GET /zones/{ZoneId}: which key is live, by fingerprint, and the last rotation the function applied. */
@@ -161,19 +168,29 @@ export function createRotateHandler(
     zoneId: string,
     viewer: Caller,
   ) {
-    const run = runFor(noted, context);
-    const [live, lastRotation] = await Promise.all([
-      describeZone(zoneId, setup.teo, run),
+    const run = runFor(noted, context, setup);
+    const describe = async (): Promise<LiveKey> => {
+      const { secretKey, requestId } = await describeZone(zoneId, setup.teo, run);
+      return { fingerprint: secretKey && setup.config.fingerprint(secretKey), requestId };
+    };
+    const recent = liveKeys.recent(zoneId);
+    const [described, lastRotation] = await Promise.all([
+      recent ? undefined : describe(),
       setup.ledger.lastApplied(zoneId),
     ]);
+    // A recent Describe serves only while the ledger shows the same last rotation: any instance's rotation ends it.
+    const reused = recent?.lastApplied === lastRotation?.requestId ? recent?.live : undefined;
+    const live = described ?? reused ?? (await describe());
+    if (live !== reused) liveKeys.keep(zoneId, lastRotation?.requestId, live);
     noted.done = 'described';
     noted.teoRequestId = live.requestId;
+    noted.describeReused = reused !== undefined || undefined;
     // Who rotated is another caller's name: shown to the callers of every zone, and to the one who did.
     const by = lastRotation?.by;
     const mayKnow = viewer.zones === '*' || by === viewer.name;
     return zoneStatusResponse({
       zoneId,
-      liveKeyFingerprint: live.secretKey === undefined ? undefined : keyFingerprint(live.secretKey),
+      liveKeyFingerprint: live.fingerprint,
       requestId: live.requestId,
       lastRotation: lastRotation && (mayKnow ? lastRotation : { ...lastRotation, by: 'another caller' }),
     });

@@ -1,6 +1,7 @@
 // One Lambda invocation's part in a rotation: its deadline and the zone lease it may hold, read from the Lambda
 // context, and the clock everything after it uses.
 import type { Context } from 'aws-lambda';
+import type { KeyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import type { CallTally } from '#lib/observability/audit-log.ts';
 import { type Clock, systemClock } from '#lib/outbound/retry.ts';
 import type { KeyWrite } from '#lib/teo/gateway.ts';
@@ -17,6 +18,8 @@ export interface RotationRun {
   readonly firstSeen: number;
   /** Who asked, for the zone's record: a caller's name, or the trigger. */
   readonly by: string;
+  /** How the zone's record names the key: the deployment's keyed fingerprint. */
+  readonly fingerprint: KeyFingerprint;
   /** Epoch ms by which TEO must have answered: the Lambda's end, less the time kept to answer. */
   readonly deadline: number;
   /** Epoch ms the zone's lease lasts: the Lambda's end, so a crashed invocation frees it then. */
@@ -33,7 +36,7 @@ export interface RotationRun {
 export function runOf(
   context: Context,
   tally: CallTally,
-  request: { readonly firstSeen: number; readonly by: string },
+  request: Pick<RotationRun, 'firstSeen' | 'by' | 'fingerprint'>,
   clock: Clock = systemClock,
 ): RotationRun {
   const end = invocationEnd(context, clock);

@@ -1,6 +1,7 @@
 // docs/contract.md §5: one rotation of one zone at a time (the zone's lease), and never one that would roll the zone
 // back to an older key (its fence). The sending itself is lib/rotation/send-key.ts.
 import { RotationConflict } from '#lib/domain/errors.ts';
+import { sameKey } from '#lib/domain/same-key.ts';
 import type { RotationLedger, ZoneChange, ZoneLease } from '#lib/ledger/rotation-ledger.ts';
 import type { RetryPolicy } from '#lib/outbound/retry.ts';
 import type { RotationRun } from '#lib/rotation/invocation.ts';
@@ -64,10 +65,14 @@ export async function releaseZone(
   }
 }
 
-/** What a dry run found: TEO's RequestId, and whether the zone has a key (else a rotation would create its first). */
+/**
+ * What a dry run found: TEO's RequestId, whether the zone has a key (else a rotation would create its first), and
+ * whether the requested key is the one live already (so a kept key's state can be checked without changing it).
+ */
 export interface Rehearsal {
   readonly requestId: string;
   readonly hasKey: boolean;
+  readonly live: boolean;
 }
 
 /**
@@ -84,7 +89,11 @@ export async function rehearseRotation(
   await holdZone(rotation.zoneId, ledger, run);
   try {
     const { requestId, secretKey } = await describeZone(rotation.zoneId, teo, run);
-    return { requestId, hasKey: secretKey !== undefined };
+    return {
+      requestId,
+      hasKey: secretKey !== undefined,
+      live: secretKey !== undefined && sameKey(secretKey, rotation.secretKey),
+    };
   } finally {
     await releaseZone(rotation.zoneId, ledger, run);
   }

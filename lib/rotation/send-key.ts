@@ -2,7 +2,6 @@
 // TEO can still say which key is live. §1: what Describe shows decides the call, Modify for a zone with a key and
 // Create for a zone without one, never Create on a zone that shows a key. Time, sleep and jitter come from the
 // run's clock.
-import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import { sameKey } from '#lib/domain/same-key.ts';
 import type { ZoneChange } from '#lib/ledger/rotation-ledger.ts';
 import { backoffMs, type RetryPolicy } from '#lib/outbound/retry.ts';
@@ -50,7 +49,7 @@ export async function sendKey(
         at: run.clock.now(),
         by: run.by,
         requestId: outcome.requestId,
-        keyFingerprint: keyFingerprint(rotation.secretKey),
+        keyFingerprint: run.fingerprint(rotation.secretKey),
       },
     });
     return outcome;

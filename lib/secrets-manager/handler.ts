@@ -12,7 +12,6 @@ import { functionSetup, type SetupOptions } from '#lib/config/function-setup.ts'
 import type { Loaded } from '#lib/config/loaded.ts';
 import type { SecretsManagerConfig } from '#lib/config/secrets-manager-config.ts';
 import { InvalidRequest } from '#lib/domain/errors.ts';
-import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import { startAudit, writeAudit } from '#lib/observability/audit-log.ts';
 import type { RetryPolicy } from '#lib/outbound/retry.ts';
 import { runOf } from '#lib/rotation/invocation.ts';
@@ -55,19 +54,26 @@ export function createSecretsManagerRotationHandler(
     let result: StepResult = {};
     let failure: unknown;
     let eventPublished: boolean | undefined;
+    let keyFingerprint: string | undefined;
     try {
       const step = target(event);
       const config = await currentConfig(source);
       // A rotation step is first seen when it runs: Secrets Manager retries a step with a fresh invocation.
-      const run = runOf(context, audit.tally, { firstSeen: Date.now(), by: 'secretsmanager' });
+      const run = runOf(context, audit.tally, {
+        firstSeen: Date.now(),
+        by: 'secretsmanager',
+        fingerprint: config.fingerprint,
+      });
       result = await withFreshCredentials(source, config, (fresh) =>
         runRotationStep(step, depsFor(fresh), run),
       );
+      keyFingerprint = result.rotation && config.fingerprint(result.rotation.secretKey);
       // setSecret put the key live: whoever subscribes must hear of it, as after an HTTP rotation.
       const { events } = setupFor(config);
-      if (result.rotation && result.outcome && events) {
+      if (result.rotation && result.outcome && keyFingerprint && events) {
         eventPublished = await events.announce({
-          rotation: result.rotation,
+          zoneId: result.rotation.zoneId,
+          keyFingerprint,
           requestId: result.outcome.requestId,
           caller: 'secretsmanager',
           trigger: 'secretsmanager-rotation',
@@ -95,7 +101,7 @@ export function createSecretsManagerRotationHandler(
         caller: 'secretsmanager',
         authKind: 'lambda-invoke',
         zone: result.rotation?.zoneId,
-        keyFingerprint: result.rotation && keyFingerprint(result.rotation.secretKey),
+        keyFingerprint,
         teoRequestId: result.outcome?.requestId,
         settledBy: result.outcome?.settledBy,
         firstKey: result.outcome?.firstKey,

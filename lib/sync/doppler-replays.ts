@@ -3,7 +3,6 @@
 // that a real change Doppler announces with a body identical to an earlier one (its payload names only the config)
 // is synced all the same.
 import { RotationConflict } from '#lib/domain/errors.ts';
-import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import { KEEP_DELIVERIES_MS, type RotationLedger } from '#lib/ledger/rotation-ledger.ts';
 import type { RotationRun } from '#lib/rotation/invocation.ts';
 
@@ -24,7 +23,7 @@ export async function claimDelivery(
 ): Promise<DeliveryClaim> {
   const key = `sync#${zoneId}#${delivery}`;
   const keepUntil = run.clock.now() + KEEP_DELIVERIES_MS;
-  const claim = await ledger.claimRequest(key, keyFingerprint(value), {
+  const claim = await ledger.claimRequest(key, run.fingerprint(value), {
     leaseUntil: run.leaseUntil,
     keepUntil,
   });

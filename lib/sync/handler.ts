@@ -83,8 +83,12 @@ export function createSyncHandler(
     delivery?: string,
   ): Promise<SyncedBinding> {
     const audit = startAudit(context);
-    const { teo, ledger, readers, events } = await configured();
-    const run = runOf(context, audit.tally, { firstSeen: now(), by: `sync:${binding.source.kind}` });
+    const { config, teo, ledger, readers, events } = await configured();
+    const run = runOf(context, audit.tally, {
+      firstSeen: now(),
+      by: `sync:${binding.source.kind}`,
+      fingerprint: config.fingerprint,
+    });
     let outcome: SyncOutcome = 'failed';
     let conflict = false;
     let failure: unknown;
@@ -110,7 +114,8 @@ export function createSyncHandler(
       }
       if (result.outcome === 'synced' && events) {
         eventPublished = await events.announce({
-          rotation: { zoneId: binding.zoneId, secretKey: result.secretKey },
+          zoneId: binding.zoneId,
+          keyFingerprint: result.keyFingerprint,
           requestId: result.requestId,
           caller: run.by,
           trigger: 'sync',

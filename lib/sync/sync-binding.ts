@@ -2,7 +2,6 @@
 // command: whatever notification started it, it can only ever set the secret's current value, and changes nothing
 // when TEO already holds it.
 import * as v from 'valibot';
-import { keyFingerprint } from '#lib/domain/key-fingerprint.ts';
 import { sameKey } from '#lib/domain/same-key.ts';
 import type { RotationLedger, ZoneChange } from '#lib/ledger/rotation-ledger.ts';
 import type { RetryPolicy } from '#lib/outbound/retry.ts';
@@ -23,8 +22,6 @@ export type SyncResult =
       /** The fingerprint of the value found in the manager, now live in TEO. */
       readonly keyFingerprint: string;
       readonly teoRequestIds: readonly string[];
-      /** The value synced, for the rotation event: never logged. */
-      readonly secretKey: string;
       /** TEO's RequestId of the call that found or made the value live: the last of `teoRequestIds`. */
       readonly requestId: string;
       /** TEO held a key the function never applied: someone changed it behind the binding, and this sync undid it. */
@@ -89,7 +86,7 @@ async function syncValue(
     const { value } = firstRead ?? (await deps.readers.read(source));
     // An invalid value is permanent until someone fixes the secret: TEO is never called with it.
     if (!isValidKey(value)) return { outcome: 'invalid-value', teoRequestIds };
-    const fingerprint = keyFingerprint(value);
+    const fingerprint = run.fingerprint(value);
     const live = await describeZone(zoneId, deps.teo, run);
     teoRequestIds.push(live.requestId);
     if (live.secretKey !== undefined && sameKey(live.secretKey, value)) {
@@ -99,7 +96,7 @@ async function syncValue(
     const replacedForeignKey =
       live.secretKey !== undefined &&
       lastApplied !== undefined &&
-      keyFingerprint(live.secretKey) !== lastApplied.keyFingerprint;
+      run.fingerprint(live.secretKey) !== lastApplied.keyFingerprint;
     // A zone with no key gets its first (Create), as Describe just showed.
     const { requestId } = await sendKey(
       { zoneId, secretKey: value },
@@ -123,7 +120,6 @@ async function syncValue(
       outcome: 'synced',
       keyFingerprint: fingerprint,
       teoRequestIds,
-      secretKey: value,
       requestId,
       replacedForeignKey,
     };

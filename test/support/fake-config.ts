@@ -1,8 +1,13 @@
 // Obviously fake credentials and callers, shared by the tests.
 import { createHash } from 'node:crypto';
+import { keyFingerprinter } from '#lib/domain/key-fingerprint.ts';
 
 export const TENCENT_SECRET_ID = 'AKIDFAKEEXAMPLE0000000000000000000000';
 export const TENCENT_SECRET_KEY = 'FakeTencentSecretKeyForTests0000';
+
+/** The deployment's fingerprint key in tests (ROTATOR_FINGERPRINT_KEY), and the fingerprints it makes. */
+export const FINGERPRINT_KEY = 'fake-fingerprint-key-for-tests-00000000';
+export const fingerprint = keyFingerprinter(FINGERPRINT_KEY);
 
 export const OPS_TOKEN = 'test-token-ops-cli-0123456789abcdef';
 export const OPS_TOKEN_NEXT = 'test-token-ops-cli-next-fedcba987654';
@@ -27,6 +32,7 @@ export const CALLERS = [
 export const testEnvironment = (teoEndpoint: string, overrides: Record<string, string | undefined> = {}) => ({
   TENCENTCLOUD_SECRET_ID: TENCENT_SECRET_ID,
   TENCENTCLOUD_SECRET_KEY: TENCENT_SECRET_KEY,
+  ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
   TEO_ENDPOINT: teoEndpoint,
   TEO_TIMEOUT_MS: '2000',
   ROTATOR_CLIENTS: JSON.stringify(CALLERS),

@@ -7,7 +7,7 @@ import { createRotateHandler } from '#lib/rotate/handler.ts';
 import type { TeoEmulator } from '../../emulator/teo-emulator.ts';
 import { DEMO_TENCENT, LOCAL_ACCESS_KEYS, localClients, startDemoEmulator } from '../../local/demo-setup.ts';
 import { type LocalServer, startLocalServer } from '../../local/server.ts';
-import { FAST_RETRY } from './fake-config.ts';
+import { FAST_RETRY, FINGERPRINT_KEY } from './fake-config.ts';
 
 /** The region the local server stands for; the CLI's IAM callers sign for it. */
 export const LOCAL_REGION = 'eu-west-1';
@@ -23,6 +23,7 @@ export async function startLocalStack(): Promise<LocalStack> {
   const env = {
     TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
     TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+    ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
     TEO_ENDPOINT: emulator.url,
     TEO_TIMEOUT_MS: '500',
     ROTATOR_CLIENTS: localClients(),
