@@ -74,14 +74,11 @@ const send = (
   options: SendOptions = {},
 ) => {
   const left: ZoneChange[] = [];
-  const outcome = sendKey(
-    { zoneId: ZONE, secretKey: KEY },
-    teo,
-    retry,
-    run,
-    (change) => left.push(change),
-    options,
-  );
+  const outcome = sendKey({ zoneId: ZONE, secretKey: KEY }, teo, retry, run, options).then((sent) => {
+    if (sent.change) left.push(sent.change);
+    if (!sent.ok) throw sent.error;
+    return sent.outcome;
+  });
   return { outcome, left };
 };
 

@@ -129,7 +129,7 @@ export function createRotateHandler(
     const run = runFor(noted, context, setup, asked);
     const outcome = await withFreshCredentials(source, setup.config, (config) => {
       const { teo, ledger } = setupFor(config);
-      return rotateZone(rotation, teo, ledger, retry, run);
+      return rotateZone(rotation, { teo, ledger, retry }, run);
     });
     noted.teoRequestId = outcome.requestId;
     noted.settledBy = outcome.settledBy;
@@ -155,7 +155,7 @@ export function createRotateHandler(
     keyFingerprint: string,
   ) {
     const run = runFor(noted, context, setup);
-    const rehearsed = await rehearseRotation(rotation, setup.teo, setup.ledger, run);
+    const rehearsed = await rehearseRotation(rotation, { ...setup, retry }, run);
     noted.done = 'dry-run';
     return dryRunResponse(rehearsed, keyFingerprint);
   }

@@ -5,37 +5,65 @@ import { sameKey } from '#lib/domain/same-key.ts';
 import type { RotationLedger, ZoneChange, ZoneLease } from '#lib/ledger/rotation-ledger.ts';
 import type { RetryPolicy } from '#lib/outbound/retry.ts';
 import type { RotationRun } from '#lib/rotation/invocation.ts';
-import { describeZone, type RotationOutcome, sendKey } from '#lib/rotation/send-key.ts';
+import { describeZone, type RotationOutcome, type SendOptions, sendKey } from '#lib/rotation/send-key.ts';
 import type { TeoGateway } from '#lib/teo/gateway.ts';
 import type { RotationRequest } from '#lib/validation/rotation-request.ts';
 
-export async function rotateZone(
-  rotation: RotationRequest,
-  teo: TeoGateway,
-  ledger: RotationLedger,
-  retry: RetryPolicy,
+/** What writing a zone's key needs: TEO, the ledger that holds the zone, and §5's retries. */
+export interface ZoneWriteDeps {
+  readonly teo: TeoGateway;
+  readonly ledger: RotationLedger;
+  readonly retry: RetryPolicy;
+}
+
+/** A zone held for one writer: what it last had applied and its fence, and the one way to set its key meanwhile. */
+export interface HeldZone {
+  readonly lease: ZoneLease;
+  send(rotation: RotationRequest, options?: SendOptions): Promise<RotationOutcome>;
+}
+
+/**
+ * The one composition of §5 every writer uses (an HTTP rotation, a Secrets Manager rotation, a sync, a dry run): the
+ * zone's lease held, `work` run with it, and the zone given back with what its sends left on it (the applied
+ * rotation, or the fence when a failed send may have set the key), whatever `work` does after.
+ */
+export async function withZone<R>(
+  zoneId: string,
+  deps: ZoneWriteDeps,
   run: RotationRun,
-): Promise<RotationOutcome> {
-  const lease = await holdZone(rotation.zoneId, ledger, run);
-  if (lease.fence > run.firstSeen) {
-    await releaseZone(rotation.zoneId, ledger, run);
-    throw new RotationConflict(
-      'RequestSuperseded',
-      'A rotation of this zone first seen after this request has since been sent to TEO: applying this one would roll the zone back to an older key. Nothing was changed.',
-    );
-  }
+  work: (zone: HeldZone) => Promise<R>,
+): Promise<R> {
+  const lease = await holdZone(zoneId, deps.ledger, run);
   let change: ZoneChange | undefined;
   try {
-    return await sendKey(rotation, teo, retry, run, (left) => {
-      change = left;
+    return await work({
+      lease,
+      async send(rotation, options) {
+        const sent = await sendKey(rotation, deps.teo, deps.retry, run, options);
+        change = sent.change;
+        if (!sent.ok) throw sent.error;
+        return sent.outcome;
+      },
     });
   } finally {
-    await releaseZone(rotation.zoneId, ledger, run, change);
+    await releaseZone(zoneId, deps.ledger, run, change);
   }
 }
 
+/** A requested rotation: refused, changing nothing, if a request first seen after it was already sent to TEO. */
+export const rotateZone = (rotation: RotationRequest, deps: ZoneWriteDeps, run: RotationRun) =>
+  withZone(rotation.zoneId, deps, run, async (zone) => {
+    if (zone.lease.fence > run.firstSeen) {
+      throw new RotationConflict(
+        'RequestSuperseded',
+        'A rotation of this zone first seen after this request has since been sent to TEO: applying this one would roll the zone back to an older key. Nothing was changed.',
+      );
+    }
+    return zone.send(rotation);
+  });
+
 /** The zone's lease for this run, or 409: two rotations of a zone never overlap. */
-export async function holdZone(zoneId: string, ledger: RotationLedger, run: RotationRun): Promise<ZoneLease> {
+async function holdZone(zoneId: string, ledger: RotationLedger, run: RotationRun): Promise<ZoneLease> {
   const lease = await ledger.acquireZone(zoneId, run.owner, run.leaseUntil);
   if (lease === undefined) {
     throw new RotationConflict(
@@ -52,12 +80,7 @@ export async function holdZone(zoneId: string, ledger: RotationLedger, run: Rota
  * reported instead (the audit line at ERROR, the alarmed LedgerFailures metric); the lease then lapses at the
  * invocation's end, and an applied rotation's fence and record are missing until the next rotation of the zone.
  */
-export async function releaseZone(
-  zoneId: string,
-  ledger: RotationLedger,
-  run: RotationRun,
-  change?: ZoneChange,
-) {
+async function releaseZone(zoneId: string, ledger: RotationLedger, run: RotationRun, change?: ZoneChange) {
   try {
     await ledger.releaseZone(zoneId, run.owner, change);
   } catch (error) {
@@ -80,21 +103,16 @@ export interface Rehearsal {
  * DescribeMultiPathGatewaySecretKey instead of the Modify or Create, which proves the function's credentials reach
  * the zone. Nothing is changed or recorded; the lease is given back.
  */
-export async function rehearseRotation(
+export const rehearseRotation = (
   rotation: RotationRequest,
-  teo: TeoGateway,
-  ledger: RotationLedger,
+  deps: ZoneWriteDeps,
   run: RotationRun,
-): Promise<Rehearsal> {
-  await holdZone(rotation.zoneId, ledger, run);
-  try {
-    const { requestId, secretKey } = await describeZone(rotation.zoneId, teo, run);
+): Promise<Rehearsal> =>
+  withZone(rotation.zoneId, deps, run, async () => {
+    const { requestId, secretKey } = await describeZone(rotation.zoneId, deps.teo, run);
     return {
       requestId,
       hasKey: secretKey !== undefined,
       live: secretKey !== undefined && sameKey(secretKey, rotation.secretKey),
     };
-  } finally {
-    await releaseZone(rotation.zoneId, ledger, run);
-  }
-}
+  });

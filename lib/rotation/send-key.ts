@@ -29,33 +29,33 @@ export interface SendOptions {
 }
 
 /**
- * Sets the zone's key with §5's retries and settlement, the zone's lease held, and tells `leave` what the zone keeps:
- * the applied rotation, or, when the key may have gone live, the fence that stops every request first seen before.
+ * What sending a key did, and what the zone must keep for it: the applied rotation, or, when a failed send may still
+ * have set the key, the fence that stops every request first seen before; nothing when the send changed nothing.
  */
+export type KeySent =
+  | { readonly ok: true; readonly outcome: RotationOutcome; readonly change: ZoneChange }
+  | { readonly ok: false; readonly error: unknown; readonly change: ZoneChange | undefined };
+
+/** Sets the zone's key with §5's retries and settlement; the zone's lease is held (lib/rotation/rotate-zone.ts). */
 export async function sendKey(
   rotation: RotationRequest,
   teo: TeoGateway,
   retry: RetryPolicy,
   run: RotationRun,
-  leave: (change: ZoneChange) => void,
   { hasKey = true }: SendOptions = {},
-): Promise<RotationOutcome> {
+): Promise<KeySent> {
   try {
     const outcome = await withRetries(rotation, teo, retry, run, hasKey ? 'Modify' : 'Create');
-    leave({
-      fence: run.firstSeen,
-      applied: {
-        firstSeen: run.firstSeen,
-        at: run.clock.now(),
-        by: run.by,
-        requestId: outcome.requestId,
-        keyFingerprint: run.fingerprint(rotation.secretKey),
-      },
-    });
-    return outcome;
+    const applied = {
+      firstSeen: run.firstSeen,
+      at: run.clock.now(),
+      by: run.by,
+      requestId: outcome.requestId,
+      keyFingerprint: run.fingerprint(rotation.secretKey),
+    };
+    return { ok: true, outcome, change: { fence: run.firstSeen, applied } };
   } catch (error) {
-    if (mayHaveApplied(error)) leave({ fence: run.firstSeen });
-    throw error;
+    return { ok: false, error, change: mayHaveApplied(error) ? { fence: run.firstSeen } : undefined };
   }
 }
 

@@ -57,7 +57,7 @@ export async function runRotationStep(
       return createSecret(deps, secretId, token, zoneId);
     case 'setSecret': {
       const rotation = await pendingRotation(deps, secretId, token, zoneId);
-      return { rotation, outcome: await rotateZone(rotation, deps.teo, deps.ledger, deps.retry, run) };
+      return { rotation, outcome: await rotateZone(rotation, deps, run) };
     }
     case 'testSecret':
       return testSecret(deps, secretId, token, zoneId, run);

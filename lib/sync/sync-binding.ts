@@ -3,15 +3,12 @@
 // when TEO already holds it.
 import * as v from 'valibot';
 import { sameKey } from '#lib/domain/same-key.ts';
-import type { RotationLedger, ZoneChange } from '#lib/ledger/rotation-ledger.ts';
-import type { RetryPolicy } from '#lib/outbound/retry.ts';
 import type { RotationRun } from '#lib/rotation/invocation.ts';
-import { holdZone, releaseZone } from '#lib/rotation/rotate-zone.ts';
-import { describeZone, sendKey } from '#lib/rotation/send-key.ts';
+import { withZone, type ZoneWriteDeps } from '#lib/rotation/rotate-zone.ts';
+import { describeZone } from '#lib/rotation/send-key.ts';
 import type { Binding } from '#lib/sync/bindings.ts';
 import { claimDelivery } from '#lib/sync/doppler-replays.ts';
 import { type SecretReaders, type SecretValue, SourceUnavailable } from '#lib/sync/secret-readers.ts';
-import type { TeoGateway } from '#lib/teo/gateway.ts';
 import { ROTATION_FIELDS } from '#lib/validation/rotation-request.ts';
 
 export type SyncOutcome = 'synced' | 'in-sync' | 'replayed' | 'invalid-value' | 'failed';
@@ -35,11 +32,8 @@ export type SyncResult =
       readonly teoRequestIds: readonly string[];
     };
 
-export interface SyncDeps {
-  readonly teo: TeoGateway;
-  readonly ledger: RotationLedger;
+export interface SyncDeps extends ZoneWriteDeps {
   readonly readers: SecretReaders;
-  readonly retry: RetryPolicy;
 }
 
 const isValidKey = (value: string) => v.safeParse(ROTATION_FIELDS.SecretKey, value).success;
@@ -73,16 +67,14 @@ export async function syncBinding(
   }
 }
 
-async function syncValue(
+function syncValue(
   { zoneId, source }: Binding,
   deps: SyncDeps,
   run: RotationRun,
   firstRead?: SecretValue,
 ): Promise<SyncResult> {
-  const { lastApplied } = await holdZone(zoneId, deps.ledger, run);
-  let change: ZoneChange | undefined;
-  const teoRequestIds: string[] = [];
-  try {
+  return withZone(zoneId, deps, run, async (zone) => {
+    const teoRequestIds: string[] = [];
     const { value } = firstRead ?? (await deps.readers.read(source));
     // An invalid value is permanent until someone fixes the secret: TEO is never called with it.
     if (!isValidKey(value)) return { outcome: 'invalid-value', teoRequestIds };
@@ -93,19 +85,14 @@ async function syncValue(
       return { outcome: 'in-sync', keyFingerprint: fingerprint, teoRequestIds };
     }
     // A key the function did not put there (it keeps the fingerprint of the last one it applied).
+    const { lastApplied } = zone.lease;
     const replacedForeignKey =
       live.secretKey !== undefined &&
       lastApplied !== undefined &&
       run.fingerprint(live.secretKey) !== lastApplied.keyFingerprint;
     // A zone with no key gets its first (Create), as Describe just showed.
-    const { requestId } = await sendKey(
+    const { requestId } = await zone.send(
       { zoneId, secretKey: value },
-      deps.teo,
-      deps.retry,
-      run,
-      (left) => {
-        change = left;
-      },
       { hasKey: live.secretKey !== undefined },
     );
     teoRequestIds.push(requestId);
@@ -123,7 +110,5 @@ async function syncValue(
       requestId,
       replacedForeignKey,
     };
-  } finally {
-    await releaseZone(zoneId, deps.ledger, run, change);
-  }
+  });
 }
