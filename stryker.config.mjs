@@ -4,10 +4,10 @@
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  // Not `related`: vitest finds no test importing the files the bundle aliases in (lib/teo/http-transport.ts), and
+  // Not `related`: vitest finds no test importing the files the bundle aliases in (lib/adapters/teo/http-transport.ts), and
   // would run none for their mutants. Each mutant still runs only the tests that cover it (perTest).
   vitest: { configFile: 'vitest.mutate.config.ts', related: false },
-  mutate: ['lib/**/*.ts', '!lib/shims/**', '!lib/shims/unused-sdk-feature.ts'],
+  mutate: ['lib/**/*.ts', '!lib/adapters/teo/sdk-shims/**'],
   coverageAnalysis: 'perTest',
   // Most tests wait on loopback servers, not the CPU: four runners keep 2 cores busy.
   concurrency: 4,

@@ -14,10 +14,13 @@ export default defineConfig({
         find: /^tencentcloud-sdk-nodejs-common$/,
         replacement: local('./node_modules/tencentcloud-sdk-nodejs-common/es/index.js'),
       },
-      { find: /^node-fetch$/, replacement: local('./lib/teo/http-transport.ts') },
-      { find: /^(?:form-data|https-proxy-agent)$/, replacement: local('./lib/shims/unused-sdk-feature.ts') },
-      { find: /^json-bigint$/, replacement: local('./lib/shims/native-json.ts') },
-      { find: /^readline$/, replacement: local('./lib/shims/unused-sdk-feature.ts') },
+      { find: /^node-fetch$/, replacement: local('./lib/adapters/teo/http-transport.ts') },
+      {
+        find: /^(?:form-data|https-proxy-agent)$/,
+        replacement: local('./lib/adapters/teo/sdk-shims/unused-sdk-feature.ts'),
+      },
+      { find: /^json-bigint$/, replacement: local('./lib/adapters/teo/sdk-shims/native-json.ts') },
+      { find: /^readline$/, replacement: local('./lib/adapters/teo/sdk-shims/unused-sdk-feature.ts') },
     ],
   },
   test: {

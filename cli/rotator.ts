@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
-import { isLoopbackHost } from '#lib/outbound/loopback.ts';
+import { isLoopbackHost } from '#lib/adapters/http/loopback.ts';
 import { sigV4Headers } from './aws-sigv4.ts';
 import { type Answer, printable, readAnswer, type ZoneStatusAnswer } from './rotation-answer.ts';
 import { webhookHeaders } from './webhook-signature.ts';

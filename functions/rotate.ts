@@ -1,9 +1,10 @@
 // Lambda entry point for POST /rotate. Configuration comes from the environment and, deployed, from the secret
 // ROTATOR_SECRET_ID names, whose read starts here, at cold start, while the runtime finishes starting.
-import { rotatorConfig } from '#lib/config/config.ts';
-import { configSource } from '#lib/config/config-source.ts';
-import { writeLogLine } from '#lib/observability/log-line.ts';
-import { createRotateHandler } from '#lib/rotate/handler.ts';
+
+import { writeLogLine } from '#lib/handlers/audit/log-line.ts';
+import { configSource } from '#lib/handlers/config/config-source.ts';
+import { rotatorConfig } from '#lib/handlers/config/rotator-config.ts';
+import { createRotateHandler } from '#lib/handlers/rotate/handler.ts';
 
 const source = configSource(process.env, rotatorConfig, { warn: (message) => writeLogLine('WARN', message) });
 void source.current().then((loaded) => {

@@ -1,9 +1,10 @@
 // Lambda entry point for sync (docs/contract.md §8): Doppler and Infisical webhooks through the HTTP API, Secrets
 // Manager label changes through EventBridge, and the reconcile schedule. Configuration as the other functions'.
-import { configSource } from '#lib/config/config-source.ts';
-import { syncConfig } from '#lib/config/sync-config.ts';
-import { writeLogLine } from '#lib/observability/log-line.ts';
-import { createSyncHandler } from '#lib/sync/handler.ts';
+
+import { writeLogLine } from '#lib/handlers/audit/log-line.ts';
+import { configSource } from '#lib/handlers/config/config-source.ts';
+import { syncConfig } from '#lib/handlers/config/sync-config.ts';
+import { createSyncHandler } from '#lib/handlers/sync/handler.ts';
 
 const source = configSource(process.env, syncConfig, {
   warn: (message) => writeLogLine('WARN', message),

@@ -1,7 +1,7 @@
 // An HTTP request as API Gateway's HTTP API delivers it to Lambda (payload format 2.0, a "$default" route).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { RotateEvent } from '#lib/edge/request.ts';
+import type { RotateEvent } from '#lib/handlers/http/request.ts';
 
 /** HTTP API passes these as text; any other body arrives base64-encoded. */
 const TEXTUAL =

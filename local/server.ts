@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RotateHandler } from '#lib/rotate/handler.ts';
+import type { RotateHandler } from '#lib/handlers/rotate/handler.ts';
 import { httpApiEvent } from './http-api-event.ts';
 import { lambdaContextFor } from './lambda-context.ts';
 import { type LocalAccessKey, verifySigV4 } from './sigv4-verifier.ts';

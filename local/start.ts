@@ -4,8 +4,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { isLoopbackHost } from '#lib/outbound/loopback.ts';
-import type { RotateHandler } from '#lib/rotate/handler.ts';
+import { isLoopbackHost } from '#lib/adapters/http/loopback.ts';
+import type { RotateHandler } from '#lib/handlers/rotate/handler.ts';
 import { type DopplerEmulator, startDopplerEmulator } from '../emulator/secrets-managers.ts';
 import type { TeoEmulator } from '../emulator/teo-emulator.ts';
 import { buildFunctions } from '../scripts/build.ts';

@@ -1,7 +1,7 @@
 // An outbound attempt's deadline: it aborts with a TimeoutError when its time is up, and not at all once the attempt
 // has settled, so an answered or failed request's timer and signal do not outlive it.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { withAttemptTimeout } from '#lib/outbound/attempt-timeout.ts';
+import { withAttemptTimeout } from '#lib/adapters/http/attempt-timeout.ts';
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });

@@ -1,8 +1,8 @@
-// The audit line every function writes (docs/contract.md §6), built by lib/observability/audit-log.ts: what an
+// The audit line every function writes (docs/contract.md §6), built by lib/handlers/audit/audit-log.ts: what an
 // operator reads in CloudWatch, and what its metrics and alarms are made of.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthenticationFailed, ConfigurationInvalid, RotationConflict } from '#lib/domain/errors.ts';
-import { startAudit, writeAudit } from '#lib/observability/audit-log.ts';
+import { startAudit, writeAudit } from '#lib/handlers/audit/audit-log.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { lambdaContext } from './support/events.ts';
 
@@ -27,7 +27,7 @@ describe('the audit line', () => {
     vi.stubEnv('_X_AMZN_TRACE_ID', 'Root=1-5759e988-bd862e3fe1be46a994272793');
     // A fresh instance of the module, as a cold start has.
     vi.resetModules();
-    const fresh = await import('#lib/observability/audit-log.ts');
+    const fresh = await import('#lib/handlers/audit/audit-log.ts');
     const write = () => {
       fresh.writeAudit(fresh.startAudit(lambdaContext()), { outcome: 'rotated', fields: {} });
       return output.lines().at(-1);

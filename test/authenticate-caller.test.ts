@@ -1,12 +1,12 @@
-// Who a request comes from (lib/auth/authenticate-caller.ts), with callers parsed from ROTATOR_CLIENTS as deployed:
+// Who a request comes from (lib/handlers/http/authenticate-caller.ts), with callers parsed from ROTATOR_CLIENTS as deployed:
 // the guards that pick out the one right caller, each shown to matter.
 import { describe, expect, it } from 'vitest';
-import { authenticateCaller } from '#lib/auth/authenticate-caller.ts';
-import { verifyBearerToken } from '#lib/auth/bearer.ts';
-import { parseCallers } from '#lib/config/callers.ts';
 import type { Caller } from '#lib/domain/caller.ts';
 import { AuthenticationFailed } from '#lib/domain/errors.ts';
-import type { HttpRequest } from '#lib/edge/request.ts';
+import { parseCallers } from '#lib/handlers/config/callers.ts';
+import { authenticateCaller } from '#lib/handlers/http/authenticate-caller.ts';
+import { verifyBearerToken } from '#lib/handlers/http/bearer.ts';
+import type { HttpRequest } from '#lib/handlers/http/request.ts';
 import { sha256Hex } from './support/fake-config.ts';
 
 const TOKEN = 'test-token-authenticate-0123456789';

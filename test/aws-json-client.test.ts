@@ -4,7 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AWS_RETRY, AwsError, awsJsonClient, serviceEndpoint } from '#lib/aws/aws-json-client.ts';
+import { AWS_RETRY, AwsError, awsJsonClient, serviceEndpoint } from '#lib/adapters/aws/aws-json-client.ts';
 import { type LocalDynamoDb, startDynalite } from './support/dynalite.ts';
 import {
   type SecretsManagerStandIn,

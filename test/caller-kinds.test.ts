@@ -1,7 +1,7 @@
 // docs/contract.md §4's webhook and IAM callers through the handler, with real event shapes: who gets in, and who does not.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '#lib/config/config.ts';
+import { loadConfig } from '#lib/handlers/config/rotator-config.ts';
 import {
   type EventChanges,
   type EventSource,

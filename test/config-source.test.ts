@@ -3,11 +3,11 @@
 // says the credentials were rotated away. Through the handler, against a Secrets Manager stand-in and the emulator.
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import { rotatorConfig } from '#lib/config/config.ts';
-import { configSource, type FunctionConfig } from '#lib/config/config-source.ts';
-import { secretsManagerConfig } from '#lib/config/secrets-manager-config.ts';
-import { syncConfig } from '#lib/config/sync-config.ts';
+import { awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
+import { configSource, type FunctionConfig } from '#lib/handlers/config/config-source.ts';
+import { rotatorConfig } from '#lib/handlers/config/rotator-config.ts';
+import { secretsManagerConfig } from '#lib/handlers/config/secrets-manager-config.ts';
+import { syncConfig } from '#lib/handlers/config/sync-config.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';

@@ -1,10 +1,10 @@
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '#lib/config/config.ts';
-import { loadSecretsManagerConfig } from '#lib/config/secrets-manager-config.ts';
-import { loadSyncConfig } from '#lib/config/sync-config.ts';
-import { agentFor, parseTeoEndpoint, type TeoEndpoint } from '#lib/teo/endpoint.ts';
+import { agentFor, parseTeoEndpoint, type TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
+import { loadConfig } from '#lib/handlers/config/rotator-config.ts';
+import { loadSecretsManagerConfig } from '#lib/handlers/config/secrets-manager-config.ts';
+import { loadSyncConfig } from '#lib/handlers/config/sync-config.ts';
 import {
   CALLERS,
   FINGERPRINT_KEY,

@@ -3,14 +3,14 @@
 // described each way TEO might (ResourceNotFound, or an answer without a SecretKey: which one is not documented).
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import { loadConfig } from '#lib/config/config.ts';
-import { loadSecretsManagerConfig } from '#lib/config/secrets-manager-config.ts';
-import { loadSyncConfig } from '#lib/config/sync-config.ts';
-import { eventBridgeEvents } from '#lib/events/rotation-events.ts';
-import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
-import { createSecretsManagerRotationHandler } from '#lib/secrets-manager/handler.ts';
-import { createSyncHandler, type SyncReport } from '#lib/sync/handler.ts';
+import { awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
+import { eventBridgeEvents } from '#lib/adapters/aws/rotation-events.ts';
+import { createInMemoryLedger } from '#lib/domain/ledger/in-memory-ledger.ts';
+import { loadConfig } from '#lib/handlers/config/rotator-config.ts';
+import { loadSecretsManagerConfig } from '#lib/handlers/config/secrets-manager-config.ts';
+import { loadSyncConfig } from '#lib/handlers/config/sync-config.ts';
+import { createSecretsManagerRotationHandler } from '#lib/handlers/secrets-manager/handler.ts';
+import { createSyncHandler, type SyncReport } from '#lib/handlers/sync/handler.ts';
 import { type DopplerEmulator, startDopplerEmulator } from '../emulator/secrets-managers.ts';
 import type { KeylessDescribe, TeoEmulator } from '../emulator/teo-emulator.ts';
 import { DEMO_NEW_ZONE, DEMO_TENCENT, startDemoEmulator } from '../local/demo-setup.ts';

@@ -1,7 +1,7 @@
 // What an attacker can send that no API Gateway would: hand-written events from a direct invoke, bodies too large
 // to HMAC, and what the audit line must still record about them.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '#lib/config/config.ts';
+import { loadConfig } from '#lib/handlers/config/rotator-config.ts';
 import { type EventChanges, type EventSource, lambdaContext, rotateEvent } from './support/events.ts';
 import { CALLERS, KEY, OPS_TOKEN, testEnvironment, ZONE } from './support/fake-config.ts';
 import { createDocumentedHandler } from './support/openapi.ts';

@@ -1,7 +1,7 @@
-// lib/teo/http-transport.ts: the node-fetch the Tencent SDK is given. It must send what the SDK asks, report the
+// lib/adapters/teo/http-transport.ts: the node-fetch the Tencent SDK is given. It must send what the SDK asks, report the
 // answer as node-fetch would, and turn an answer that is not TEO's envelope into a malformed-answer failure.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import fetch from '#lib/teo/http-transport.ts';
+import fetch from '#lib/adapters/teo/http-transport.ts';
 import { type RecordingServer, startRecordingServer } from './support/recording-server.ts';
 
 let server: RecordingServer;

@@ -1,8 +1,8 @@
 // The same behaviour from both ledger adapters: in memory, and DynamoDB semantics through a real dynalite server.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDynamoDbLedger } from '#lib/ledger/dynamodb-ledger.ts';
-import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
-import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
+import { createDynamoDbLedger } from '#lib/adapters/aws/dynamodb-ledger.ts';
+import { createInMemoryLedger } from '#lib/domain/ledger/in-memory-ledger.ts';
+import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
 import { type LocalDynamoDb, startDynalite } from './support/dynalite.ts';
 
 let dynamo: LocalDynamoDb;

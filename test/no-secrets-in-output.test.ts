@@ -1,7 +1,7 @@
 // docs/contract.md §2: nothing a response, a log line or an error holds ever contains a key, a credential, a token or a
 // signature. Everything the process writes is captured across success and failure, and searched.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { RotateHandler } from '#lib/rotate/handler.ts';
+import type { RotateHandler } from '#lib/handlers/rotate/handler.ts';
 import { captureOutput } from './support/captured-output.ts';
 import { type EventChanges, lambdaContext, rotateEvent, SOURCES } from './support/events.ts';
 import {

@@ -1,8 +1,8 @@
-// The bundles' node:crypto (lib/shims/node-crypto.ts) hands Buffer keys to HMAC as KeyObjects, for speed: the MACs
+// The bundles' node:crypto (lib/adapters/teo/sdk-shims/node-crypto.ts) hands Buffer keys to HMAC as KeyObjects, for speed: the MACs
 // must be exactly node:crypto's, whatever the key.
 import nodeCrypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createHmac } from '#lib/shims/node-crypto.ts';
+import { createHmac } from '#lib/adapters/teo/sdk-shims/node-crypto.ts';
 
 describe('the bundles’ createHmac', () => {
   it.each([

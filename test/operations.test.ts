@@ -2,12 +2,12 @@
 // Against the TEO emulator, an EventBridge stand-in, and both ledgers.
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import { loadConfig } from '#lib/config/config.ts';
-import { eventBridgeEvents } from '#lib/events/rotation-events.ts';
-import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
-import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
-import type { Clock } from '#lib/outbound/retry.ts';
+import { awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
+import { eventBridgeEvents } from '#lib/adapters/aws/rotation-events.ts';
+import { createInMemoryLedger } from '#lib/domain/ledger/in-memory-ledger.ts';
+import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
+import type { Clock } from '#lib/domain/retry.ts';
+import { loadConfig } from '#lib/handlers/config/rotator-config.ts';
 import type { TeoEmulator } from '../emulator/teo-emulator.ts';
 import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';

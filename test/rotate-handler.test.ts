@@ -2,9 +2,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import { loadConfig } from '#lib/config/config.ts';
-import { createDynamoDbLedger } from '#lib/ledger/dynamodb-ledger.ts';
+import { awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
+import { createDynamoDbLedger } from '#lib/adapters/aws/dynamodb-ledger.ts';
+import { loadConfig } from '#lib/handlers/config/rotator-config.ts';
 import { parseTc3Authorization, signTc3 } from '../emulator/tc3-signature.ts';
 import {
   type EventChanges,

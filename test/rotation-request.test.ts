@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { refusalFor } from '#lib/edge/responses.ts';
-import { parseRotationRequest, refuseOversizedBody } from '#lib/validation/rotation-request.ts';
+import { parseRotationRequest, refuseOversizedBody } from '#lib/domain/rotation-request.ts';
+import { refusalFor } from '#lib/handlers/http/responses.ts';
 import { KEY, ZONE } from './support/fake-config.ts';
 
 const parse = (fields: Record<string, unknown>, contentType = 'application/json') =>
   parseRotationRequest(Buffer.from(JSON.stringify(fields)), contentType);
 
-/** The refusal as a caller gets it: status and code decided where every answer is (lib/edge/responses.ts). */
+/** The refusal as a caller gets it: status and code decided where every answer is (lib/handlers/http/responses.ts). */
 const refusalOf = (attempt: () => unknown) => {
   try {
     attempt();

@@ -1,9 +1,9 @@
 // Reading a bound secret from its manager (docs/contract.md §8), against a scripted manager on loopback: what is
 // asked of each API, what is taken from its answer, and each way it can fail, named without any value or token.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import type { SecretLocation } from '#lib/sync/bindings.ts';
-import { createSecretReaders, type ManagerCredentials } from '#lib/sync/secret-readers.ts';
+import { awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
+import { createSecretReaders, type ManagerCredentials } from '#lib/adapters/managers/secret-readers.ts';
+import type { SecretLocation } from '#lib/handlers/config/bindings.ts';
 import {
   type RecordedRequest,
   type RecordingServer,

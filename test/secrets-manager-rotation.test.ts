@@ -2,10 +2,10 @@
 // against a Secrets Manager stand-in (versions and staging labels over its real JSON API) and the TEO emulator.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import { loadSecretsManagerConfig } from '#lib/config/secrets-manager-config.ts';
-import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
-import { createSecretsManagerRotationHandler } from '#lib/secrets-manager/handler.ts';
+import { awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
+import { createInMemoryLedger } from '#lib/domain/ledger/in-memory-ledger.ts';
+import { loadSecretsManagerConfig } from '#lib/handlers/config/secrets-manager-config.ts';
+import { createSecretsManagerRotationHandler } from '#lib/handlers/secrets-manager/handler.ts';
 import type { Fault, TeoEmulator } from '../emulator/teo-emulator.ts';
 import { DEMO_TENCENT, DEMO_ZONES, startDemoEmulator } from '../local/demo-setup.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';

@@ -1,12 +1,12 @@
-// The retry loop, settlement and deadline arithmetic of docs/contract.md §5 (lib/rotation/send-key.ts and
-// lib/rotation/invocation.ts), on a fake clock that moves only when a call or a wait says so: no test here waits.
+// The retry loop, settlement and deadline arithmetic of docs/contract.md §5 (lib/domain/rotation/send-key.ts and
+// lib/handlers/invocation.ts), on a fake clock that moves only when a call or a wait says so: no test here waits.
 import { describe, expect, it, vi } from 'vitest';
-import type { ZoneChange } from '#lib/ledger/rotation-ledger.ts';
-import { backoffMs, type Clock, type RetryPolicy, systemClock } from '#lib/outbound/retry.ts';
-import { ANSWER_MARGIN_MS, type RotationRun, runOf } from '#lib/rotation/invocation.ts';
-import { DEFAULT_RETRY, MIN_ATTEMPT_MS, type SendOptions, sendKey } from '#lib/rotation/send-key.ts';
-import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
-import type { TeoGateway } from '#lib/teo/gateway.ts';
+import type { ZoneChange } from '#lib/domain/ledger/rotation-ledger.ts';
+import { backoffMs, type Clock, type RetryPolicy, systemClock } from '#lib/domain/retry.ts';
+import { DEFAULT_RETRY, MIN_ATTEMPT_MS, type SendOptions, sendKey } from '#lib/domain/rotation/send-key.ts';
+import { TeoRefused, TeoUnreachable } from '#lib/domain/teo-errors.ts';
+import type { TeoGateway } from '#lib/domain/teo-gateway.ts';
+import { ANSWER_MARGIN_MS, type RotationRun, runOf } from '#lib/handlers/invocation.ts';
 import { lambdaContext } from './support/events.ts';
 import { fingerprint, KEY, OLD_KEY, ZONE } from './support/fake-config.ts';
 

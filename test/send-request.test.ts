@@ -4,7 +4,7 @@ import { getEventListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_ANSWER_BYTES, sendRequest } from '#lib/outbound/send-request.ts';
+import { MAX_ANSWER_BYTES, sendRequest } from '#lib/adapters/http/send-request.ts';
 
 let server: http.Server;
 let base: string;

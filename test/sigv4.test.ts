@@ -1,9 +1,9 @@
-// The run-time SigV4 signer (lib/aws/sigv4.ts) against the AWS SDK's own (@smithy/signature-v4): for the same
+// The run-time SigV4 signer (lib/adapters/aws/sigv4.ts) against the AWS SDK's own (@smithy/signature-v4): for the same
 // request, credentials and instant, both must produce the same headers, signature included.
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import { type AwsCredentials, signPost } from '#lib/aws/sigv4.ts';
+import { type AwsCredentials, signPost } from '#lib/adapters/aws/sigv4.ts';
 
 const NOW = Date.parse('2026-11-28T09:07:05.123Z');
 const KEYS: AwsCredentials = {

@@ -2,13 +2,13 @@
 // value that keeps changing is followed, a value that goes back to an earlier one, keys of another length.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
-import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
-import { runOf } from '#lib/rotation/invocation.ts';
-import type { SecretValue } from '#lib/sync/secret-readers.ts';
-import { syncBinding } from '#lib/sync/sync-binding.ts';
-import { parseTeoEndpoint, type TeoEndpoint } from '#lib/teo/endpoint.ts';
-import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
+import type { SecretValue } from '#lib/adapters/managers/secret-readers.ts';
+import { parseTeoEndpoint, type TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
+import { createTencentCloudGateway } from '#lib/adapters/teo/tencent-cloud-gateway.ts';
+import { createInMemoryLedger } from '#lib/domain/ledger/in-memory-ledger.ts';
+import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
+import { syncBinding } from '#lib/domain/sync/sync-binding.ts';
+import { runOf } from '#lib/handlers/invocation.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { lambdaContext } from './support/events.ts';
 import {

@@ -1,7 +1,7 @@
 // ROTATOR_SYNC_BINDINGS (docs/contract.md §8), parsed at load: what a deployment may bind, each rule's own problem
 // text naming the binding and the rule, every problem at once, never a value.
 import { describe, expect, it } from 'vitest';
-import { parseBindings } from '#lib/sync/bindings.ts';
+import { parseBindings } from '#lib/handlers/config/bindings.ts';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:teo/zone-a1-AbCdEf';
 const AWS = { kind: 'aws-secrets-manager', secretArn: ARN };

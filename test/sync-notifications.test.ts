@@ -2,9 +2,9 @@
 // says why, and a verified notification selects exactly the bindings it names.
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { HttpRequest } from '#lib/edge/request.ts';
-import type { Binding } from '#lib/sync/bindings.ts';
-import { dopplerBindings, infisicalBindings, secretEventBindings } from '#lib/sync/notifications.ts';
+import type { Binding } from '#lib/handlers/config/bindings.ts';
+import type { HttpRequest } from '#lib/handlers/http/request.ts';
+import { dopplerBindings, infisicalBindings, secretEventBindings } from '#lib/handlers/sync/notifications.ts';
 
 const SECRET = 'whsec-test-not-a-real-secret';
 const NOW = 1_750_000_000_000;

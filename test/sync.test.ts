@@ -4,15 +4,15 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awsJsonClient } from '#lib/aws/aws-json-client.ts';
-import { loadSyncConfig } from '#lib/config/sync-config.ts';
-import type { HttpResponse } from '#lib/edge/responses.ts';
-import { eventBridgeEvents, type RotationEvents } from '#lib/events/rotation-events.ts';
-import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
-import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
-import { createSyncHandler, type SyncReport } from '#lib/sync/handler.ts';
-import { createSecretReaders, type SecretReaders } from '#lib/sync/secret-readers.ts';
-import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
+import { awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
+import { eventBridgeEvents, type RotationEvents } from '#lib/adapters/aws/rotation-events.ts';
+import { createSecretReaders, type SecretReaders } from '#lib/adapters/managers/secret-readers.ts';
+import { createTencentCloudGateway } from '#lib/adapters/teo/tencent-cloud-gateway.ts';
+import { createInMemoryLedger } from '#lib/domain/ledger/in-memory-ledger.ts';
+import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
+import { loadSyncConfig } from '#lib/handlers/config/sync-config.ts';
+import type { HttpResponse } from '#lib/handlers/http/responses.ts';
+import { createSyncHandler, type SyncReport } from '#lib/handlers/sync/handler.ts';
 import {
   type DopplerEmulator,
   type InfisicalEmulator,

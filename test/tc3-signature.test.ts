@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { agentFor, parseTeoEndpoint } from '#lib/teo/endpoint.ts';
-import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
+import { agentFor, parseTeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
+import { createTencentCloudGateway } from '#lib/adapters/teo/tencent-cloud-gateway.ts';
 import { parseTc3Authorization, signTc3 } from '../emulator/tc3-signature.ts';
 import { startTeoStandIn, type TeoStandIn } from './support/teo-stand-in.ts';
 

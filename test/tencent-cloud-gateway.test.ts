@@ -1,9 +1,9 @@
 // The TEO gateway against a stand-in on loopback: what reaches TEO besides the signed parameters, how long an
 // attempt may take, and what is kept of TEO's refusals.
 import { describe, expect, it, vi } from 'vitest';
-import { parseTeoEndpoint, type TeoEndpoint } from '#lib/teo/endpoint.ts';
-import { TeoRefused, TeoUnreachable } from '#lib/teo/errors.ts';
-import { createTencentCloudGateway } from '#lib/teo/tencent-cloud-gateway.ts';
+import { parseTeoEndpoint, type TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
+import { createTencentCloudGateway } from '#lib/adapters/teo/tencent-cloud-gateway.ts';
+import { TeoRefused, TeoUnreachable } from '#lib/domain/teo-errors.ts';
 import { KEY, ZONE } from './support/fake-config.ts';
 import { useTeoStandIn } from './support/stand-in-harness.ts';
 import { teoError } from './support/teo-stand-in.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { verifyWebhook } from '#lib/auth/webhook.ts';
-import { loadConfig } from '#lib/config/config.ts';
-import type { HttpRequest } from '#lib/edge/request.ts';
+import { loadConfig } from '#lib/handlers/config/rotator-config.ts';
+import type { HttpRequest } from '#lib/handlers/http/request.ts';
+import { verifyWebhook } from '#lib/handlers/http/webhook.ts';
 import { testEnvironment } from './support/fake-config.ts';
 import { webhookVector as vector, webhookSignature } from './support/webhooks.ts';
 

@@ -1,4 +1,4 @@
-// The refusals and failures the functions themselves decide, by what went wrong; lib/edge/responses.ts alone decides
+// The refusals and failures the functions themselves decide, by what went wrong; lib/handlers/http/responses.ts alone decides
 // the status and code each is answered with (docs/contract.md §2). Messages name the field and the rule broken,
 // never a submitted value. Each takes ErrorOptions, so that a cause is kept wherever it can hold no secret.
 import type { Caller } from '#lib/domain/caller.ts';

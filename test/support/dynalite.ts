@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AwsJsonClient, awsJsonClient } from '#lib/aws/aws-json-client.ts';
+import { type AwsJsonClient, awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
 
 export interface LocalDynamoDb {
   /** The environment a function would run with to reach it: the standard endpoint variable and fake keys. */

@@ -1,6 +1,6 @@
 // Real AWS event shapes (test/fixtures/events), cloned per test and changed only where a test says so.
 import { readFileSync } from 'node:fs';
-import type { RotateEvent } from '#lib/edge/request.ts';
+import type { RotateEvent } from '#lib/handlers/http/request.ts';
 import { lambdaContextFor } from '../../local/lambda-context.ts';
 
 export const SOURCES = ['http-api-v2', 'function-url', 'rest-api-v1'] as const;

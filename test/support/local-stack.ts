@@ -2,8 +2,8 @@
 // route) serving the handler, against the TEO emulator; and the rotator CLI run from source in a child process.
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { loadConfig } from '#lib/config/config.ts';
-import { createRotateHandler } from '#lib/rotate/handler.ts';
+import { loadConfig } from '#lib/handlers/config/rotator-config.ts';
+import { createRotateHandler } from '#lib/handlers/rotate/handler.ts';
 import type { TeoEmulator } from '../../emulator/teo-emulator.ts';
 import { DEMO_TENCENT, LOCAL_ACCESS_KEYS, localClients, startDemoEmulator } from '../../local/demo-setup.ts';
 import { type LocalServer, startLocalServer } from '../../local/server.ts';

@@ -3,9 +3,9 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Context } from 'aws-lambda';
 import { inject } from 'vitest';
-import { readHttpRequest } from '#lib/edge/request.ts';
-import type { HttpResponse } from '#lib/edge/responses.ts';
-import { createRotateHandler, type RotateHandler } from '#lib/rotate/handler.ts';
+import { readHttpRequest } from '#lib/handlers/http/request.ts';
+import type { HttpResponse } from '#lib/handlers/http/responses.ts';
+import { createRotateHandler, type RotateHandler } from '#lib/handlers/rotate/handler.ts';
 
 type Node = Record<string, unknown>;
 const document = inject('openapiDocument');

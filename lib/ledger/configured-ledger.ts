@@ -1,7 +1,0 @@
-// The ledger the deployment asks for: DynamoDB when ROTATOR_TABLE names a table, else in memory.
-import { createDynamoDbLedger } from '#lib/ledger/dynamodb-ledger.ts';
-import { createInMemoryLedger } from '#lib/ledger/in-memory-ledger.ts';
-import type { RotationLedger } from '#lib/ledger/rotation-ledger.ts';
-
-export const configuredLedger = (table: string | undefined): RotationLedger =>
-  table === undefined ? createInMemoryLedger() : createDynamoDbLedger(table);
