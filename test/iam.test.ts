@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesIamPrincipal, parseIamPrincipal } from '#lib/handlers/http/iam.ts';
+import { matchesIamPrincipal, parseIamPrincipal } from '#lib/domain/iam-principal.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/rotator-ci';
 const ROLE_WITH_PATH = 'arn:aws:iam::123456789012:role/platform/automation/rotator-ci';

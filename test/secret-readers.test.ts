@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
 import { createSecretReaders, type ManagerCredentials } from '#lib/adapters/managers/secret-readers.ts';
-import type { SecretLocation } from '#lib/handlers/config/bindings.ts';
+import type { SecretLocation } from '#lib/domain/sync/binding.ts';
 import {
   type RecordedRequest,
   type RecordingServer,

@@ -3,10 +3,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ZoneChange } from '#lib/domain/ledger/rotation-ledger.ts';
 import { backoffMs, type Clock, type RetryPolicy, systemClock } from '#lib/domain/retry.ts';
+import type { RotationRun } from '#lib/domain/rotation/run.ts';
 import { DEFAULT_RETRY, MIN_ATTEMPT_MS, type SendOptions, sendKey } from '#lib/domain/rotation/send-key.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/domain/teo-errors.ts';
 import type { TeoGateway } from '#lib/domain/teo-gateway.ts';
-import { ANSWER_MARGIN_MS, type RotationRun, runOf } from '#lib/handlers/invocation.ts';
+import { ANSWER_MARGIN_MS, runOf } from '#lib/handlers/invocation.ts';
 import { lambdaContext } from './support/events.ts';
 import { fingerprint, KEY, OLD_KEY, ZONE } from './support/fake-config.ts';
 

@@ -2,11 +2,11 @@
 // value that keeps changing is followed, a value that goes back to an earlier one, keys of another length.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SecretValue } from '#lib/adapters/managers/secret-readers.ts';
 import { parseTeoEndpoint, type TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
 import { createTencentCloudGateway } from '#lib/adapters/teo/tencent-cloud-gateway.ts';
 import { createInMemoryLedger } from '#lib/domain/ledger/in-memory-ledger.ts';
 import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
+import type { SecretValue } from '#lib/domain/sync/secret-source.ts';
 import { syncBinding } from '#lib/domain/sync/sync-binding.ts';
 import { runOf } from '#lib/handlers/invocation.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';

@@ -2,7 +2,7 @@
 // says why, and a verified notification selects exactly the bindings it names.
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Binding } from '#lib/handlers/config/bindings.ts';
+import type { Binding } from '#lib/domain/sync/binding.ts';
 import type { HttpRequest } from '#lib/handlers/http/request.ts';
 import { dopplerBindings, infisicalBindings, secretEventBindings } from '#lib/handlers/sync/notifications.ts';
 

@@ -3,8 +3,8 @@
 
 import { type Caller, mayRotate } from '#lib/domain/caller.ts';
 import { CallerNotAuthorized, RotationConflict } from '#lib/domain/errors.ts';
-import type { SecretLocation } from '#lib/handlers/config/bindings.ts';
-import { writerOf, type ZoneWriter, type ZoneWriters } from '#lib/handlers/config/zone-writers.ts';
+import type { SecretLocation } from '#lib/domain/sync/binding.ts';
+import { writerOf, type ZoneWriter, type ZoneWriters } from '#lib/domain/zone-writers.ts';
 
 export function authorize(caller: Caller, zoneId: string): void {
   if (!mayRotate(caller, zoneId)) throw new CallerNotAuthorized('This caller may not act on this zone.');

@@ -1,6 +1,6 @@
 // A caller of the rotate function (docs/contract.md §4): its name, the zones it may act on, and the one credential
 // that identifies it. Parsed from ROTATOR_CLIENTS by lib/handlers/config/callers.ts; checked by lib/auth/.
-import type { IamPrincipal } from '#lib/handlers/http/iam.ts';
+import type { IamPrincipal } from '#lib/domain/iam-principal.ts';
 
 export type CallerCredential =
   | { readonly kind: 'bearer'; readonly tokenDigests: readonly Buffer[] }

@@ -4,30 +4,14 @@ import { AwsError, type AwsJsonClient, awsJsonClient } from '#lib/adapters/aws/a
 import { type JsonAnswer, requestJson } from '#lib/adapters/managers/http-json.ts';
 import { isJsonObject, parseJsonObject } from '#lib/domain/json-object.ts';
 import type { Clock } from '#lib/domain/retry.ts';
-import type { SecretLocation } from '#lib/handlers/config/bindings.ts';
-
-/**
- * A bound secret's current value. No version comes with it: versions are not comparable across managers, nor within
- * one when a secret is moved back or made again, and every read is fresh (docs/contract.md §8).
- */
-export interface SecretValue {
-  readonly value: string;
-}
-
-/** The manager could not give the value: it is down, slow, refused our credentials, or throttled us. */
-export class SourceUnavailable extends Error {
-  override name = 'SourceUnavailable';
-}
+import type { SecretLocation } from '#lib/domain/sync/binding.ts';
+import { type SecretReaders, type SecretValue, SourceUnavailable } from '#lib/domain/sync/secret-source.ts';
 
 /** The managers' credentials, from the same secret as the Tencent ones. */
 export interface ManagerCredentials {
   readonly dopplerToken?: string | undefined;
   readonly infisicalClientId?: string | undefined;
   readonly infisicalClientSecret?: string | undefined;
-}
-
-export interface SecretReaders {
-  read(source: SecretLocation): Promise<SecretValue>;
 }
 
 const TIMEOUT_MS = 5000;

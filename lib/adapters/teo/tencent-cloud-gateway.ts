@@ -2,9 +2,9 @@
 import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
 import { withAttemptTimeout } from '#lib/adapters/http/attempt-timeout.ts';
 import { agentFor } from '#lib/adapters/teo/endpoint.ts';
+import type { TeoSettings } from '#lib/adapters/teo/teo-settings.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/domain/teo-errors.ts';
 import { TEO_ACTION, type TeoAction, type TeoGateway } from '#lib/domain/teo-gateway.ts';
-import type { TeoSettings } from '#lib/handlers/config/teo-access.ts';
 
 const API_VERSION = '2022-09-01';
 

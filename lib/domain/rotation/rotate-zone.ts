@@ -3,6 +3,7 @@
 import { RotationConflict } from '#lib/domain/errors.ts';
 import type { RotationLedger, ZoneChange, ZoneLease } from '#lib/domain/ledger/rotation-ledger.ts';
 import type { RetryPolicy } from '#lib/domain/retry.ts';
+import type { RotationRun } from '#lib/domain/rotation/run.ts';
 import {
   describeZone,
   type RotationOutcome,
@@ -12,7 +13,6 @@ import {
 import type { RotationRequest } from '#lib/domain/rotation-request.ts';
 import { sameKey } from '#lib/domain/same-key.ts';
 import type { TeoGateway } from '#lib/domain/teo-gateway.ts';
-import type { RotationRun } from '#lib/handlers/invocation.ts';
 
 /** What writing a zone's key needs: TEO, the ledger that holds the zone, and §5's retries. */
 export interface ZoneWriteDeps {

@@ -5,11 +5,11 @@
 
 import type { ZoneChange } from '#lib/domain/ledger/rotation-ledger.ts';
 import { backoffMs, type RetryPolicy } from '#lib/domain/retry.ts';
+import type { RotationRun } from '#lib/domain/rotation/run.ts';
 import type { RotationRequest } from '#lib/domain/rotation-request.ts';
 import { sameKey } from '#lib/domain/same-key.ts';
 import { refusesCredentials, TeoRefused, TeoUnreachable } from '#lib/domain/teo-errors.ts';
 import type { KeyWrite, TeoGateway, ZoneKey } from '#lib/domain/teo-gateway.ts';
-import type { RotationRun } from '#lib/handlers/invocation.ts';
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 2000 };
 

@@ -4,7 +4,7 @@
 // is synced all the same.
 import { RotationConflict } from '#lib/domain/errors.ts';
 import { KEEP_DELIVERIES_MS, type RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
-import type { RotationRun } from '#lib/handlers/invocation.ts';
+import type { RotationRun } from '#lib/domain/rotation/run.ts';
 
 /** What the kept record says: synced or found in sync. It holds no value, only that the pair was done. */
 // Stryker disable next-line ObjectLiteral,StringLiteral: any kept answer means done; its fields are the ledger's shape.

@@ -2,18 +2,14 @@
 // command: whatever notification started it, it can only ever set the secret's current value, and changes nothing
 // when TEO already holds it.
 import * as v from 'valibot';
-import {
-  type SecretReaders,
-  type SecretValue,
-  SourceUnavailable,
-} from '#lib/adapters/managers/secret-readers.ts';
 import { withZone, type ZoneWriteDeps } from '#lib/domain/rotation/rotate-zone.ts';
+import type { RotationRun } from '#lib/domain/rotation/run.ts';
 import { describeZone } from '#lib/domain/rotation/send-key.ts';
 import { ROTATION_FIELDS } from '#lib/domain/rotation-request.ts';
 import { sameKey } from '#lib/domain/same-key.ts';
+import type { Binding } from '#lib/domain/sync/binding.ts';
 import { claimDelivery } from '#lib/domain/sync/doppler-replays.ts';
-import type { Binding } from '#lib/handlers/config/bindings.ts';
-import type { RotationRun } from '#lib/handlers/invocation.ts';
+import { type SecretReaders, type SecretValue, SourceUnavailable } from '#lib/domain/sync/secret-source.ts';
 
 export type SyncOutcome = 'synced' | 'in-sync' | 'replayed' | 'invalid-value' | 'failed';
 

@@ -2,35 +2,11 @@
 // ROTATOR_SYNC_BINDINGS like the callers: every problem at once, naming the binding and the rule, never a value.
 import * as v from 'valibot';
 import { isLoopbackHost } from '#lib/adapters/http/loopback.ts';
+import type { Binding } from '#lib/domain/sync/binding.ts';
 import { ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
 import { jsonListIn } from '#lib/handlers/config/json-list.ts';
 import { invalid, type Loaded, valid } from '#lib/handlers/config/loaded.ts';
 import { objectProblem } from '#lib/handlers/config/object-problem.ts';
-
-export type SecretLocation =
-  /** The secret's SecretString, or one field of it as JSON. */
-  | { readonly kind: 'aws-secrets-manager'; readonly secretArn: string; readonly field?: string | undefined }
-  | {
-      readonly kind: 'doppler';
-      readonly apiUrl: string;
-      readonly project: string;
-      readonly config: string;
-      readonly name: string;
-    }
-  | {
-      readonly kind: 'infisical';
-      readonly siteUrl: string;
-      readonly projectId: string;
-      readonly environment: string;
-      readonly secretPath: string;
-      readonly name: string;
-    };
-
-export interface Binding {
-  /** The binding's name in audit lines: the zone it keeps. */
-  readonly zoneId: string;
-  readonly source: SecretLocation;
-}
 
 /** A manager's API: https, or plain http to a loopback address (an emulator). Never a path, query or user info. */
 const isApiBase = (raw: string) => {

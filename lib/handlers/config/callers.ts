@@ -1,12 +1,12 @@
 // The callers of docs/contract.md §4, parsed once from ROTATOR_CLIENTS into typed credentials and zone grants.
 import * as v from 'valibot';
 import type { Caller, CallerCredential, ZoneGrant } from '#lib/domain/caller.ts';
+import { parseIamPrincipal } from '#lib/domain/iam-principal.ts';
 import { isJsonObject } from '#lib/domain/json-object.ts';
 import { isZoneId, ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
 import { jsonListIn } from '#lib/handlers/config/json-list.ts';
 import { invalid, type Loaded, valid } from '#lib/handlers/config/loaded.ts';
 import { objectProblem } from '#lib/handlers/config/object-problem.ts';
-import { parseIamPrincipal } from '#lib/handlers/http/iam.ts';
 import { decodeWebhookSecret } from '#lib/handlers/http/webhook.ts';
 
 /** `*`, or zone ids separated by commas (ROTATOR_SM_ZONES); undefined when it is neither. */

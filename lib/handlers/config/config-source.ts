@@ -4,13 +4,13 @@
 // picked up without a redeploy and no value sits in the Lambda's configuration. Locally, plain environment variables.
 
 import { AwsError, type AwsJsonClient, awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
+import type { TeoSettings } from '#lib/adapters/teo/teo-settings.ts';
 import { ConfigurationInvalid } from '#lib/domain/errors.ts';
 import { parseJsonObject } from '#lib/domain/json-object.ts';
 import type { Clock } from '#lib/domain/retry.ts';
 import { TeoRefused } from '#lib/domain/teo-errors.ts';
 import { invalid, type Loaded } from '#lib/handlers/config/loaded.ts';
 import { elementWithRepeatedField } from '#lib/handlers/config/repeated-field.ts';
-import type { TeoSettings } from '#lib/handlers/config/teo-access.ts';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 

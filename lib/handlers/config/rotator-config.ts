@@ -2,6 +2,7 @@
 // other writers own (ROTATOR_SM_ZONES, ROTATOR_SYNC_BINDINGS).
 
 import type { Caller } from '#lib/domain/caller.ts';
+import { writerOf, type ZoneWriters } from '#lib/domain/zone-writers.ts';
 import { parseCallers } from '#lib/handlers/config/callers.ts';
 import type { FunctionConfig } from '#lib/handlers/config/config-source.ts';
 import { allOf, invalid, type Loaded, valid } from '#lib/handlers/config/loaded.ts';
@@ -11,12 +12,7 @@ import {
   TENCENT_SECRET_FIELDS,
   type TeoAccess,
 } from '#lib/handlers/config/teo-access.ts';
-import {
-  readZoneWriters,
-  writerOf,
-  writerVariable,
-  type ZoneWriters,
-} from '#lib/handlers/config/zone-writers.ts';
+import { readZoneWriters, writerVariable } from '#lib/handlers/config/zone-writers.ts';
 
 /** The rotate function's: TEO access, its callers, and the zones written by someone else. */
 export interface RotatorConfig extends TeoAccess {

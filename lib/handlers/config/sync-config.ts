@@ -2,7 +2,7 @@
 
 import { isLoopbackHost } from '#lib/adapters/http/loopback.ts';
 import type { ManagerCredentials } from '#lib/adapters/managers/secret-readers.ts';
-import type { Binding } from '#lib/handlers/config/bindings.ts';
+import type { Binding } from '#lib/domain/sync/binding.ts';
 import type { FunctionConfig } from '#lib/handlers/config/config-source.ts';
 import { allOf, invalid, type Loaded, mapLoaded, valid } from '#lib/handlers/config/loaded.ts';
 import {

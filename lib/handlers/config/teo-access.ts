@@ -2,24 +2,13 @@
 // event bus, validated once per cold start. Problems name the variable, never a value.
 
 import { parseTeoEndpoint, type TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
+import type { TeoSettings } from '#lib/adapters/teo/teo-settings.ts';
 import {
   type KeyFingerprint,
   keyFingerprinter,
   MIN_FINGERPRINT_KEY_CHARS,
 } from '#lib/domain/key-fingerprint.ts';
 import { allOf, invalid, type Loaded, mapLoaded, valid } from '#lib/handlers/config/loaded.ts';
-
-export interface TencentCredentials {
-  readonly secretId: string;
-  readonly secretKey: string;
-  readonly sessionToken?: string;
-}
-
-export interface TeoSettings {
-  readonly endpoint: TeoEndpoint;
-  readonly timeoutMs: number;
-  readonly credentials: TencentCredentials;
-}
 
 /** What every function needs: access to TEO, the ledger's table and the event bus, and how keys are named. */
 export interface TeoAccess {

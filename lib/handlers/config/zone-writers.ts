@@ -5,25 +5,13 @@
 // request time, a rotation of a zone another writer owns.
 
 import { ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
-import { type Binding, parseBindings, type SecretLocation } from '#lib/handlers/config/bindings.ts';
+import type { ZoneWriter, ZoneWriters } from '#lib/domain/zone-writers.ts';
+import { parseBindings } from '#lib/handlers/config/bindings.ts';
 import { parseZoneGrant } from '#lib/handlers/config/callers.ts';
 import { allOf, invalid, type Loaded, valid } from '#lib/handlers/config/loaded.ts';
 import type { Environment } from '#lib/handlers/config/teo-access.ts';
 
 const DEFAULT_SECRET_PREFIX = 'teo-key-rotator/zones/';
-
-export interface ZoneWriters {
-  /** The sync bindings: each writes its zone. */
-  readonly bindings: readonly Binding[];
-  /** The zones the Secrets Manager rotation writes, each through the secret `<secretPrefix><ZoneId>`. */
-  readonly secretsManagerZones: ReadonlySet<string>;
-  readonly secretPrefix: string;
-}
-
-/** Who writes a zone other than the HTTP callers, for a refusal that says which owner to use instead. */
-export type ZoneWriter =
-  | { readonly kind: 'sync'; readonly source: SecretLocation }
-  | { readonly kind: 'secrets-manager'; readonly secretName: string };
 
 /** The writers the environment names; either list may be unset (none of that kind). */
 export function readZoneWriters(env: Environment): Loaded<ZoneWriters> {
@@ -44,16 +32,6 @@ export function readZoneWriters(env: Environment): Loaded<ZoneWriters> {
     );
   }
   return parts;
-}
-
-/** The zone's writer, when it is not the HTTP callers. */
-export function writerOf(writers: ZoneWriters, zoneId: string): ZoneWriter | undefined {
-  const binding = writers.bindings.find((bound) => bound.zoneId === zoneId);
-  if (binding) return { kind: 'sync', source: binding.source };
-  if (writers.secretsManagerZones.has(zoneId)) {
-    return { kind: 'secrets-manager', secretName: `${writers.secretPrefix}${zoneId}` };
-  }
-  return undefined;
 }
 
 /** Which variable makes a writer of the zone, for a problem found at load. */

@@ -2,8 +2,8 @@
 
 import type { AuthKind, Caller } from '#lib/domain/caller.ts';
 import { AuthenticationFailed, CallerNotAuthorized } from '#lib/domain/errors.ts';
+import { matchesIamPrincipal } from '#lib/domain/iam-principal.ts';
 import { verifyBearerToken } from '#lib/handlers/http/bearer.ts';
-import { matchesIamPrincipal } from '#lib/handlers/http/iam.ts';
 import type { HttpRequest } from '#lib/handlers/http/request.ts';
 import { verifyWebhook } from '#lib/handlers/http/webhook.ts';
 

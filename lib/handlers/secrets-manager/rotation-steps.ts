@@ -9,11 +9,11 @@ import { parseJsonObject } from '#lib/domain/json-object.ts';
 import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
 import type { RetryPolicy } from '#lib/domain/retry.ts';
 import { rotateZone } from '#lib/domain/rotation/rotate-zone.ts';
+import type { RotationRun } from '#lib/domain/rotation/run.ts';
 import { isRequestedKeyLive, type RotationOutcome } from '#lib/domain/rotation/send-key.ts';
 import { ROTATION_FIELDS, type RotationRequest } from '#lib/domain/rotation-request.ts';
 import type { TeoGateway } from '#lib/domain/teo-gateway.ts';
 import { isZoneId } from '#lib/domain/zone-id.ts';
-import type { RotationRun } from '#lib/handlers/invocation.ts';
 
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];

@@ -2,7 +2,7 @@
 // EventBridge event for a Secrets Manager secret) or the schedule selects bindings; each is synced and audited.
 import { createHash } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { createSecretReaders, type SecretReaders } from '#lib/adapters/managers/secret-readers.ts';
+import { createSecretReaders } from '#lib/adapters/managers/secret-readers.ts';
 import {
   InvalidRequest,
   MethodNotAllowed,
@@ -14,9 +14,10 @@ import { isJsonObject } from '#lib/domain/json-object.ts';
 import type { RetryPolicy } from '#lib/domain/retry.ts';
 import { DEFAULT_RETRY } from '#lib/domain/rotation/send-key.ts';
 import { refuseOversizedBody } from '#lib/domain/rotation-request.ts';
+import type { Binding } from '#lib/domain/sync/binding.ts';
+import type { SecretReaders } from '#lib/domain/sync/secret-source.ts';
 import { type SyncOutcome, syncBinding } from '#lib/domain/sync/sync-binding.ts';
 import { startAudit, writeAudit } from '#lib/handlers/audit/audit-log.ts';
-import type { Binding } from '#lib/handlers/config/bindings.ts';
 import { type ConfigSource, currentConfig, fixedSource } from '#lib/handlers/config/config-source.ts';
 import { functionSetup, type SetupOptions } from '#lib/handlers/config/function-setup.ts';
 import type { Loaded } from '#lib/handlers/config/loaded.ts';

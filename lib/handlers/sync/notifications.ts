@@ -4,7 +4,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AuthenticationFailed, InvalidRequest } from '#lib/domain/errors.ts';
 import { isJsonObject } from '#lib/domain/json-object.ts';
-import type { Binding } from '#lib/handlers/config/bindings.ts';
+import type { Binding } from '#lib/domain/sync/binding.ts';
 import type { HttpRequest } from '#lib/handlers/http/request.ts';
 
 const INFISICAL_TOLERANCE_MS = 5 * 60 * 1000;
