@@ -3,7 +3,7 @@
 // says the credentials were rotated away. Through the handler, against a Secrets Manager stand-in and the emulator.
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
+import { type AwsJsonClient, awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
 import { configSource, type FunctionConfig } from '#lib/handlers/config/config-source.ts';
 import { rotatorConfig } from '#lib/handlers/config/rotator-config.ts';
 import { secretsManagerConfig } from '#lib/handlers/config/secrets-manager-config.ts';
@@ -11,7 +11,15 @@ import { syncConfig } from '#lib/handlers/config/sync-config.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';
-import { FAST_RETRY, FINGERPRINT_KEY, fingerprint, OLD_KEY, sha256Hex, ZONE } from './support/fake-config.ts';
+import {
+  FAST_RETRY,
+  FINGERPRINT_KEY,
+  fingerprint,
+  KEY,
+  OLD_KEY,
+  sha256Hex,
+  ZONE,
+} from './support/fake-config.ts';
 import { createDocumentedHandler } from './support/openapi.ts';
 import {
   type SecretsManagerStandIn,
@@ -65,7 +73,7 @@ const deployedEnv = () => ({
   TEO_ENDPOINT: teo.url,
 });
 
-const handlerFor = (env: Record<string, string> = deployedEnv()) =>
+const handlerFor = (env: Record<string, string | undefined> = deployedEnv()) =>
   createDocumentedHandler(
     configSource(env, rotatorConfig, {
       now: () => clock,
@@ -140,6 +148,58 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
       'ROTATOR_FINGERPRINT_SECRET_ID: the secret could not be read (AWS answered ResourceNotFoundException (HTTP 400))',
     ]);
     expect([rotated.status, rotated.json.KeyFingerprint]).toEqual([200, fingerprint(rotated.key)]);
+  });
+
+  it.each([
+    [
+      'only the function’s secret (the fingerprint key a plain variable)',
+      { ROTATOR_FINGERPRINT_SECRET_ID: undefined, ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY },
+      [SECRET_NAME],
+    ],
+    [
+      'only the fingerprint key’s secret (the rest plain variables)',
+      {
+        ROTATOR_SECRET_ID: undefined,
+        TENCENTCLOUD_SECRET_ID: NEW.id,
+        TENCENTCLOUD_SECRET_KEY: NEW.key,
+        ROTATOR_CLIENTS: JSON.parse(secretWith(NEW, TOKEN)).ROTATOR_CLIENTS,
+      },
+      [FINGERPRINT_SECRET_NAME],
+    ],
+  ])('reads the one secret named when %s', async (_, changes, read) => {
+    sm.put(SECRET_NAME, secretWith(NEW, TOKEN));
+    const env = { ...deployedEnv(), ...changes };
+
+    const rotated = await rotate(handlerFor(env), TOKEN);
+
+    expect([rotated.status, rotated.json.KeyFingerprint]).toEqual([200, fingerprint(rotated.key)]);
+    expect(sm.calls.map((call) => call.secretId)).toEqual(read.map((name) => sm.arnOf(name)));
+  });
+
+  it('refuses a fingerprint secret that holds no text, saying so, and takes it once it does', async () => {
+    let fingerprintSecret: Record<string, unknown> = { SecretBinary: 'AAAA' };
+    const client: AwsJsonClient = {
+      call: async (_operation, input) =>
+        input.SecretId === 'fingerprint' ? fingerprintSecret : { SecretString: secretWith(NEW, TOKEN) },
+    };
+    const source = configSource(
+      { ...deployedEnv(), ROTATOR_FINGERPRINT_SECRET_ID: 'fingerprint' },
+      rotatorConfig,
+      { client, now: () => clock },
+    );
+
+    const refused = await source.current();
+    fingerprintSecret = { SecretString: FINGERPRINT_KEY };
+    clock += 5 * 60 * 1000;
+    const taken = await source.current();
+
+    expect(refused).toEqual({
+      ok: false,
+      problems: [
+        'ROTATOR_FINGERPRINT_SECRET_ID: the secret must hold its key as text (SecretString), as the template generates it',
+      ],
+    });
+    expect(taken.ok && taken.config.fingerprint(KEY)).toBe(fingerprint(KEY));
   });
 
   it('refuses a fingerprint key too short to be one, naming the variable and never the value', async () => {

@@ -2,12 +2,14 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { agentFor, parseTeoEndpoint, type TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
+import { keyFingerprinter } from '#lib/domain/key-fingerprint.ts';
 import { loadConfig } from '#lib/handlers/config/rotator-config.ts';
 import { loadSecretsManagerConfig } from '#lib/handlers/config/secrets-manager-config.ts';
 import { loadSyncConfig } from '#lib/handlers/config/sync-config.ts';
 import {
   CALLERS,
   FINGERPRINT_KEY,
+  KEY,
   OPS_TOKEN,
   sha256Hex,
   TENCENT_SECRET_ID,
@@ -37,6 +39,17 @@ describe('loadConfig', () => {
       endpoint: { protocol: 'https:', host: 'teo.intl.tencentcloudapi.com' },
       timeoutMs: 5000,
       credentials: { secretId: TENCENT_SECRET_ID, secretKey: TENCENT_SECRET_KEY },
+    });
+  });
+
+  it('takes a fingerprint key of 32 characters and names keys with it; refuses 31, naming the variable', () => {
+    const at32 = loadConfig({ ...BASE, ROTATOR_FINGERPRINT_KEY: 'k'.repeat(32) });
+    const at31 = loadConfig({ ...BASE, ROTATOR_FINGERPRINT_KEY: 'k'.repeat(31) });
+
+    expect(at32.ok && at32.config.fingerprint(KEY)).toBe(keyFingerprinter('k'.repeat(32))(KEY));
+    expect(at31).toEqual({
+      ok: false,
+      problems: [expect.stringMatching(/^ROTATOR_FINGERPRINT_KEY must be at least 32 random characters/)],
     });
   });
 

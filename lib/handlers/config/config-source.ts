@@ -66,7 +66,7 @@ export function configSource<T>(
   let reading: Promise<Loaded<T>> | undefined;
   let failed: { readonly loaded: Loaded<T>; readonly at: number } | undefined;
   // The fingerprint key is fixed for the life of a deployment: read once per instance, once read.
-  let fingerprintField: Record<string, string> | undefined;
+  let fingerprintField: Environment | undefined;
 
   const readFingerprint = async () => {
     if (fingerprintField !== undefined || !fingerprintSecretId) return fingerprintField ?? {};
@@ -74,7 +74,7 @@ export function configSource<T>(
       'ROTATOR_FINGERPRINT_SECRET_ID',
       readFingerprintKey(secrets, fingerprintSecretId),
     );
-    if (!(read instanceof Unreadable)) fingerprintField = read;
+    if (!(read instanceof Unreadable || typeof read === 'string')) fingerprintField = read;
     return read;
   };
 
@@ -86,22 +86,24 @@ export function configSource<T>(
         : Promise.resolve({}),
       readFingerprint(),
     ]);
+    // A secret that cannot be read now does not take down a configuration that was good a moment ago (whose
+    // fingerprint key, read then, is kept).
+    if (own instanceof Unreadable && cached?.loaded.ok) {
+      warn(`${own.message}; the configuration read before stays in use`);
+      return cached.loaded;
+    }
     if (own instanceof Unreadable || fingerprint instanceof Unreadable) {
       const problems = [own, fingerprint].flatMap((part) =>
         part instanceof Unreadable ? [part.message] : [],
       );
-      // A secret that cannot be read now does not take down a configuration that was good a moment ago.
-      if (cached?.loaded.ok) {
-        warn(`${problems.join('; ')}; the configuration read before stays in use`);
-        return cached.loaded;
-      }
       // Remembered briefly, so that requests meanwhile (junk traffic among them) are not each a Secrets Manager call.
       failed = { loaded: invalid(...problems), at: now() };
       return failed.loaded;
     }
-    const problems = [own, fingerprint].filter((part) => typeof part === 'string');
     const loaded: Loaded<T> =
-      problems.length > 0 ? invalid(...problems) : load({ ...env, ...own, ...fingerprint });
+      typeof own === 'string' || typeof fingerprint === 'string'
+        ? invalid(...[own, fingerprint].filter((part) => typeof part === 'string'))
+        : load({ ...env, ...own, ...fingerprint });
     cached = { loaded, at: now() };
     return loaded;
   };
@@ -150,9 +152,11 @@ async function readSecret(
 }
 
 /** The fingerprint key is the whole secret, as the template generates it; checked as ROTATOR_FINGERPRINT_KEY. */
-async function readFingerprintKey(client: AwsJsonClient, secretId: string): Promise<Record<string, string>> {
+async function readFingerprintKey(client: AwsJsonClient, secretId: string): Promise<Environment | string> {
   const { SecretString } = await client.call('GetSecretValue', { SecretId: secretId });
-  return typeof SecretString === 'string' ? { ROTATOR_FINGERPRINT_KEY: SecretString } : {};
+  return typeof SecretString === 'string'
+    ? { ROTATOR_FINGERPRINT_KEY: SecretString }
+    : 'ROTATOR_FINGERPRINT_SECRET_ID: the secret must hold its key as text (SecretString), as the template generates it';
 }
 
 const describe = (error: Error) =>
