@@ -6,6 +6,7 @@ import { parseTeoEndpoint, type TeoEndpoint } from '#lib/adapters/teo/endpoint.t
 import { createTencentCloudGateway } from '#lib/adapters/teo/tencent-cloud-gateway.ts';
 import { createInMemoryLedger } from '#lib/domain/ledger/in-memory-ledger.ts';
 import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
+import { systemClock } from '#lib/domain/retry.ts';
 import type { SecretValue } from '#lib/domain/sync/secret-source.ts';
 import { syncBinding } from '#lib/domain/sync/sync-binding.ts';
 import { runOf } from '#lib/handlers/invocation.ts';
@@ -42,11 +43,14 @@ beforeEach(() => {
 });
 
 const gateway = () =>
-  createTencentCloudGateway({
-    endpoint: parseTeoEndpoint(teo.url) as TeoEndpoint,
-    timeoutMs: 2000,
-    credentials: { secretId: TENCENT_SECRET_ID, secretKey: TENCENT_SECRET_KEY },
-  });
+  createTencentCloudGateway(
+    {
+      endpoint: parseTeoEndpoint(teo.url) as TeoEndpoint,
+      timeoutMs: 2000,
+      credentials: { secretId: TENCENT_SECRET_ID, secretKey: TENCENT_SECRET_KEY },
+    },
+    systemClock,
+  );
 const keyOf = (bytes = 32) => randomBytes(bytes).toString('base64');
 const modifies = () => teo.calls.filter((call) => call.action === MODIFY).length;
 
@@ -64,6 +68,7 @@ function syncWith(read: () => Promise<SecretValue>) {
     lambdaContext(),
     { teoAttempts: 0, teoLatenciesMs: [], ledgerFailures: [] },
     { firstSeen: Date.now(), by: 'sync', fingerprint },
+    systemClock,
   );
   return syncBinding(
     { zoneId: ZONE, source: SOURCE },

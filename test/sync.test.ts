@@ -10,6 +10,7 @@ import { createSecretReaders } from '#lib/adapters/managers/secret-readers.ts';
 import { createTencentCloudGateway } from '#lib/adapters/teo/tencent-cloud-gateway.ts';
 import { createInMemoryLedger } from '#lib/domain/ledger/in-memory-ledger.ts';
 import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
+import { systemClock } from '#lib/domain/retry.ts';
 import type { SecretReaders } from '#lib/domain/sync/secret-source.ts';
 import { loadSyncConfig } from '#lib/handlers/config/sync-config.ts';
 import type { HttpResponse } from '#lib/handlers/http/responses.ts';
@@ -140,7 +141,7 @@ const handlerWith = ({
     ledger,
     readers,
     retry: FAST_RETRY,
-    now: () => clock,
+    clock: { ...systemClock, now: () => clock },
     ...(events && { events }),
   });
 };
@@ -192,7 +193,7 @@ const fromInfisical = (handler: ReturnType<typeof handlerWith>, t = clock, body 
 async function changeBehindTheBinding(zoneId: string) {
   const loaded = loadSyncConfig(env());
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
-  await createTencentCloudGateway(loaded.config.teo).writeSecretKey(
+  await createTencentCloudGateway(loaded.config.teo, systemClock).writeSecretKey(
     'Modify',
     { zoneId, secretKey: newKey() },
     Date.now() + 2000,
@@ -712,7 +713,7 @@ describe('the sync webhooks’ routes', () => {
 
     expect(response.statusCode).toBe(405);
     expect(response.headers?.allow).toBe('POST');
-    expect(response.json.Error.Message).toBe('/sync/infisical accepts only POST.');
+    expect(response.json.Error.Message).toBe('This path accepts only POST.');
   });
 
   it('answers every webhook uncached, as JSON', async () => {
@@ -738,6 +739,25 @@ describe('the sync webhooks’ routes', () => {
         errorDetail: ['TENCENTCLOUD_SECRET_KEY is not set'],
       }),
     ]);
+  });
+});
+
+describe('the schedule, when the configuration is invalid', () => {
+  it('fails the invocation (Lambda retries it, then the dead-letter queue has it), with its line at ERROR', async () => {
+    const handler = createSyncHandler(loadSyncConfig({ ...env(), TENCENTCLOUD_SECRET_KEY: '' }));
+
+    const failed = handler({ 'detail-type': 'Scheduled Event', source: 'aws.events' }, lambdaContext(60_000));
+
+    await expect(failed).rejects.toThrow('The function is misconfigured');
+    expect(syncLines()).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        outcome: 'failed',
+        errorCode: 'FunctionMisconfigured',
+        errorDetail: ['TENCENTCLOUD_SECRET_KEY is not set'],
+      }),
+    ]);
+    expect(syncLines()[0]).not.toHaveProperty('status');
   });
 });
 

@@ -87,11 +87,15 @@ describe('what the function sends to TEO', () => {
     freezeClockAt(teo.timestamp);
     const endpoint = parseTeoEndpoint(standIn.url);
     if (typeof endpoint === 'string') throw new Error(endpoint);
-    const gateway = createTencentCloudGateway({
-      endpoint,
-      timeoutMs: 2000,
-      credentials: { secretId: 'AKIDFAKEEXAMPLE', secretKey: teo.secretKey },
-    });
+    const gateway = createTencentCloudGateway(
+      {
+        endpoint,
+        timeoutMs: 2000,
+        credentials: { secretId: 'AKIDFAKEEXAMPLE', secretKey: teo.secretKey },
+      },
+      // The frozen Date, which the deadline below is read from too.
+      { now: () => Date.now() },
+    );
 
     const requestId = await gateway.writeSecretKey(
       'Modify',

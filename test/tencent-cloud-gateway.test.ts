@@ -3,6 +3,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { parseTeoEndpoint, type TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
 import { createTencentCloudGateway } from '#lib/adapters/teo/tencent-cloud-gateway.ts';
+import { systemClock } from '#lib/domain/retry.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/domain/teo-errors.ts';
 import { KEY, ZONE } from './support/fake-config.ts';
 import { useTeoStandIn } from './support/stand-in-harness.ts';
@@ -14,11 +15,14 @@ const LATER = () => Date.now() + 60_000;
 
 function gateway({ timeoutMs = 5_000, sessionToken }: { timeoutMs?: number; sessionToken?: string } = {}) {
   const endpoint = parseTeoEndpoint(harness.teo.url) as TeoEndpoint;
-  return createTencentCloudGateway({
-    endpoint,
-    timeoutMs,
-    credentials: { ...CREDENTIALS, ...(sessionToken && { sessionToken }) },
-  });
+  return createTencentCloudGateway(
+    {
+      endpoint,
+      timeoutMs,
+      credentials: { ...CREDENTIALS, ...(sessionToken && { sessionToken }) },
+    },
+    systemClock,
+  );
 }
 
 describe('createTencentCloudGateway', () => {
@@ -288,11 +292,14 @@ describe('createTencentCloudGateway', () => {
   it('says TEO did not answer in time when an attempt outlasts TEO_TIMEOUT_MS', async () => {
     harness.teo.script({ json: { Response: { RequestId: 'late' } }, delayMs: 300 });
 
-    const failure = await createTencentCloudGateway({
-      endpoint: parseTeoEndpoint(harness.teo.url) as TeoEndpoint,
-      timeoutMs: 20,
-      credentials: CREDENTIALS,
-    })
+    const failure = await createTencentCloudGateway(
+      {
+        endpoint: parseTeoEndpoint(harness.teo.url) as TeoEndpoint,
+        timeoutMs: 20,
+        credentials: CREDENTIALS,
+      },
+      systemClock,
+    )
       .writeSecretKey('Modify', { zoneId: ZONE, secretKey: KEY }, LATER())
       .catch((error: unknown) => error);
 

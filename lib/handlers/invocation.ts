@@ -1,7 +1,7 @@
 // One Lambda invocation's part in a rotation: its deadline and the zone lease it may hold, read from the Lambda
 // context, and the clock everything after it uses.
 import type { Context } from 'aws-lambda';
-import { type Clock, systemClock } from '#lib/domain/retry.ts';
+import type { Clock } from '#lib/domain/retry.ts';
 import type { RotationRun } from '#lib/domain/rotation/run.ts';
 import type { CallTally } from '#lib/handlers/audit/audit-log.ts';
 
@@ -9,7 +9,7 @@ import type { CallTally } from '#lib/handlers/audit/audit-log.ts';
 export const ANSWER_MARGIN_MS = 500;
 
 /** Epoch ms at which Lambda ends this invocation. */
-export const invocationEnd = (context: Context, clock: Clock = systemClock) =>
+export const invocationEnd = (context: Context, clock: Clock) =>
   clock.now() + context.getRemainingTimeInMillis();
 
 /** The run of one Lambda invocation: its deadline and lease, and its TEO calls counted into `tally`. */
@@ -17,7 +17,7 @@ export function runOf(
   context: Context,
   tally: CallTally,
   request: Pick<RotationRun, 'firstSeen' | 'by' | 'fingerprint'>,
-  clock: Clock = systemClock,
+  clock: Clock,
 ): RotationRun {
   const end = invocationEnd(context, clock);
   return {

@@ -3,12 +3,17 @@ import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
 import { withAttemptTimeout } from '#lib/adapters/http/attempt-timeout.ts';
 import { agentFor } from '#lib/adapters/teo/endpoint.ts';
 import type { TeoSettings } from '#lib/adapters/teo/teo-settings.ts';
+import type { Clock } from '#lib/domain/retry.ts';
 import { TeoRefused, TeoUnreachable } from '#lib/domain/teo-errors.ts';
 import { TEO_ACTION, type TeoAction, type TeoGateway } from '#lib/domain/teo-gateway.ts';
 
 const API_VERSION = '2022-09-01';
 
-export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: TeoSettings): TeoGateway {
+/** `clock` bounds each attempt by the caller's deadline. */
+export function createTencentCloudGateway(
+  { endpoint, timeoutMs, credentials }: TeoSettings,
+  clock: Pick<Clock, 'now'>,
+): TeoGateway {
   const client = new CommonClient(endpoint.host, API_VERSION, {
     credential: {
       secretId: credentials.secretId,
@@ -27,7 +32,7 @@ export function createTencentCloudGateway({ endpoint, timeoutMs, credentials }: 
     params: Record<string, string>,
     deadline: number,
   ): Promise<Record<string, unknown> & { RequestId: string }> {
-    return withAttemptTimeout(Math.max(0, Math.min(timeoutMs, deadline - Date.now())), async (signal) => {
+    return withAttemptTimeout(Math.max(0, Math.min(timeoutMs, deadline - clock.now())), async (signal) => {
       try {
         const answer: Record<string, unknown> = await client.request(action, params, { signal });
         if (!isRequestId(answer.RequestId)) {

@@ -13,6 +13,14 @@ import { type SecretReaders, type SecretValue, SourceUnavailable } from '#lib/do
 
 export type SyncOutcome = 'synced' | 'in-sync' | 'replayed' | 'invalid-value' | 'failed';
 
+/** What became of one binding of a sync run. */
+export interface SyncedBinding {
+  readonly zoneId: string;
+  readonly outcome: SyncOutcome;
+  /** Failed because another rotation or sync of the zone was in flight: answered 409, as /rotate would. */
+  readonly conflict: boolean;
+}
+
 export type SyncResult =
   | {
       readonly outcome: 'synced';

@@ -4,6 +4,7 @@
 import { eventBridgeEvents, type RotationEvents } from '#lib/adapters/aws/rotation-events.ts';
 import { createTencentCloudGateway } from '#lib/adapters/teo/tencent-cloud-gateway.ts';
 import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
+import type { Clock } from '#lib/domain/retry.ts';
 import type { TeoGateway } from '#lib/domain/teo-gateway.ts';
 import { configuredLedger } from '#lib/handlers/config/configured-ledger.ts';
 import type { TeoAccess } from '#lib/handlers/config/teo-access.ts';
@@ -23,8 +24,10 @@ export interface Setup<C extends TeoAccess> {
   readonly teo: TeoGateway;
 }
 
-/** A set-up per configuration, remade only when the configuration is another one. */
-export function functionSetup<C extends TeoAccess>(options: SetupOptions = {}): (config: C) => Setup<C> {
+/** A set-up per configuration, remade only when the configuration is another one; `clock` bounds TEO's attempts. */
+export function functionSetup<C extends TeoAccess>(
+  options: SetupOptions & { readonly clock: Clock },
+): (config: C) => Setup<C> {
   let ledger = options.ledger;
   let events = options.events;
   let last: Setup<C> | undefined;
@@ -32,7 +35,7 @@ export function functionSetup<C extends TeoAccess>(options: SetupOptions = {}): 
     if (last?.config !== config) {
       ledger ??= configuredLedger(config.table);
       events ??= config.eventBus === undefined ? undefined : eventBridgeEvents(config.eventBus);
-      last = { config, ledger, events, teo: createTencentCloudGateway(config.teo) };
+      last = { config, ledger, events, teo: createTencentCloudGateway(config.teo, options.clock) };
     }
     return last;
   };

@@ -14,6 +14,7 @@ import {
 import type { AppliedRotation } from '#lib/domain/ledger/rotation-ledger.ts';
 import type { Rehearsal } from '#lib/domain/rotation/rotate-zone.ts';
 import type { RotationOutcome } from '#lib/domain/rotation/send-key.ts';
+import type { SyncedBinding, SyncOutcome } from '#lib/domain/sync/sync-binding.ts';
 import { type KeyState, refusesCredentials, TeoRefused, TeoUnreachable } from '#lib/domain/teo-errors.ts';
 
 export interface HttpResponse {
@@ -98,6 +99,21 @@ export const zoneStatusResponse = ({ zoneId, liveKeyFingerprint, requestId, last
           Live: lastRotation.keyFingerprint === liveKeyFingerprint,
         }
       : null,
+  });
+
+/** What a sender is answered: 2xx once every binding is synced or found in sync, an honest error otherwise. */
+const SYNC_STATUS: Record<SyncOutcome, number> = {
+  synced: 200,
+  'in-sync': 200,
+  replayed: 200,
+  'invalid-value': 422,
+  failed: 502,
+};
+
+/** docs/contract.md §8: a webhook's answer, each binding's outcome, the worst deciding the status. */
+export const syncResultsResponse = (results: readonly SyncedBinding[]) =>
+  json(Math.max(200, ...results.map(({ outcome, conflict }) => (conflict ? 409 : SYNC_STATUS[outcome]))), {
+    Results: results.map(({ zoneId, outcome }) => ({ ZoneId: zoneId, Outcome: outcome })),
   });
 
 export const refusalResponse = ({ status, code, message, requestId, headers }: Refusal) =>

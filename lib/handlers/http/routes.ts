@@ -1,36 +1,59 @@
-// What the function serves, by method and path: docs/contract.md §2 and §7. IAM callers reach each operation under
-// /iam, the HTTP API's routes with AWS_IAM auth (serverless.yml).
+// What each function serves, by method and path: docs/contract.md §2, §7 and §8, in one router. IAM callers reach
+// each rotate operation under /iam, the HTTP API's routes with AWS_IAM auth (serverless.yml).
 import { MethodNotAllowed, RouteNotFound } from '#lib/domain/errors.ts';
 import type { HttpRequest } from '#lib/handlers/http/request.ts';
 
-export type Route =
+export type RotateRoute =
   | { readonly operation: 'rotate' }
   /** The zone id as it appears in the path: validated after authentication, like any other input. */
   | { readonly operation: 'zone-status'; readonly zoneId: string };
 
-/** Each path is served by one method. */
-const ROUTES: readonly {
-  readonly method: string;
-  readonly path: RegExp;
-  readonly route: (match: RegExpExecArray) => Route;
-}[] = [
-  { method: 'POST', path: /^\/(?:iam\/)?rotate$/, route: () => ({ operation: 'rotate' }) },
-  {
-    method: 'GET',
-    path: /^\/(?:iam\/)?zones\/([^/]*)$/,
-    // The group always takes part in a match: the default is for the type checker.
-    route: ([, zoneId = '']) => ({ operation: 'zone-status', zoneId }),
-  },
-];
+/** A secrets manager's change notification (sync). */
+export type SyncRoute = { readonly operation: 'sync-webhook'; readonly sender: 'doppler' | 'infisical' };
 
-export function routeOf({ method, path }: HttpRequest): Route {
-  for (const served of ROUTES) {
-    const match = served.path.exec(path);
+/** A function's routes (each path served by one method), and what a path it does not serve is told to see. */
+export interface Routes<R> {
+  readonly served: readonly {
+    readonly method: string;
+    readonly path: RegExp;
+    readonly route: (match: RegExpExecArray) => R;
+  }[];
+  readonly seeInstead: string;
+}
+
+export const ROTATE_ROUTES: Routes<RotateRoute> = {
+  served: [
+    { method: 'POST', path: /^\/(?:iam\/)?rotate$/, route: () => ({ operation: 'rotate' }) },
+    {
+      method: 'GET',
+      path: /^\/(?:iam\/)?zones\/([^/]*)$/,
+      // The group always takes part in a match: the default is for the type checker.
+      route: ([, zoneId = '']) => ({ operation: 'zone-status', zoneId }),
+    },
+  ],
+  seeInstead: 'POST /rotate and GET /zones/{ZoneId}',
+};
+
+export const SYNC_ROUTES: Routes<SyncRoute> = {
+  served: [
+    {
+      method: 'POST',
+      path: /^\/sync\/(doppler|infisical)$/,
+      route: ([, sender]) => ({
+        operation: 'sync-webhook',
+        sender: sender === 'doppler' ? 'doppler' : 'infisical',
+      }),
+    },
+  ],
+  seeInstead: 'POST /sync/doppler and POST /sync/infisical',
+};
+
+export function routeOf<R>({ method, path }: HttpRequest, { served, seeInstead }: Routes<R>): R {
+  for (const { method: accepted, path: pattern, route } of served) {
+    const match = pattern.exec(path);
     if (match === null) continue;
-    if (method !== served.method) {
-      throw new MethodNotAllowed(`This path accepts only ${served.method}.`, served.method);
-    }
-    return served.route(match);
+    if (method !== accepted) throw new MethodNotAllowed(`This path accepts only ${accepted}.`, accepted);
+    return route(match);
   }
-  throw new RouteNotFound('Nothing is served at this path; see POST /rotate and GET /zones/{ZoneId}.');
+  throw new RouteNotFound(`Nothing is served at this path; see ${seeInstead}.`);
 }

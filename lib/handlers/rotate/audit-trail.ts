@@ -1,13 +1,8 @@
-// docs/contract.md §6: exactly one structured line per request, refused ones included, that never holds a secret,
-// and that carries the request's metrics. Each stage of the request notes what it established in the request's
-// trail; the line is written from it once the answer is known, whatever the stage that ended the request.
-import type { MiddlewareObj, Request } from '@middy/core';
-import type { Context } from 'aws-lambda';
 import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
 import type { HttpRotationRequest } from '#lib/domain/rotation-request.ts';
-import { type AuditStart, startAudit, writeAudit } from '#lib/handlers/audit/audit-log.ts';
+import { type AuditStart, writeAudit } from '#lib/handlers/audit/audit-log.ts';
 import type { AuthenticatedCaller } from '#lib/handlers/http/authenticate-caller.ts';
-import type { HttpRequest, RotateEvent } from '#lib/handlers/http/request.ts';
+import type { HttpRequest } from '#lib/handlers/http/request.ts';
 import type { HttpResponse, Refusal } from '#lib/handlers/http/responses.ts';
 
 /** What the request has established so far: each field is set by the stage that established it. */
@@ -38,40 +33,18 @@ export interface RequestTrail {
 
 const MAX_LOGGED_PATH_CHARS = 256;
 
-export interface AuditTrail {
-  /** Outermost in the chain: it starts the trail and writes the line last, after every other stage. */
-  readonly middleware: MiddlewareObj<RotateEvent, HttpResponse>;
-  /** This invocation's trail. */
-  trailOf(context: Context): RequestTrail;
-}
-
-export function auditTrail(): AuditTrail {
-  // Keyed by the invocation's own Context: concurrent invocations (tests, local runs) never share a trail. Dropped
-  // with its line, so that a host passing the same Context object again starts a fresh one.
-  const trails = new WeakMap<Context, RequestTrail>();
-  const trailOf = (context: Context) => {
-    let trail = trails.get(context);
-    if (trail === undefined) {
-      trail = { audit: startAudit(context) };
-      trails.set(context, trail);
-    }
-    return trail;
-  };
-  const audit = ({ context, response, error }: Request<RotateEvent, HttpResponse>) => {
-    const trail = trailOf(context);
-    const status = response?.statusCode ?? 500;
-    writeAudit(trail.audit, {
-      outcome: outcomeOf(trail, status),
-      eventPublished: trail.eventPublished,
-      error: error ?? undefined,
-      fields: fieldsOf(trail, status),
-    });
-    trails.delete(context);
-  };
-  return {
-    middleware: { before: ({ context }) => void trailOf(context), after: audit, onError: audit },
-    trailOf,
-  };
+/** The request's audit line, once its answer (or the error it could not answer) is known. */
+export function auditRequest(
+  trail: RequestTrail,
+  { response, error }: { readonly response: HttpResponse | undefined; readonly error: unknown },
+) {
+  const status = response?.statusCode ?? 500;
+  writeAudit(trail.audit, {
+    outcome: outcomeOf(trail, status),
+    eventPublished: trail.eventPublished,
+    error: error ?? undefined,
+    fields: fieldsOf(trail, status),
+  });
 }
 
 /** A replayed answer, a dry run or a zone's status is not another rotation: the metrics must not count it as one. */

@@ -1,85 +1,82 @@
-// The HTTP function, assembled (docs/contract.md §2 and §7). The middlewares are what every request gets whatever
-// happens to it: its audit line, its kept answer, its error body. `serve` is the request's path, in order, each
-// stage handing the next what it established.
-import middy from '@middy/core';
+// The HTTP function, assembled (docs/contract.md §2 and §7) in the one shell (lib/handlers/function-shell.ts): its
+// audit line, its kept answer, its error body, whatever happens to a request. `serve` is the request's path, in
+// order, each stage handing the next what it established.
 import type { Context } from 'aws-lambda';
 import { authorize, authorizeRotation } from '#lib/domain/authorize.ts';
 import type { Caller } from '#lib/domain/caller.ts';
-import { AuthenticationFailed, DeadlineExceeded } from '#lib/domain/errors.ts';
-import { type Clock, type RetryPolicy, systemClock } from '#lib/domain/retry.ts';
+import { AuthenticationFailed } from '#lib/domain/errors.ts';
 import { rehearseRotation, rotateZone } from '#lib/domain/rotation/rotate-zone.ts';
-import { DEFAULT_RETRY, describeZone } from '#lib/domain/rotation/send-key.ts';
+import { describeZone } from '#lib/domain/rotation/send-key.ts';
 import {
   type HttpRotationRequest,
   parseRotationRequest,
   parseZoneId,
   refuseOversizedBody,
 } from '#lib/domain/rotation-request.ts';
-import {
-  type ConfigSource,
-  currentConfig,
-  fixedSource,
-  withFreshCredentials,
-} from '#lib/handlers/config/config-source.ts';
-import { functionSetup, type Setup, type SetupOptions } from '#lib/handlers/config/function-setup.ts';
+import { startAudit } from '#lib/handlers/audit/audit-log.ts';
+import { type ConfigSource, withFreshCredentials } from '#lib/handlers/config/config-source.ts';
 import type { LoadedConfig, RotatorConfig } from '#lib/handlers/config/rotator-config.ts';
+import {
+  assembleFunction,
+  clockOf,
+  type FunctionOptions,
+  type Invocation,
+} from '#lib/handlers/function-shell.ts';
 import { authenticateCaller } from '#lib/handlers/http/authenticate-caller.ts';
 import { type HttpRequest, type RotateEvent, readHttpRequest } from '#lib/handlers/http/request.ts';
 import {
   dryRunResponse,
   type HttpResponse,
+  refusalFor,
+  refusalResponse,
   rotatedResponse,
   zoneStatusResponse,
 } from '#lib/handlers/http/responses.ts';
-import { routeOf } from '#lib/handlers/http/routes.ts';
-import { ANSWER_MARGIN_MS, invocationEnd, runOf } from '#lib/handlers/invocation.ts';
-import { auditTrail, type RequestTrail } from '#lib/handlers/rotate/audit-trail.ts';
-import { errorResponses } from '#lib/handlers/rotate/error-responses.ts';
+import { ROTATE_ROUTES, routeOf } from '#lib/handlers/http/routes.ts';
+import { invocationEnd, runOf } from '#lib/handlers/invocation.ts';
+import { auditRequest, type RequestTrail } from '#lib/handlers/rotate/audit-trail.ts';
 import { type LiveKey, liveKeyCache } from '#lib/handlers/rotate/live-key-cache.ts';
 import { claimRequest, keepAnswer, noteRefusedDelivery } from '#lib/handlers/rotate/redelivery.ts';
 
 export type RotateHandler = (event: RotateEvent, context: Context) => Promise<HttpResponse>;
 
-export interface HandlerOptions extends SetupOptions {
-  readonly retry?: RetryPolicy;
-  readonly clock?: Clock;
-}
+type Served = Invocation<RotatorConfig, RequestTrail>;
 
 /** A fixed configuration (tests, local runs), or a source that may change it between requests (deployed). */
 export function createRotateHandler(
   config: LoadedConfig | ConfigSource<RotatorConfig>,
-  options: HandlerOptions = {},
+  options: FunctionOptions = {},
 ): RotateHandler {
-  const source = 'current' in config ? config : fixedSource(config);
-  const { retry = DEFAULT_RETRY, clock = systemClock } = options;
-  const setupFor = functionSetup<RotatorConfig>(options);
-  const trail = auditTrail();
+  const clock = clockOf(options);
   const liveKeys = liveKeyCache(() => clock.now());
   /** The invocation's run, its TEO calls counted on the request's audit line. What only reads asks as no one. */
   const runFor = (
-    noted: RequestTrail,
+    served: Served,
     context: Context,
-    setup: Setup<RotatorConfig>,
-    asked: { readonly firstSeen: number; readonly by: string } = { firstSeen: clock.now(), by: '' },
-  ) => runOf(context, noted.audit.tally, { ...asked, fingerprint: setup.config.fingerprint }, clock);
+    asked: { readonly firstSeen: number; readonly by: string } = { firstSeen: served.clock.now(), by: '' },
+  ) =>
+    runOf(
+      context,
+      served.trail.audit.tally,
+      { ...asked, fingerprint: served.setup.config.fingerprint },
+      served.clock,
+    );
 
-  async function serve(event: RotateEvent, context: Context): Promise<HttpResponse> {
-    const noted = trail.trailOf(context);
-    // §3: an invalid configuration refuses every request before anything about it is looked at.
-    const setup = setupFor(await currentConfig(source));
+  async function serve(event: RotateEvent, context: Context, served: Served): Promise<HttpResponse> {
+    const { trail: noted, setup, clock } = served;
     const request = readHttpRequest(event);
     noted.http = request;
-    const route = routeOf(request);
+    const route = routeOf(request, ROTATE_ROUTES);
     // Before authentication: an anonymous caller must not make the function HMAC megabytes.
     refuseOversizedBody(request.body);
     // Before the body is parsed: nothing an unauthenticated caller sends is read further.
-    const caller = await authenticate(noted, request, setup);
+    const caller = await authenticate(served, request);
     noted.authenticated = caller;
-    if (route.operation !== 'rotate') {
+    if (route.operation === 'zone-status') {
       const zoneId = parseZoneId(route.zoneId);
       noted.statusOf = zoneId;
       authorize(caller.caller, zoneId);
-      return zoneStatus(noted, setup, context, zoneId, caller.caller);
+      return zoneStatus(served, context, zoneId, caller.caller);
     }
     const rotation = parseRotationRequest(request.body, request.headers.get('content-type'));
     noted.rotation = rotation;
@@ -87,7 +84,7 @@ export function createRotateHandler(
     noted.keyFingerprint = keyFingerprint;
     if (rotation.dryRun) {
       authorizeRotation(caller.caller, rotation.zoneId, setup.config.writers);
-      return rehearse(noted, setup, context, rotation, keyFingerprint);
+      return rehearse(served, context, rotation, keyFingerprint);
     }
     // Only a rotation is remembered (a dry run or a zone's status changes nothing worth answering again), and from
     // before its zone is checked: a redelivery of a request refused now still counts as first seen now (§5).
@@ -98,20 +95,20 @@ export function createRotateHandler(
     );
     if ('replay' in claimed) return claimed.replay;
     authorizeRotation(caller.caller, rotation.zoneId, setup.config.writers);
-    return rotate(noted, setup, context, rotation, keyFingerprint, {
+    return rotate(served, context, rotation, keyFingerprint, {
       firstSeen: claimed.firstSeen,
       by: caller.caller.name,
     });
   }
 
   /** The request's caller; a webhook it signed but refused for its time has its id recorded first (§5). */
-  async function authenticate(noted: RequestTrail, request: HttpRequest, setup: Setup<RotatorConfig>) {
+  async function authenticate({ trail, setup, clock }: Served, request: HttpRequest) {
     try {
       return authenticateCaller(request, setup.config.callers, Math.floor(clock.now() / 1000));
     } catch (error) {
       if (error instanceof AuthenticationFailed && error.signedBy) {
         const caller = { caller: error.signedBy, kind: 'webhook' } as const;
-        await noteRefusedDelivery(noted, { request, caller, ledger: setup.ledger }, clock.now());
+        await noteRefusedDelivery(trail, { request, caller, ledger: setup.ledger }, clock.now());
       }
       throw error;
     }
@@ -119,18 +116,17 @@ export function createRotateHandler(
 
   /** POST /rotate: the rotation, with fresh credentials if TEO refused the ones in force. */
   async function rotate(
-    noted: RequestTrail,
-    setup: Setup<RotatorConfig>,
+    served: Served,
     context: Context,
     rotation: HttpRotationRequest,
     keyFingerprint: string,
     asked: { readonly firstSeen: number; readonly by: string },
   ) {
-    const run = runFor(noted, context, setup, asked);
-    const outcome = await withFreshCredentials(source, setup.config, (config) => {
-      const { teo, ledger } = setupFor(config);
-      return rotateZone(rotation, { teo, ledger, retry }, run);
-    });
+    const { trail: noted, setup } = served;
+    const run = runFor(served, context, asked);
+    const outcome = await withFreshCredentials(served.source, setup.config, (config) =>
+      rotateZone(rotation, { ...served.setupFor(config), retry: served.retry }, run),
+    );
     noted.teoRequestId = outcome.requestId;
     noted.settledBy = outcome.settledBy;
     noted.firstKey = outcome.firstKey;
@@ -148,27 +144,21 @@ export function createRotateHandler(
 
   /** §7: everything a rotation does up to TEO, then a Describe instead of the Modify. */
   async function rehearse(
-    noted: RequestTrail,
-    setup: Setup<RotatorConfig>,
+    served: Served,
     context: Context,
     rotation: HttpRotationRequest,
     keyFingerprint: string,
   ) {
-    const run = runFor(noted, context, setup);
-    const rehearsed = await rehearseRotation(rotation, { ...setup, retry }, run);
-    noted.done = 'dry-run';
+    const run = runFor(served, context);
+    const rehearsed = await rehearseRotation(rotation, { ...served.setup, retry: served.retry }, run);
+    served.trail.done = 'dry-run';
     return dryRunResponse(rehearsed, keyFingerprint);
   }
 
   /** GET /zones/{ZoneId}: which key is live, by fingerprint, and the last rotation the function applied. */
-  async function zoneStatus(
-    noted: RequestTrail,
-    setup: Setup<RotatorConfig>,
-    context: Context,
-    zoneId: string,
-    viewer: Caller,
-  ) {
-    const run = runFor(noted, context, setup);
+  async function zoneStatus(served: Served, context: Context, zoneId: string, viewer: Caller) {
+    const { trail: noted, setup } = served;
+    const run = runFor(served, context);
     const describe = async (): Promise<LiveKey> => {
       const { secretKey, requestId } = await describeZone(zoneId, setup.teo, run);
       return { fingerprint: secretKey && setup.config.fingerprint(secretKey), requestId };
@@ -196,16 +186,21 @@ export function createRotateHandler(
     });
   }
 
-  // Outermost first. onError hooks run in reverse: errorResponses makes the answer, keepAnswer keeps it for a
-  // redelivery, and the audit line is written last, with everything the request established.
-  return middy<RotateEvent, HttpResponse>({
-    timeoutEarlyInMillis: ANSWER_MARGIN_MS,
-    timeoutEarlyResponse: () => {
-      throw new DeadlineExceeded('The Lambda is about to time out.');
+  return assembleFunction<RotateEvent, HttpResponse, RotatorConfig, RequestTrail>(
+    config,
+    {
+      begin: (context) => ({ audit: startAudit(context) }),
+      serve,
+      // Every error becomes §2's error body; nothing a caller sees comes from an error's own text.
+      answer(error, trail) {
+        const refusal = refusalFor(error, { keySent: trail.audit.tally.teoAttempts > 0 });
+        trail.refusal = refusal;
+        return refusalResponse(refusal);
+      },
+      audit: auditRequest,
+      // A redelivery of the request gets the answer it got, once it is known.
+      around: (trailOf) => [keepAnswer(trailOf, clock)],
     },
-  })
-    .use(trail.middleware)
-    .use(keepAnswer(trail, clock))
-    .use(errorResponses(trail))
-    .handler(serve);
+    options,
+  );
 }

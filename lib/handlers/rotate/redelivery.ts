@@ -2,6 +2,7 @@
 // first answer again without calling TEO twice; with another body, 409. The ledger keeps a digest of the body, never it.
 import { createHash } from 'node:crypto';
 import type { MiddlewareObj, Request } from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { DELIVERY_ID } from '#lib/domain/delivery-id.ts';
 import { InvalidRequest, RotationConflict } from '#lib/domain/errors.ts';
 import { KEEP_DELIVERIES_MS, type RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
@@ -9,7 +10,7 @@ import type { Clock } from '#lib/domain/retry.ts';
 import type { AuthenticatedCaller } from '#lib/handlers/http/authenticate-caller.ts';
 import type { HttpRequest, RotateEvent } from '#lib/handlers/http/request.ts';
 import type { HttpResponse } from '#lib/handlers/http/responses.ts';
-import type { AuditTrail, RequestTrail } from '#lib/handlers/rotate/audit-trail.ts';
+import type { RequestTrail } from '#lib/handlers/rotate/audit-trail.ts';
 
 /**
  * Answers worth giving again: a success, and TEO's own refusal of this request. After throttling, timeouts and
@@ -59,7 +60,7 @@ export async function claimRequest(
  * middy runs onError hooks in the reverse order of use, so the answer it keeps is the one errorResponses made.
  */
 export const keepAnswer = (
-  { trailOf }: AuditTrail,
+  trailOf: (context: Context) => RequestTrail,
   clock: Clock,
 ): MiddlewareObj<RotateEvent, HttpResponse> => {
   const finish = async ({ context, response }: Request<RotateEvent, HttpResponse>) => {

@@ -1,45 +1,36 @@
-// The sync function, assembled (docs/contract.md §8): a verified notification (Doppler or Infisical webhook, an
-// EventBridge event for a Secrets Manager secret) or the schedule selects bindings; each is synced and audited.
+// The sync function, assembled (docs/contract.md §8) in the one shell (lib/handlers/function-shell.ts): a verified
+// notification (Doppler or Infisical webhook, an EventBridge event for a Secrets Manager secret) or the schedule
+// selects bindings; each is synced and has its own audit line. The invocation's own line is written only when it
+// ended before any binding was synced: refused, or failed.
 import { createHash } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { createSecretReaders } from '#lib/adapters/managers/secret-readers.ts';
-import {
-  InvalidRequest,
-  MethodNotAllowed,
-  RotationConflict,
-  RouteNotFound,
-  SyncFailed,
-} from '#lib/domain/errors.ts';
+import { InvalidRequest, RotationConflict, SyncFailed } from '#lib/domain/errors.ts';
 import { isJsonObject } from '#lib/domain/json-object.ts';
-import type { RetryPolicy } from '#lib/domain/retry.ts';
-import { DEFAULT_RETRY } from '#lib/domain/rotation/send-key.ts';
 import { refuseOversizedBody } from '#lib/domain/rotation-request.ts';
 import type { Binding } from '#lib/domain/sync/binding.ts';
 import type { SecretReaders } from '#lib/domain/sync/secret-source.ts';
-import { type SyncOutcome, syncBinding } from '#lib/domain/sync/sync-binding.ts';
-import { startAudit, writeAudit } from '#lib/handlers/audit/audit-log.ts';
-import { type ConfigSource, currentConfig, fixedSource } from '#lib/handlers/config/config-source.ts';
-import { functionSetup, type SetupOptions } from '#lib/handlers/config/function-setup.ts';
+import { type SyncedBinding, type SyncOutcome, syncBinding } from '#lib/domain/sync/sync-binding.ts';
+import { type AuditStart, startAudit, writeAudit } from '#lib/handlers/audit/audit-log.ts';
+import type { ConfigSource } from '#lib/handlers/config/config-source.ts';
 import type { Loaded } from '#lib/handlers/config/loaded.ts';
 import type { SyncConfig } from '#lib/handlers/config/sync-config.ts';
+import { assembleFunction, type FunctionOptions, type Invocation } from '#lib/handlers/function-shell.ts';
 import { readHttpRequest } from '#lib/handlers/http/request.ts';
-import { type HttpResponse, refusalFor, refusalResponse } from '#lib/handlers/http/responses.ts';
+import {
+  type HttpResponse,
+  refusalFor,
+  refusalResponse,
+  syncResultsResponse,
+} from '#lib/handlers/http/responses.ts';
+import { routeOf, SYNC_ROUTES } from '#lib/handlers/http/routes.ts';
 import { runOf } from '#lib/handlers/invocation.ts';
 import { dopplerBindings, infisicalBindings, secretEventBindings } from '#lib/handlers/sync/notifications.ts';
 
 export type SyncTrigger = 'doppler' | 'infisical' | 'secretsmanager' | 'schedule';
 
-export interface SyncHandlerOptions extends SetupOptions {
+export interface SyncHandlerOptions extends FunctionOptions {
   readonly readers?: SecretReaders;
-  readonly retry?: RetryPolicy;
-  readonly now?: () => number;
-}
-
-export interface SyncedBinding {
-  readonly zoneId: string;
-  readonly outcome: SyncOutcome;
-  /** Failed because another rotation or sync of the zone was in flight: answered 409, as /rotate would. */
-  readonly conflict: boolean;
 }
 
 export interface SyncReport {
@@ -47,49 +38,48 @@ export interface SyncReport {
   readonly results: readonly SyncedBinding[];
 }
 
-/** What a sender is answered: 2xx once every binding is synced or found in sync, an honest error otherwise. */
-const STATUS: Record<SyncOutcome, number> = {
-  synced: 200,
-  'in-sync': 200,
-  replayed: 200,
-  'invalid-value': 422,
-  failed: 502,
-};
+/** What the invocation's own line is written from, when it ends before any binding is synced. */
+interface SyncTrail {
+  readonly audit: AuditStart;
+  /** The event as it came: an HTTP request (a webhook) is answered, anything else fails for Lambda to retry. */
+  readonly event: unknown;
+}
+
+type Served = Invocation<SyncConfig, SyncTrail>;
 
 /** How long API Gateway's HTTP API waits for an integration's answer. */
 const HTTP_API_TIMEOUT_MS = 30_000;
+
+const isHttpEvent = (event: unknown) => isJsonObject(event) && 'requestContext' in event;
 
 export function createSyncHandler(
   config: Loaded<SyncConfig> | ConfigSource<SyncConfig>,
   options: SyncHandlerOptions = {},
 ) {
-  const source = 'current' in config ? config : fixedSource(config);
-  const now = options.now ?? Date.now;
-  const setupFor = functionSetup<SyncConfig>(options);
   let readers: { config: SyncConfig; readers: SecretReaders } | undefined;
-
-  async function configured() {
-    const config = await currentConfig(source);
+  const readersFor = (config: SyncConfig) => {
     if (readers?.config !== config) {
       readers = { config, readers: options.readers ?? createSecretReaders(config.managers) };
     }
-    return { ...setupFor(config), readers: readers.readers };
-  }
+    return readers.readers;
+  };
 
   /** One binding, one audit line with its metrics; the outcome, never a value. */
   async function sync(
     binding: Binding,
     trigger: SyncTrigger,
     context: Context,
+    { setup, clock, retry }: Served,
     delivery?: string,
   ): Promise<SyncedBinding> {
     const audit = startAudit(context);
-    const { config, teo, ledger, readers, events } = await configured();
-    const run = runOf(context, audit.tally, {
-      firstSeen: now(),
-      by: `sync:${binding.source.kind}`,
-      fingerprint: config.fingerprint,
-    });
+    const { config, events } = setup;
+    const run = runOf(
+      context,
+      audit.tally,
+      { firstSeen: clock.now(), by: `sync:${binding.source.kind}`, fingerprint: config.fingerprint },
+      clock,
+    );
     let outcome: SyncOutcome = 'failed';
     let conflict = false;
     let failure: unknown;
@@ -99,7 +89,7 @@ export function createSyncHandler(
     try {
       const result = await syncBinding(
         binding,
-        { teo, ledger, readers, retry: options.retry ?? DEFAULT_RETRY },
+        { ...setup, readers: readersFor(config), retry },
         run,
         delivery,
       );
@@ -146,103 +136,92 @@ export function createSyncHandler(
     bindings: readonly Binding[],
     trigger: SyncTrigger,
     context: Context,
+    served: Served,
     delivery?: string,
   ): Promise<SyncReport> {
     const results: SyncedBinding[] = [];
     // One after the other: each holds its zone's lease, and TEO allows 20 requests a second.
-    for (const binding of bindings) results.push(await sync(binding, trigger, context, delivery));
+    for (const binding of bindings) results.push(await sync(binding, trigger, context, served, delivery));
     return { trigger, results };
   }
 
   /** POST /sync/doppler or /sync/infisical, as API Gateway delivers it. */
-  async function webhook(event: unknown, context: Context): Promise<HttpResponse> {
-    const audit = startAudit(context);
-    const answerBy = now() + HTTP_API_TIMEOUT_MS;
+  async function webhook(event: unknown, context: Context, served: Served): Promise<HttpResponse> {
+    const { setup, clock } = served;
+    const answerBy = clock.now() + HTTP_API_TIMEOUT_MS;
     // The function may run 60 s for the schedule; API Gateway gives up on a webhook at 30: its syncs end before.
     const withinHttpApi: Context = {
       ...context,
-      getRemainingTimeInMillis: () => Math.min(context.getRemainingTimeInMillis(), answerBy - now()),
+      getRemainingTimeInMillis: () => Math.min(context.getRemainingTimeInMillis(), answerBy - clock.now()),
     };
-    try {
-      const request = readHttpRequest(event);
-      const trigger = /^\/sync\/(doppler|infisical)$/.exec(request.path)?.[1] as
-        | 'doppler'
-        | 'infisical'
-        | undefined;
-      if (trigger === undefined) {
-        throw new RouteNotFound(
-          'Nothing is served at this path; see POST /sync/doppler and POST /sync/infisical.',
-        );
-      }
-      if (request.method !== 'POST') throw new MethodNotAllowed(`${request.path} accepts only POST.`, 'POST');
-      // Before any MAC: an anonymous sender cannot make the function hash megabytes.
-      refuseOversizedBody(request.body);
-      const { config } = await configured();
-      const bindings =
-        trigger === 'doppler'
-          ? dopplerBindings(request, config.webhookSecrets.doppler, config.bindings)
-          : infisicalBindings(request, config.webhookSecrets.infisical, config.bindings, now());
-      // Doppler signs no time and no id: its deliveries are told apart by their body (lib/domain/sync/doppler-replays.ts).
-      const delivery =
-        trigger === 'doppler' ? createHash('sha256').update(request.body).digest('hex') : undefined;
-      const report = await syncAll(bindings, trigger, withinHttpApi, delivery);
-      const status = Math.max(
-        200,
-        ...report.results.map(({ outcome, conflict }) => (conflict ? 409 : STATUS[outcome])),
-      );
-      return {
-        statusCode: status,
-        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-        body: JSON.stringify({
-          Results: report.results.map(({ zoneId, outcome }) => ({ ZoneId: zoneId, Outcome: outcome })),
-        }),
-      };
-    } catch (error) {
-      const refusal = refusalFor(error);
-      writeAudit(audit, {
-        outcome: refusal.status >= 500 ? 'failed' : 'refused',
-        error,
-        fields: { operation: 'sync', status: refusal.status, errorCode: refusal.code },
-      });
-      return refusalResponse(refusal);
-    }
+    const request = readHttpRequest(event);
+    const route = routeOf(request, SYNC_ROUTES);
+    // Before any MAC: an anonymous sender cannot make the function hash megabytes.
+    refuseOversizedBody(request.body);
+    const { config } = setup;
+    const bindings =
+      route.sender === 'doppler'
+        ? dopplerBindings(request, config.webhookSecrets.doppler, config.bindings)
+        : infisicalBindings(request, config.webhookSecrets.infisical, config.bindings, clock.now());
+    // Doppler signs no time and no id: its deliveries are told apart by their body (lib/domain/sync/doppler-replays.ts).
+    const delivery =
+      route.sender === 'doppler' ? createHash('sha256').update(request.body).digest('hex') : undefined;
+    const report = await syncAll(bindings, route.sender, withinHttpApi, served, delivery);
+    return syncResultsResponse(report.results);
   }
 
-  return async (event: unknown, context: Context): Promise<HttpResponse | SyncReport> => {
-    const fields = isJsonObject(event) ? event : {};
-    if ('requestContext' in fields) return webhook(event, context);
-    const { bindings } = (await configured()).config;
+  /** A Secrets Manager change through EventBridge, or the schedule. */
+  async function notified(fields: Readonly<Record<string, unknown>>, context: Context, served: Served) {
+    const { bindings } = served.setup.config;
     const report =
       fields.source === 'aws.secretsmanager' && fields['detail-type'] === 'Secret Label Updated'
-        ? await syncAll(secretEventBindings(fields, bindings), 'secretsmanager', context)
+        ? await syncAll(secretEventBindings(fields, bindings), 'secretsmanager', context, served)
         : fields.source === 'aws.events' && fields['detail-type'] === 'Scheduled Event'
-          ? await syncAll(bindings, 'schedule', context)
+          ? await syncAll(bindings, 'schedule', context, served)
           : undefined;
     if (report === undefined) {
-      const refused = new InvalidRequest(
+      throw new InvalidRequest(
         'InvalidEvent',
         'The event is neither a sync webhook, a secret change nor the schedule.',
       );
-      // Audited like any refused request: who sent what, bounded (whoever may invoke the function can send anything).
-      const named = (value: unknown) => (typeof value === 'string' ? value.slice(0, 128) : undefined);
-      writeAudit(startAudit(context), {
-        outcome: 'refused',
-        error: refused,
-        fields: {
-          operation: 'sync',
-          errorCode: refused.code,
-          source: named(fields.source),
-          detailType: named(fields['detail-type']),
-        },
-      });
-      throw refused;
     }
     // A failure makes the invocation fail: EventBridge retries it, then hands it to the dead-letter queue.
-    if (report.results.some(({ outcome }) => outcome === 'failed')) {
-      throw new SyncFailed(
-        report.results.filter(({ outcome }) => outcome === 'failed').map(({ zoneId }) => zoneId),
-      );
-    }
+    const failed = report.results.filter(({ outcome }) => outcome === 'failed');
+    if (failed.length > 0) throw new SyncFailed(failed.map(({ zoneId }) => zoneId));
     return report;
-  };
+  }
+
+  return assembleFunction<unknown, HttpResponse | SyncReport, SyncConfig, SyncTrail>(
+    config,
+    {
+      begin: (context, event) => ({ audit: startAudit(context), event }),
+      serve: (event, context, served) =>
+        isHttpEvent(event)
+          ? webhook(event, context, served)
+          : notified(isJsonObject(event) ? event : {}, context, served),
+      // A webhook is answered, its refusal in §2's body; an event's failure fails the invocation, for retries.
+      answer: (error, trail) => (isHttpEvent(trail.event) ? refusalResponse(refusalFor(error)) : undefined),
+      audit(trail, { error }) {
+        // Each synced binding had its line; a run that failed for some of them says nothing more.
+        if (error === undefined || error instanceof SyncFailed) return;
+        const refusal = refusalFor(error);
+        // Audited like any refused request: who sent what, bounded (whoever may invoke the function can send anything).
+        const named = (value: unknown) => (typeof value === 'string' ? value.slice(0, 128) : undefined);
+        const http = isHttpEvent(trail.event);
+        const fields = isJsonObject(trail.event) && !http ? trail.event : {};
+        writeAudit(trail.audit, {
+          outcome: refusal.status >= 500 ? 'failed' : 'refused',
+          error,
+          fields: {
+            operation: 'sync',
+            status: http ? refusal.status : undefined,
+            errorCode: refusal.code,
+            source: named(fields.source),
+            detailType: named(fields['detail-type']),
+          },
+        });
+      },
+    },
+    options,
+  );
 }
