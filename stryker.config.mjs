@@ -4,8 +4,10 @@
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  // Not `related`: vitest finds no test importing the files the bundle aliases in (lib/adapters/teo/http-transport.ts), and
-  // would run none for their mutants. Each mutant still runs only the tests that cover it (perTest).
+  // Not `related`: vitest's search for related tests follows imports, not the bundle's aliases, so it would leave
+  // out every test that reaches lib/adapters/teo/http-transport.ts through the SDK's `node-fetch` (only
+  // test/http-transport.test.ts imports it by name). perTest coverage still runs each mutant against only the tests
+  // that cover it.
   vitest: { configFile: 'vitest.mutate.config.ts', related: false },
   mutate: ['lib/**/*.ts', '!lib/adapters/teo/sdk-shims/**'],
   coverageAnalysis: 'perTest',

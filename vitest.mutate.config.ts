@@ -1,4 +1,4 @@
-// The mutation run's tests (stryker.config.json): every in-process test. The ones that drive built bundles or
+// The mutation run's tests (stryker.config.mjs): every in-process test. The ones that drive built bundles or
 // child processes run unmutated code there, so they can neither kill nor keep a mutant; they are left out for time.
 import { defineConfig, mergeConfig } from 'vitest/config';
 import StrykerSequencer from './test/support/stryker-sequencer.ts';
