@@ -254,6 +254,10 @@ describe('sendKey, by what TEO answered', () => {
   it.each([
     ['timed out', timeout()],
     ['failed internally', new TeoRefused('ModifyMultiPathGatewaySecretKey', 'InternalError', 'req-i')],
+    [
+      'failed internally, by a sub-code',
+      new TeoRefused('ModifyMultiPathGatewaySecretKey', 'InternalError.DbError', 'req-i'),
+    ],
   ])(
     'says the key state is unknown, and fences the zone, when a refusal follows an attempt that %s and no Describe settled',
     async (_, lost) => {
@@ -272,11 +276,15 @@ describe('sendKey, by what TEO answered', () => {
 
       const { outcome, left } = send(teo, runFor(clock, T0 + 10_000), { ...DEFAULT_RETRY, maxAttempts: 2 });
 
-      await expect(outcome).rejects.toMatchObject({
+      const error = (await outcome.catch((failure: unknown) => failure)) as Error;
+      expect(error).toMatchObject({
         name: 'TeoUnreachable',
         reason: 'unsettled',
         keyState: 'unknown',
+        message: 'TEO refused a later attempt, after one whose outcome could not be settled',
       });
+      // The refusal that ended it stays visible to whoever reads the cause.
+      expect(error.cause).toMatchObject({ name: 'TeoRefused', code: 'OperationDenied' });
       expect(calls.filter((call) => call !== 'Describe')).toEqual(['Modify', 'Modify']);
       expect(left).toEqual([{ fence: T0 }]);
     },

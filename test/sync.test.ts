@@ -493,6 +493,18 @@ describe('an Infisical webhook', () => {
     expect(infisical.calls.filter((call) => call.endsWith('/login'))).toHaveLength(1);
   });
 
+  it('syncs a delivery sent again (its signed time guards it): never answered as a Doppler replay', async () => {
+    infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', newKey());
+    const handler = handlerWith();
+    const body = infisicalPayload(clock);
+    await fromInfisical(handler, clock, body);
+    await changeBehindTheBinding(INFISICAL_ZONE);
+
+    const again = await fromInfisical(handler, clock, body);
+
+    expect(again.json.Results).toEqual([{ ZoneId: INFISICAL_ZONE, Outcome: 'synced' }]);
+  });
+
   it('logs in again once when its token was revoked', async () => {
     const key = newKey();
     infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', key);

@@ -8,9 +8,7 @@ export function coldStartSource<T>(
   functionConfig: FunctionConfig<T>,
   { refused, loaded = () => undefined }: { readonly refused: string; readonly loaded?: (config: T) => void },
 ): ConfigSource<T> {
-  const source = configSource(process.env, functionConfig, {
-    warn: (message) => writeLogLine('WARN', message),
-  });
+  const source = configSource(process.env, functionConfig);
   void source.current().then((read) => {
     if (read.ok) loaded(read.config);
     else writeLogLine('ERROR', `invalid configuration: ${refused}`, { problems: read.problems });

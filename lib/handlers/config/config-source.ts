@@ -9,6 +9,7 @@ import { ConfigurationInvalid } from '#lib/domain/errors.ts';
 import { parseJsonObject } from '#lib/domain/json-object.ts';
 import type { Clock } from '#lib/domain/retry.ts';
 import { TeoRefused } from '#lib/domain/teo-errors.ts';
+import { writeLogLine } from '#lib/handlers/audit/log-line.ts';
 import { invalid, type Loaded } from '#lib/handlers/config/loaded.ts';
 import { elementWithRepeatedField } from '#lib/handlers/config/repeated-field.ts';
 
@@ -39,7 +40,7 @@ export interface ConfigSource<T> {
 export interface ConfigSourceOptions {
   readonly client?: AwsJsonClient;
   readonly now?: Clock['now'];
-  /** Told when a re-read fails and the last good configuration is kept. */
+  /** Told when a re-read fails and the last good configuration is kept: by default, a WARN line. */
   readonly warn?: (message: string) => void;
 }
 
@@ -56,7 +57,7 @@ export const fixedSource = <T>(loaded: Loaded<T>): ConfigSource<T> => ({
 export function configSource<T>(
   env: Environment,
   { load, secretFields }: FunctionConfig<T>,
-  { client, now = Date.now, warn = () => undefined }: ConfigSourceOptions = {},
+  { client, now = Date.now, warn = (message) => writeLogLine('WARN', message) }: ConfigSourceOptions = {},
 ): ConfigSource<T> {
   const secretId = env.ROTATOR_SECRET_ID;
   const fingerprintSecretId = env.ROTATOR_FINGERPRINT_SECRET_ID;

@@ -8,8 +8,8 @@ export type RotateRoute =
   /** The zone id as it appears in the path: validated after authentication, like any other input. */
   | { readonly operation: 'zone-status'; readonly zoneId: string };
 
-/** A secrets manager's change notification (sync). */
-export type SyncRoute = { readonly operation: 'sync-webhook'; readonly sender: 'doppler' | 'infisical' };
+/** A secrets manager's change notification (sync's one operation): who sends it. */
+export type SyncRoute = { readonly sender: 'doppler' | 'infisical' };
 
 /** A function's routes (each path served by one method), and what a path it does not serve is told to see. */
 export interface Routes<R> {
@@ -39,10 +39,8 @@ export const SYNC_ROUTES: Routes<SyncRoute> = {
     {
       method: 'POST',
       path: /^\/sync\/(doppler|infisical)$/,
-      route: ([, sender]) => ({
-        operation: 'sync-webhook',
-        sender: sender === 'doppler' ? 'doppler' : 'infisical',
-      }),
+      // The pattern admits these two senders only.
+      route: ([, sender]) => ({ sender: sender as SyncRoute['sender'] }),
     },
   ],
   seeInstead: 'POST /sync/doppler and POST /sync/infisical',

@@ -22,7 +22,7 @@ import {
   type FunctionOptions,
   type Invocation,
 } from '#lib/handlers/function-shell.ts';
-import { authenticateCaller } from '#lib/handlers/http/authenticate-caller.ts';
+import { type AuthenticatedCaller, authenticateCaller } from '#lib/handlers/http/authenticate-caller.ts';
 import { type HttpRequest, type RotateEvent, readHttpRequest } from '#lib/handlers/http/request.ts';
 import {
   dryRunResponse,
@@ -63,7 +63,7 @@ export function createRotateHandler(
     );
 
   async function serve(event: RotateEvent, context: Context, served: Served): Promise<HttpResponse> {
-    const { trail: noted, setup, clock } = served;
+    const { trail: noted } = served;
     const request = readHttpRequest(event);
     noted.http = request;
     const route = routeOf(request, ROTATE_ROUTES);
@@ -72,12 +72,26 @@ export function createRotateHandler(
     // Before the body is parsed: nothing an unauthenticated caller sends is read further.
     const caller = await authenticate(served, request);
     noted.authenticated = caller;
-    if (route.operation === 'zone-status') {
-      const zoneId = parseZoneId(route.zoneId);
-      noted.statusOf = zoneId;
-      authorize(caller.caller, zoneId);
-      return zoneStatus(served, context, zoneId, caller.caller);
+    switch (route.operation) {
+      case 'zone-status': {
+        const zoneId = parseZoneId(route.zoneId);
+        noted.statusOf = zoneId;
+        authorize(caller.caller, zoneId);
+        return zoneStatus(served, context, zoneId, caller.caller);
+      }
+      case 'rotate':
+        return requested(served, context, request, caller);
     }
+  }
+
+  /** POST /rotate: a rotation, or its rehearsal. */
+  async function requested(
+    served: Served,
+    context: Context,
+    request: HttpRequest,
+    caller: AuthenticatedCaller,
+  ) {
+    const { trail: noted, setup, clock } = served;
     const rotation = parseRotationRequest(request.body, request.headers.get('content-type'));
     noted.rotation = rotation;
     const keyFingerprint = setup.config.fingerprint(rotation.secretKey);
