@@ -100,6 +100,8 @@ describe('the audit line', () => {
     expect(line).not.toHaveProperty('dryRun');
     expect(line).not.toHaveProperty('errorDetail');
     expect(line).not.toHaveProperty('eventPublished');
+    expect(line).not.toHaveProperty('ledgerFailures');
+    expect(line).not.toHaveProperty('needsAttention');
   });
 
   it('carries its metrics in EMF, dimensioned by service and outcome', () => {

@@ -518,6 +518,16 @@ describe('one writer per zone, refused at load where the configuration shows two
   const callers = (zones: string[]) =>
     JSON.stringify([{ name: 'ops', zones, tokenSha256: [sha256Hex(OPS_TOKEN)] }]);
 
+  it('reads ROTATOR_SYNC_BINDINGS or ROTATOR_SM_ZONES of blanks as none, in the functions that only read them', () => {
+    const loaded = loadConfig({ ...BASE, ROTATOR_SYNC_BINDINGS: '  ', ROTATOR_SM_ZONES: ' ' });
+
+    expect(problems(loaded)).toEqual([]);
+    expect(loaded.ok && loaded.config.writers).toMatchObject({
+      bindings: [],
+      secretsManagerZones: new Set(),
+    });
+  });
+
   it('refuses an HTTP caller granted, by name, a zone a sync binding or the Secrets Manager rotation writes', () => {
     const loaded = loadConfig({
       ...BASE,

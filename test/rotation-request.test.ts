@@ -93,6 +93,33 @@ describe('parseRotationRequest', () => {
       'a run of 7 consecutive values, one short of refused',
       () => Buffer.from('abcdefg-Q9#kz!Lw2@Vx8&Rt5^Mn0*Pb'),
     ],
+    [
+      'exactly 8 different byte values, the least taken',
+      () =>
+        Buffer.from([
+          3, 17, 42, 99, 150, 201, 230, 77, 42, 201, 17, 77, 3, 99, 230, 150, 77, 77, 17, 3, 201, 42, 150, 99,
+          230, 17, 99, 3, 42, 77, 201, 150,
+        ]),
+    ],
+    [
+      'a pattern that repeats only after its first byte (no pattern: the first byte is part of it)',
+      () =>
+        Buffer.from([
+          200,
+          ...[0, 1, 2].flatMap(() => [10, 30, 50, 70, 90, 110, 130, 220]),
+          10,
+          30,
+          50,
+          70,
+          90,
+          110,
+          130,
+        ]),
+    ],
+    [
+      'eight values each two more than the last (a run counts steps of one)',
+      () => Buffer.from([...Buffer.from('Q9#kz!Lw2@Vx8&Rt5^Mn0*'), 0, 2, 4, 6, 8, 10, 12, 14, 63, 37]),
+    ],
   ])('accepts %s', (_, key) => {
     const secretKey = key().toString('base64');
 

@@ -246,7 +246,26 @@ describe('a Doppler webhook', () => {
       json: { Results: [{ ZoneId: DOPPLER_ZONE, Outcome: 'replayed' }] },
     });
     expect([teo.calls, doppler.calls]).toEqual([[], ['GET /v3/configs/config/secret']]);
-    expect(syncLines().at(-1)).toMatchObject({ level: 'INFO', outcome: 'replayed', trigger: 'doppler' });
+    expect(syncLines().at(-1)).toMatchObject({
+      level: 'INFO',
+      outcome: 'replayed',
+      trigger: 'doppler',
+      teoRequestIds: [],
+    });
+  });
+
+  it('answers as a replay a delivery whose value TEO held already (in sync), sent again', async () => {
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+    const handler = handlerWith();
+    await fromDoppler(handler);
+    // The same value, announced again with another body, is found in sync; that body sent once more is a replay.
+    const body = dopplerPayload({ diff: { updated: ['TEO_KEY'] } });
+    const inSync = await fromDoppler(handler, body);
+
+    const again = await fromDoppler(handler, body);
+
+    expect(inSync.json.Results).toEqual([{ ZoneId: DOPPLER_ZONE, Outcome: 'in-sync' }]);
+    expect(again.json.Results).toEqual([{ ZoneId: DOPPLER_ZONE, Outcome: 'replayed' }]);
   });
 
   it('syncs a real change Doppler announces with the same body as before: the value read tells it apart', async () => {
