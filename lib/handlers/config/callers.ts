@@ -1,20 +1,13 @@
 // The callers of docs/contract.md §4, parsed once from ROTATOR_CLIENTS into typed credentials and zone grants.
 import * as v from 'valibot';
-import type { Caller, CallerCredential, ZoneGrant } from '#lib/domain/caller.ts';
+import type { Caller, CallerCredential } from '#lib/domain/caller.ts';
 import { parseIamPrincipal } from '#lib/domain/iam-principal.ts';
 import { isJsonObject } from '#lib/domain/json-object.ts';
-import { isZoneId, ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
+import { ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
 import { jsonListIn } from '#lib/handlers/config/json-list.ts';
 import { invalid, type Loaded, valid } from '#lib/handlers/config/loaded.ts';
 import { objectProblem } from '#lib/handlers/config/object-problem.ts';
 import { decodeWebhookSecret } from '#lib/handlers/http/webhook.ts';
-
-/** `*`, or zone ids separated by commas (ROTATOR_SM_ZONES); undefined when it is neither. */
-export function parseZoneGrant(raw: string): ZoneGrant | undefined {
-  if (raw.trim() === '*') return '*';
-  const zones = raw.split(',').map((zone) => zone.trim());
-  return zones.every(isZoneId) ? new Set(zones) : undefined;
-}
 
 /** Valibot's default messages quote the received value: every rule here carries its own. */
 const nonEmptyList = <T extends v.GenericSchema<unknown, string>>(item: T, field: string) =>

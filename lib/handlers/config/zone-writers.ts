@@ -4,10 +4,9 @@
 // so each refuses at load what it can see would give a zone a second writer, and the HTTP function refuses, at
 // request time, a rotation of a zone another writer owns.
 
-import { ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
+import { isZoneId, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
 import type { ZoneWriter, ZoneWriters } from '#lib/domain/zone-writers.ts';
 import { parseBindings } from '#lib/handlers/config/bindings.ts';
-import { parseZoneGrant } from '#lib/handlers/config/callers.ts';
 import { allOf, invalid, type Loaded, valid } from '#lib/handlers/config/loaded.ts';
 import type { Environment } from '#lib/handlers/config/teo-access.ts';
 
@@ -40,14 +39,15 @@ export const writerVariable = ({ kind }: ZoneWriter) =>
 
 function secretsManagerZonesOf(raw: string | undefined): Loaded<ReadonlySet<string>> {
   if (raw === undefined || raw.trim() === '') return valid(new Set());
-  const zones = parseZoneGrant(raw);
-  // `*` would make the Secrets Manager rotation the writer of every zone, the HTTP callers' included.
-  if (zones === '*' || zones === undefined) {
+  const zones = raw.split(',').map((zone) => zone.trim());
+  // Named zones only: `*` (no zone id) would make the Secrets Manager rotation the writer of every zone, the HTTP
+  // callers' included.
+  if (!zones.every(isZoneId)) {
     return invalid(
       `ROTATOR_SM_ZONES must be a comma-separated list of zone ids (${ZONE_ID_RULE}): each zone has one writer, so the zones the Secrets Manager rotation writes are named`,
     );
   }
-  return valid(zones);
+  return valid(new Set(zones));
 }
 
 const prefixOf = (prefix: string): Loaded<string> =>
