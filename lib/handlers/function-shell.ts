@@ -58,8 +58,8 @@ export function assembleFunction<E, R, C extends TeoAccess, T>(
   const clock = clockOf(options);
   const retry = options.retry ?? DEFAULT_RETRY;
   const setupFor = functionSetup<C>({ ...options, clock });
-  // Keyed by the invocation's own Context: concurrent invocations (tests, local runs) never share a trail. Dropped
-  // with its line, so that a host passing the same Context object again starts a fresh one.
+  // Keyed by the invocation's own Context: concurrent invocations (tests, local runs) never share a trail, and each
+  // invocation begins its own, even when a host passes the same Context object again.
   const trails = new WeakMap<Context, T>();
   // The first middleware begins every trail: every stage after it finds one.
   const trailOf = (context: Context) => trails.get(context) as T;
@@ -67,11 +67,9 @@ export function assembleFunction<E, R, C extends TeoAccess, T>(
     before: ({ context, event }) => void trails.set(context, shape.begin(context, event)),
     after: ({ context, response }) => {
       shape.audit(trailOf(context), { response: response ?? undefined, error: undefined });
-      trails.delete(context);
     },
     onError: ({ context, response, error }) => {
       shape.audit(trailOf(context), { response: response ?? undefined, error });
-      trails.delete(context);
     },
   };
   const errorAnswers: MiddlewareObj<E, R> = {
