@@ -215,6 +215,9 @@ check(
   alarmOn('TeoKeyRotator', 'Rotations', '"invalid-value"'),
   'an alarm on invalid values in bound secrets',
 );
+for (const metric of ['LedgerFailures', 'SyncDrift', 'SyncNeedsAttention']) {
+  check(alarmOn('TeoKeyRotator', metric, '"service"'), `an alarm on ${metric}`);
+}
 for (const fn of ['RotateLambdaFunction', 'SecretsManagerRotationLambdaFunction']) {
   for (const metric of ['Errors', 'Throttles']) {
     check(alarmOn('AWS/Lambda', metric, fn), `an alarm on the ${metric.toLowerCase()} of ${fn}`);

@@ -239,6 +239,7 @@ describe('when the ledger fails after TEO has answered', () => {
     acquireZone: (...args) => ledger.acquireZone(...args),
     lastApplied: (...args) => ledger.lastApplied(...args),
     releaseZone: (...args) => ledger.releaseZone(...args),
+    recordSync: (...args) => ledger.recordSync(...args),
     [operation]: async () => {
       throw new AwsError('ServiceUnavailable', 503);
     },

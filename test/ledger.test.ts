@@ -283,6 +283,39 @@ describe.each(adapters)('the %s ledger', (_, create) => {
       expect(taken.filter((held) => held !== undefined)).toHaveLength(1);
     });
 
+    it('counts the syncs of a zone that fail in a row, and starts again from the one that verifies', async () => {
+      const failed = { verified: false, at: clock };
+
+      const first = await ledger.recordSync(zone, failed);
+      const second = await ledger.recordSync(zone, failed);
+      const verified = await ledger.recordSync(zone, { verified: true, at: clock + 5 });
+      const after = await ledger.recordSync(zone, { verified: false, at: clock + 9 });
+
+      expect([first, second]).toEqual([
+        { lastVerified: undefined, consecutiveFailures: 1 },
+        { lastVerified: undefined, consecutiveFailures: 2 },
+      ]);
+      expect(verified).toEqual({ lastVerified: clock + 5, consecutiveFailures: 0 });
+      expect(after).toEqual({ lastVerified: clock + 5, consecutiveFailures: 1 });
+    });
+
+    it('keeps a zone’s sync health apart from its lease, fence and applied rotation', async () => {
+      await ledger.acquireZone(zone, 'a', lease());
+      await ledger.recordSync(zone, { verified: false, at: clock });
+
+      await ledger.releaseZone(zone, 'a', { fence: 500, applied: applied(500, 'req-1') });
+
+      expect(await ledger.recordSync(zone, { verified: false, at: clock })).toEqual({
+        lastVerified: undefined,
+        consecutiveFailures: 2,
+      });
+      expect(await ledger.lastApplied(zone)).toEqual(applied(500, 'req-1'));
+      expect(await ledger.acquireZone(zone, 'b', lease())).toEqual({
+        fence: 500,
+        lastApplied: applied(500, 'req-1'),
+      });
+    });
+
     it('keeps zones apart', async () => {
       expect(await ledger.acquireZone(zone, 'first', lease())).toBeDefined();
       expect(await ledger.acquireZone(`${zone}x`, 'second', lease())).toBeDefined();

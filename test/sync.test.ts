@@ -867,34 +867,75 @@ describe('a sync that changed TEO', () => {
 });
 
 describe('a scheduled sync with a failed binding', () => {
-  it('fails the invocation naming only the zones that failed, after syncing the others', async () => {
+  const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events' };
+
+  it('syncs the others and does not fail the invocation: the next run retries the one that failed', async () => {
     doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
     infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', newKey());
-    sm.failNext('InternalServiceError', 3);
-    const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events' };
+    sm.failCall('GetSecretValue', { SecretId: secretArn(AWS_SECRET) }, 'InternalServiceError');
 
-    await expect(handlerWith()(scheduled, lambdaContext())).rejects.toMatchObject({
-      name: 'SyncFailed',
-      message: `Sync failed for ${AWS_ZONE}`,
-      zoneIds: [AWS_ZONE],
-    });
-    expect(syncLines().map((line) => [line.zone, line.outcome])).toEqual([
+    const report = (await handlerWith()(scheduled, lambdaContext())) as SyncReport;
+
+    expect(report.results.map(({ zoneId, outcome }) => [zoneId, outcome])).toEqual([
       [DOPPLER_ZONE, expect.stringMatching(/^(?:synced|in-sync)$/)],
       [INFISICAL_ZONE, expect.stringMatching(/^(?:synced|in-sync)$/)],
       [AWS_ZONE, 'failed'],
     ]);
+    expect(syncLines().at(-1)).toMatchObject({ zone: AWS_ZONE, outcome: 'failed', consecutiveFailures: 1 });
+    expect(syncLines().at(-1)).not.toHaveProperty('needsAttention');
+  });
+
+  it('reports a binding that failed three runs in a row as needing attention (ERROR, an alarmed metric), until it syncs', async () => {
+    const ledger = createInMemoryLedger();
+    const handler = handlerWith({ ledger });
+    sm.put(AWS_SECRET, JSON.stringify({ ZoneId: AWS_ZONE, SecretKey: newKey() }));
+    const awsLine = () => syncLines().findLast((line) => line.zone === AWS_ZONE);
+    const failedRun = async () => {
+      sm.failCall('GetSecretValue', { SecretId: secretArn(AWS_SECRET) }, 'InternalServiceError');
+      await handler(scheduled, lambdaContext());
+      return awsLine();
+    };
+
+    await failedRun();
+    const second = await failedRun();
+    const third = await failedRun();
+    await handler(scheduled, lambdaContext());
+    const mended = awsLine();
+
+    expect(second).toMatchObject({ consecutiveFailures: 2 });
+    expect(second).not.toHaveProperty('SyncNeedsAttention');
+    expect(third).toMatchObject({
+      level: 'ERROR',
+      consecutiveFailures: 3,
+      needsAttention: true,
+      SyncNeedsAttention: 1,
+    });
+    // Declared by service alone, as the alarm reads it.
+    expect((third?._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics).toContainEqual({
+      Namespace: 'TeoKeyRotator',
+      Dimensions: [['service']],
+      Metrics: [{ Name: 'SyncNeedsAttention', Unit: 'Count' }],
+    });
+    expect(mended).toMatchObject({ outcome: 'synced', lastVerified: expect.stringMatching(/^\d{4}-/) });
+    expect(mended).not.toHaveProperty('consecutiveFailures');
   });
 });
 
-describe('a scheduled sync with two failed bindings', () => {
-  it('names both zones, in the order of the bindings', async () => {
-    doppler.inject({ status: 503 });
-    sm.failNext('InternalServiceError', 3);
-    const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events' };
+describe('a Secrets Manager notification whose sync failed', () => {
+  it('fails the invocation naming the zone, for EventBridge to deliver it again', async () => {
+    sm.put(AWS_SECRET, JSON.stringify({ ZoneId: AWS_ZONE, SecretKey: newKey() }));
+    sm.failCall('GetSecretValue', { SecretId: secretArn(AWS_SECRET) }, 'InternalServiceError');
+    const event = {
+      'detail-type': 'Secret Label Updated',
+      source: 'aws.secretsmanager',
+      resources: [secretArn(AWS_SECRET)],
+      detail: { labelUpdated: 'AWSCURRENT', secretId: secretArn(AWS_SECRET) },
+    };
 
-    await expect(handlerWith()(scheduled, lambdaContext())).rejects.toMatchObject({
-      message: `Sync failed for ${DOPPLER_ZONE}, ${AWS_ZONE}`,
-      zoneIds: [DOPPLER_ZONE, AWS_ZONE],
+    await expect(handlerWith()(event, lambdaContext())).rejects.toMatchObject({
+      name: 'SyncFailed',
+      message: `Sync failed for ${AWS_ZONE}`,
+      zoneIds: [AWS_ZONE],
     });
   });
 });

@@ -190,6 +190,26 @@ export function createDynamoDbLedger(
         );
       }
     },
+    // On the zone's item, beside its lease and fence: one atomic update, so concurrent syncs of the zone (a
+    // notification and the schedule) count every failure.
+    async recordSync(zoneId, { verified, at }) {
+      const { Attributes } = (await client.call('UpdateItem', {
+        TableName: table,
+        Key: zoneKey(zoneId),
+        UpdateExpression: verified
+          ? 'SET syncVerifiedAt = :at, syncFailures = :none'
+          : 'ADD syncFailures :one',
+        ExpressionAttributeValues: verified
+          ? { ':at': number(at), ':none': number(0) }
+          : { ':one': number(1) },
+        ReturnValues: 'ALL_NEW',
+      })) as { Attributes: Item };
+      return {
+        lastVerified:
+          Attributes.syncVerifiedAt === undefined ? undefined : numberIn(Attributes, 'syncVerifiedAt'),
+        consecutiveFailures: numberIn(Attributes, 'syncFailures'),
+      };
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import type {
   Claim,
   RotationLedger,
   StoredAnswer,
+  SyncHealth,
 } from '#lib/domain/ledger/rotation-ledger.ts';
 import type { Clock } from '#lib/domain/retry.ts';
 
@@ -25,6 +26,7 @@ interface ZoneEntry {
 export function createInMemoryLedger(now: Clock['now'] = Date.now): RotationLedger {
   const requests = new Map<string, RequestEntry>();
   const zones = new Map<string, ZoneEntry>();
+  const syncs = new Map<string, SyncHealth>();
   return {
     async claimRequest(requestKey, bodyDigest, { leaseUntil, keepUntil }): Promise<Claim> {
       const existing = requests.get(requestKey);
@@ -62,6 +64,14 @@ export function createInMemoryLedger(now: Clock['now'] = Date.now): RotationLedg
         fence: raised ? change.fence : fence,
         applied: raised && change.applied ? change.applied : entry?.applied,
       });
+    },
+    async recordSync(zoneId, { verified, at }) {
+      const before = syncs.get(zoneId);
+      const health = verified
+        ? { lastVerified: at, consecutiveFailures: 0 }
+        : { lastVerified: before?.lastVerified, consecutiveFailures: (before?.consecutiveFailures ?? 0) + 1 };
+      syncs.set(zoneId, health);
+      return health;
     },
   };
 }

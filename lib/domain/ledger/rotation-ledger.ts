@@ -57,6 +57,14 @@ export interface ZoneChange {
   readonly applied?: AppliedRotation;
 }
 
+/** What the syncs of a bound zone have found: it needs attention once several in a row failed. */
+export interface SyncHealth {
+  /** When a sync last found TEO holding the source's value, or set it there; undefined before the first. */
+  readonly lastVerified: number | undefined;
+  /** Syncs that failed in a row since (0 after one that verified). */
+  readonly consecutiveFailures: number;
+}
+
 export interface RotationLedger {
   /**
    * Claims a request id for a body (by digest). A claim in flight past its lease, or finished without an answer,
@@ -74,4 +82,6 @@ export interface RotationLedger {
   lastApplied(zoneId: string): Promise<AppliedRotation | undefined>;
   /** Frees the zone; with a change, raises its fence (never lowers it) and records what was applied. */
   releaseZone(zoneId: string, owner: string, change?: ZoneChange): Promise<void>;
+  /** Records how a sync of the zone ended (verified at `at`, or one failure more in a row); the zone's health now. */
+  recordSync(zoneId: string, ended: { readonly verified: boolean; readonly at: number }): Promise<SyncHealth>;
 }

@@ -47,6 +47,8 @@ export interface AuditOutcome {
   readonly eventPublished?: boolean | undefined;
   /** How a sync found TEO off its source, when it did: someone else's key, or a change only the schedule caught. */
   readonly drift?: 'foreign-key' | 'found-by-schedule' | undefined;
+  /** A bound zone whose syncs failed several times in a row: someone must look (alarmed). */
+  readonly needsAttention?: boolean | undefined;
   readonly error?: unknown;
   /** What this kind of work adds: the caller, the zone, the step... Undefined fields are left out. */
   readonly fields: Readonly<Record<string, unknown>>;
@@ -57,10 +59,11 @@ const ALARMING = new Set(['failed', 'invalid-value']);
 
 export function writeAudit(
   { context, startedAt, tally }: AuditStart,
-  { outcome, eventPublished, drift, error, fields }: AuditOutcome,
+  { outcome, eventPublished, drift, needsAttention = false, error, fields }: AuditOutcome,
 ) {
   const { ledgerFailures } = tally;
-  const alarming = ALARMING.has(outcome) || ledgerFailures.length > 0 || drift !== undefined;
+  const alarming =
+    ALARMING.has(outcome) || ledgerFailures.length > 0 || drift !== undefined || needsAttention;
   writeLogLine(alarming ? 'ERROR' : 'INFO', 'rotation request', {
     cold_start: coldStart,
     function_name: context.functionName,
@@ -69,6 +72,7 @@ export function writeAudit(
     outcome,
     ...fields,
     drift,
+    needsAttention: needsAttention || undefined,
     teoAttempts: tally.teoAttempts,
     eventPublished,
     durationMs: Math.round(monotonicMs() - startedAt),
@@ -83,6 +87,7 @@ export function writeAudit(
       ...tally,
       ledgerFailures: ledgerFailures.length,
       drift: drift !== undefined,
+      needsAttention,
       eventPublishFailed: eventPublished === false,
     }),
   });

@@ -16,13 +16,23 @@ export interface RequestMetrics {
   readonly ledgerFailures: number;
   /** A sync found TEO off its source: a key someone else set, or a change only the schedule caught (alarmed). */
   readonly drift: boolean;
+  /** A bound zone whose syncs failed several times in a row (alarmed). */
+  readonly needsAttention: boolean;
   /** A rotation was applied but its event could not be published. */
   readonly eventPublishFailed: boolean;
 }
 
 /** The EMF fields to merge into a log line that already has `service`, the dimension both share. */
 export function embeddedMetrics(
-  { outcome, teoLatenciesMs, teoAttempts, ledgerFailures, drift, eventPublishFailed }: RequestMetrics,
+  {
+    outcome,
+    teoLatenciesMs,
+    teoAttempts,
+    ledgerFailures,
+    drift,
+    needsAttention,
+    eventPublishFailed,
+  }: RequestMetrics,
   now = Date.now(),
 ) {
   const teo = teoAttempts > 0;
@@ -41,7 +51,7 @@ export function embeddedMetrics(
           ],
         },
         // By service alone: one alarm each, whatever the request's outcome was.
-        ...(ledgerFailures > 0 || drift
+        ...(ledgerFailures > 0 || drift || needsAttention
           ? [
               {
                 Namespace: METRICS_NAMESPACE,
@@ -49,6 +59,7 @@ export function embeddedMetrics(
                 Metrics: [
                   ...(ledgerFailures > 0 ? [{ Name: 'LedgerFailures', Unit: 'Count' }] : []),
                   ...(drift ? [{ Name: 'SyncDrift', Unit: 'Count' }] : []),
+                  ...(needsAttention ? [{ Name: 'SyncNeedsAttention', Unit: 'Count' }] : []),
                 ],
               },
             ]
@@ -63,5 +74,6 @@ export function embeddedMetrics(
     ...(eventPublishFailed && { EventPublishFailures: 1 }),
     ...(ledgerFailures > 0 && { LedgerFailures: ledgerFailures }),
     ...(drift && { SyncDrift: 1 }),
+    ...(needsAttention && { SyncNeedsAttention: 1 }),
   };
 }

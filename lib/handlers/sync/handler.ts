@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import { createSecretReaders } from '#lib/adapters/managers/secret-readers.ts';
 import { InvalidRequest, RotationConflict, SyncFailed } from '#lib/domain/errors.ts';
 import { isJsonObject } from '#lib/domain/json-object.ts';
+import type { SyncHealth } from '#lib/domain/ledger/rotation-ledger.ts';
 import { refuseOversizedBody } from '#lib/domain/rotation-request.ts';
 import type { Binding } from '#lib/domain/sync/binding.ts';
 import type { SecretReaders } from '#lib/domain/sync/secret-source.ts';
@@ -47,6 +48,9 @@ interface SyncTrail {
 
 type Served = Invocation<SyncConfig, SyncTrail>;
 
+/** Syncs of a binding that fail in a row before it is reported as needing attention (three scheduled runs). */
+export const NEEDS_ATTENTION_AFTER = 3;
+
 /** How long API Gateway's HTTP API waits for an integration's answer. */
 const HTTP_API_TIMEOUT_MS = 30_000;
 
@@ -86,6 +90,7 @@ export function createSyncHandler(
     let eventPublished: boolean | undefined;
     let drift: 'foreign-key' | 'found-by-schedule' | undefined;
     let detail: Record<string, unknown> = {};
+    let health: SyncHealth | undefined;
     try {
       const result = await syncBinding(
         binding,
@@ -116,10 +121,20 @@ export function createSyncHandler(
       conflict = error instanceof RotationConflict;
       failure = error;
     }
+    // Whether the binding is healthy: a conflict (another writer of the zone at work) and a replay say nothing of it.
+    if (!conflict && outcome !== 'replayed') {
+      health = await setup.ledger
+        .recordSync(binding.zoneId, {
+          verified: outcome === 'synced' || outcome === 'in-sync',
+          at: clock.now(),
+        })
+        .catch((error: unknown) => void run.onLedgerFailure('recordSync', error));
+    }
     writeAudit(audit, {
       outcome,
       eventPublished,
       drift,
+      needsAttention: (health?.consecutiveFailures ?? 0) >= NEEDS_ATTENTION_AFTER,
       error: failure,
       fields: {
         operation: 'sync',
@@ -127,6 +142,8 @@ export function createSyncHandler(
         zone: binding.zoneId,
         sourceKind: binding.source.kind,
         ...detail,
+        consecutiveFailures: health?.consecutiveFailures || undefined,
+        lastVerified: health?.lastVerified && new Date(health.lastVerified).toISOString(),
       },
     });
     return { zoneId: binding.zoneId, outcome, conflict };
@@ -185,9 +202,12 @@ export function createSyncHandler(
         'The event is neither a sync webhook, a secret change nor the schedule.',
       );
     }
-    // A failure makes the invocation fail: EventBridge retries it, then hands it to the dead-letter queue.
+    // A notification's failure makes the invocation fail: EventBridge retries it, then hands it to the dead-letter
+    // queue. The schedule's does not: one binding's failure must not re-run (and re-read) every other, and the next
+    // run retries it; a binding that keeps failing is reported as needing attention (alarmed).
     const failed = report.results.filter(({ outcome }) => outcome === 'failed');
-    if (failed.length > 0) throw new SyncFailed(failed.map(({ zoneId }) => zoneId));
+    if (report.trigger !== 'schedule' && failed.length > 0)
+      throw new SyncFailed(failed.map(({ zoneId }) => zoneId));
     return report;
   }
 
