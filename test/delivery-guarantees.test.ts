@@ -240,6 +240,7 @@ describe('when the ledger fails after TEO has answered', () => {
     lastApplied: (...args) => ledger.lastApplied(...args),
     releaseZone: (...args) => ledger.releaseZone(...args),
     recordSync: (...args) => ledger.recordSync(...args),
+    syncHealthOf: (...args) => ledger.syncHealthOf(...args),
     [operation]: async () => {
       throw new AwsError('ServiceUnavailable', 503);
     },

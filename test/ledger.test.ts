@@ -299,6 +299,20 @@ describe.each(adapters)('the %s ledger', (_, create) => {
       expect(after).toEqual({ lastVerified: clock + 5, consecutiveFailures: 1 });
     });
 
+    it('tells the sync health of many zones at once, leaving out those no sync has ended for', async () => {
+      const zones = Array.from({ length: 150 }, (_, n) => `zone-many${run}x${n}`);
+      for (const [n, zoneId] of zones.entries()) {
+        if (n % 3 !== 0) await ledger.recordSync(zoneId, { verified: n % 3 === 1, at: clock + n });
+      }
+
+      const health = await ledger.syncHealthOf(zones);
+
+      expect(health.size).toBe(100);
+      expect(health.get(zones[1] ?? '')).toEqual({ lastVerified: clock + 1, consecutiveFailures: 0 });
+      expect(health.get(zones[149] ?? '')).toEqual({ lastVerified: undefined, consecutiveFailures: 1 });
+      expect(health.has(zones[0] ?? '')).toBe(false);
+    });
+
     it('keeps a zone’s sync health apart from its lease, fence and applied rotation', async () => {
       await ledger.acquireZone(zone, 'a', lease());
       await ledger.recordSync(zone, { verified: false, at: clock });

@@ -921,6 +921,88 @@ describe('a scheduled sync with a failed binding', () => {
   });
 });
 
+describe('a scheduled run at fleet scale: the oldest first, and never past the deadline', () => {
+  const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events' };
+  const runLine = () => output.lines().findLast((line) => line.operation === 'sync-run');
+  /** A Lambda context whose remaining time runs on the test's clock: 60 s from now. */
+  const contextUntil = (end: number) => ({ ...lambdaContext(), getRemainingTimeInMillis: () => end - clock });
+  beforeEach(() => {
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+    infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', newKey());
+    sm.put(AWS_SECRET, JSON.stringify({ ZoneId: AWS_ZONE, SecretKey: newKey() }));
+  });
+
+  it('takes the bindings never verified first, then those verified longest ago', async () => {
+    const ledger = createInMemoryLedger();
+    await ledger.recordSync(DOPPLER_ZONE, { verified: true, at: clock - 1000 });
+    await ledger.recordSync(INFISICAL_ZONE, { verified: true, at: clock - 5000 });
+
+    await handlerWith({ ledger })(scheduled, contextUntil(clock + 60_000));
+
+    expect(syncLines().map((line) => line.zone)).toEqual([AWS_ZONE, INFISICAL_ZONE, DOPPLER_ZONE]);
+    expect(runLine()).toMatchObject({ outcome: 'reconciled', trigger: 'schedule', bindings: 3, reached: 3 });
+  });
+
+  it('starts no binding with less time left than one may take, says how many it reached, and the next run takes the rest first', async () => {
+    const ledger = createInMemoryLedger();
+    const real = realReaders();
+    let slow = true;
+    // The first read takes 55 of the run's 60 seconds: less is left than a binding may need.
+    const readers: SecretReaders = {
+      read: async (source) => {
+        if (slow) clock += 55_000;
+        slow = false;
+        return real.read(source);
+      },
+    };
+    const handler = handlerWith({ ledger, readers });
+
+    const first = (await handler(scheduled, contextUntil(clock + 60_000))) as SyncReport;
+    const firstRun = runLine();
+    const next = (await handler(scheduled, contextUntil(clock + 60_000))) as SyncReport;
+
+    expect(first.results.map(({ zoneId, outcome }) => [zoneId, outcome])).toEqual([
+      [DOPPLER_ZONE, 'synced'],
+      [INFISICAL_ZONE, 'deferred'],
+      [AWS_ZONE, 'deferred'],
+    ]);
+    expect(firstRun).toMatchObject({
+      outcome: 'deferred',
+      bindings: 3,
+      reached: 1,
+      SyncDeferred: 2,
+    });
+    expect(next.results.map(({ zoneId }) => zoneId)).toEqual([INFISICAL_ZONE, AWS_ZONE, DOPPLER_ZONE]);
+    expect(runLine()).toMatchObject({ outcome: 'reconciled', reached: 3 });
+    expect(runLine()).not.toHaveProperty('SyncDeferred');
+  });
+
+  it('answers a webhook it could not reach in time 503, for the sender to send it again', async () => {
+    const handler = handlerWith();
+    const body = dopplerPayload();
+    const late = (await handler(
+      rotateEvent('http-api-v2', {
+        path: '/sync/doppler',
+        method: 'POST',
+        body,
+        headers: {
+          authorization: undefined,
+          'x-doppler-signature': `sha256=${mac(DOPPLER_WEBHOOK_SECRET, body)}`,
+        },
+      }),
+      contextUntil(clock + 5000),
+    )) as HttpResponse;
+
+    expect(undocumented('POST', '/sync/doppler', late)).toEqual([]);
+    expect([late.statusCode, JSON.parse(late.body)]).toEqual([
+      503,
+      { Results: [{ ZoneId: DOPPLER_ZONE, Outcome: 'deferred' }] },
+    ]);
+    expect(doppler.calls).toEqual([]);
+    expect(runLine()).toMatchObject({ outcome: 'deferred', trigger: 'doppler', reached: 0, SyncDeferred: 1 });
+  });
+});
+
 describe('a Secrets Manager notification whose sync failed', () => {
   it('fails the invocation naming the zone, for EventBridge to deliver it again', async () => {
     sm.put(AWS_SECRET, JSON.stringify({ ZoneId: AWS_ZONE, SecretKey: newKey() }));

@@ -9,6 +9,7 @@ import type {
   Claim,
   RotationLedger,
   StoredAnswer,
+  SyncHealth,
   ZoneLease,
 } from '#lib/domain/ledger/rotation-ledger.ts';
 import type { Clock } from '#lib/domain/retry.ts';
@@ -204,14 +205,45 @@ export function createDynamoDbLedger(
           : { ':one': number(1) },
         ReturnValues: 'ALL_NEW',
       })) as { Attributes: Item };
-      return {
-        lastVerified:
-          Attributes.syncVerifiedAt === undefined ? undefined : numberIn(Attributes, 'syncVerifiedAt'),
-        consecutiveFailures: numberIn(Attributes, 'syncFailures'),
-      };
+      return healthIn(Attributes);
+    },
+    // BatchGetItem: 100 keys a call; what DynamoDB leaves unprocessed (throttled) is asked again, a few times.
+    async syncHealthOf(zoneIds) {
+      const found = new Map<string, SyncHealth>();
+      for (let at = 0; at < zoneIds.length; at += BATCH_GET_KEYS) {
+        let keys: unknown[] = zoneIds.slice(at, at + BATCH_GET_KEYS).map(zoneKey);
+        for (let round = 0; keys.length > 0 && round < BATCH_GET_ROUNDS; round += 1) {
+          const { Responses, UnprocessedKeys } = (await client.call('BatchGetItem', {
+            RequestItems: {
+              [table]: {
+                Keys: keys,
+                ConsistentRead: true,
+                ProjectionExpression: 'pk, syncVerifiedAt, syncFailures',
+              },
+            },
+          })) as {
+            Responses?: Record<string, Item[]>;
+            UnprocessedKeys?: Record<string, { Keys: unknown[] }>;
+          };
+          for (const item of Responses?.[table] ?? []) {
+            if (item.syncFailures === undefined) continue;
+            found.set(textIn(item, 'pk').slice('zone#'.length), healthIn(item));
+          }
+          keys = UnprocessedKeys?.[table]?.Keys ?? [];
+        }
+      }
+      return found;
     },
   };
 }
+
+const BATCH_GET_KEYS = 100;
+const BATCH_GET_ROUNDS = 3;
+
+const healthIn = (item: Item): SyncHealth => ({
+  lastVerified: item.syncVerifiedAt === undefined ? undefined : numberIn(item, 'syncVerifiedAt'),
+  consecutiveFailures: numberIn(item, 'syncFailures'),
+});
 
 const APPLIED_FIELDS = [
   'appliedFirstSeen',

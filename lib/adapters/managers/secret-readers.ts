@@ -14,7 +14,8 @@ export interface ManagerCredentials {
   readonly infisicalClientSecret?: string | undefined;
 }
 
-const TIMEOUT_MS = 5000;
+/** How long one read of a manager may take. */
+export const MANAGER_TIMEOUT_MS = 5000;
 
 export function createSecretReaders(
   credentials: ManagerCredentials,
@@ -56,7 +57,7 @@ export function createSecretReaders(
     const answer = await requestJson(url, {
       method: 'GET',
       headers: { authorization: `Bearer ${token}` },
-      timeoutMs: TIMEOUT_MS,
+      timeoutMs: MANAGER_TIMEOUT_MS,
     });
     // A token revoked before its time: log in again, once.
     if (answer.status === 401 && !fresh) return readInfisical(source, true);
@@ -107,7 +108,7 @@ async function call(
 ) {
   let answer: JsonAnswer;
   try {
-    answer = await requestJson(url, { ...request, timeoutMs: TIMEOUT_MS });
+    answer = await requestJson(url, { ...request, timeoutMs: MANAGER_TIMEOUT_MS });
   } catch (error) {
     throw new SourceUnavailable(`${manager} could not be reached (${(error as Error).name})`, {
       cause: error,

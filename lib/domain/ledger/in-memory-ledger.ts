@@ -73,5 +73,13 @@ export function createInMemoryLedger(now: Clock['now'] = Date.now): RotationLedg
       syncs.set(zoneId, health);
       return health;
     },
+    async syncHealthOf(zoneIds) {
+      return new Map(
+        zoneIds.flatMap((zoneId) => {
+          const health = syncs.get(zoneId);
+          return health ? [[zoneId, health] as const] : [];
+        }),
+      );
+    },
   };
 }

@@ -84,4 +84,6 @@ export interface RotationLedger {
   releaseZone(zoneId: string, owner: string, change?: ZoneChange): Promise<void>;
   /** Records how a sync of the zone ended (verified at `at`, or one failure more in a row); the zone's health now. */
   recordSync(zoneId: string, ended: { readonly verified: boolean; readonly at: number }): Promise<SyncHealth>;
+  /** The zones' sync health, read consistently; a zone no sync has ended for yet is absent. */
+  syncHealthOf(zoneIds: readonly string[]): Promise<ReadonlyMap<string, SyncHealth>>;
 }

@@ -11,7 +11,7 @@ import type { Binding } from '#lib/domain/sync/binding.ts';
 import { claimDelivery } from '#lib/domain/sync/doppler-replays.ts';
 import { type SecretReaders, type SecretValue, SourceUnavailable } from '#lib/domain/sync/secret-source.ts';
 
-export type SyncOutcome = 'synced' | 'in-sync' | 'replayed' | 'invalid-value' | 'failed';
+export type SyncOutcome = 'synced' | 'in-sync' | 'replayed' | 'invalid-value' | 'failed' | 'deferred';
 
 /** What became of one binding of a sync run. */
 export interface SyncedBinding {

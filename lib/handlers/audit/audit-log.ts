@@ -49,6 +49,8 @@ export interface AuditOutcome {
   readonly drift?: 'foreign-key' | 'found-by-schedule' | undefined;
   /** A bound zone whose syncs failed several times in a row: someone must look (alarmed). */
   readonly needsAttention?: boolean | undefined;
+  /** Bindings a sync run left for the next, short of time. */
+  readonly deferred?: number;
   readonly error?: unknown;
   /** What this kind of work adds: the caller, the zone, the step... Undefined fields are left out. */
   readonly fields: Readonly<Record<string, unknown>>;
@@ -59,7 +61,7 @@ const ALARMING = new Set(['failed', 'invalid-value']);
 
 export function writeAudit(
   { context, startedAt, tally }: AuditStart,
-  { outcome, eventPublished, drift, needsAttention = false, error, fields }: AuditOutcome,
+  { outcome, eventPublished, drift, needsAttention = false, deferred = 0, error, fields }: AuditOutcome,
 ) {
   const { ledgerFailures } = tally;
   const alarming =
@@ -88,6 +90,7 @@ export function writeAudit(
       ledgerFailures: ledgerFailures.length,
       drift: drift !== undefined,
       needsAttention,
+      deferred,
       eventPublishFailed: eventPublished === false,
     }),
   });

@@ -18,6 +18,8 @@ export interface RequestMetrics {
   readonly drift: boolean;
   /** A bound zone whose syncs failed several times in a row (alarmed). */
   readonly needsAttention: boolean;
+  /** Bindings a sync run left for the next run, short of time. */
+  readonly deferred: number;
   /** A rotation was applied but its event could not be published. */
   readonly eventPublishFailed: boolean;
 }
@@ -31,6 +33,7 @@ export function embeddedMetrics(
     ledgerFailures,
     drift,
     needsAttention,
+    deferred,
     eventPublishFailed,
   }: RequestMetrics,
   now = Date.now(),
@@ -51,7 +54,7 @@ export function embeddedMetrics(
           ],
         },
         // By service alone: one alarm each, whatever the request's outcome was.
-        ...(ledgerFailures > 0 || drift || needsAttention
+        ...(ledgerFailures > 0 || drift || needsAttention || deferred > 0
           ? [
               {
                 Namespace: METRICS_NAMESPACE,
@@ -60,6 +63,7 @@ export function embeddedMetrics(
                   ...(ledgerFailures > 0 ? [{ Name: 'LedgerFailures', Unit: 'Count' }] : []),
                   ...(drift ? [{ Name: 'SyncDrift', Unit: 'Count' }] : []),
                   ...(needsAttention ? [{ Name: 'SyncNeedsAttention', Unit: 'Count' }] : []),
+                  ...(deferred > 0 ? [{ Name: 'SyncDeferred', Unit: 'Count' }] : []),
                 ],
               },
             ]
@@ -75,5 +79,6 @@ export function embeddedMetrics(
     ...(ledgerFailures > 0 && { LedgerFailures: ledgerFailures }),
     ...(drift && { SyncDrift: 1 }),
     ...(needsAttention && { SyncNeedsAttention: 1 }),
+    ...(deferred > 0 && { SyncDeferred: deferred }),
   };
 }

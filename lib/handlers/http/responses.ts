@@ -108,6 +108,8 @@ const SYNC_STATUS: Record<SyncOutcome, number> = {
   replayed: 200,
   'invalid-value': 422,
   failed: 502,
+  // Not reached before the deadline: the sender sends it again.
+  deferred: 503,
 };
 
 /** docs/contract.md §8: a webhook's answer, each binding's outcome, the worst deciding the status. */

@@ -4,7 +4,7 @@
 // ended before any binding was synced: refused, or failed.
 import { createHash } from 'node:crypto';
 import type { Context } from 'aws-lambda';
-import { createSecretReaders } from '#lib/adapters/managers/secret-readers.ts';
+import { createSecretReaders, MANAGER_TIMEOUT_MS } from '#lib/adapters/managers/secret-readers.ts';
 import { InvalidRequest, RotationConflict, SyncFailed } from '#lib/domain/errors.ts';
 import { isJsonObject } from '#lib/domain/json-object.ts';
 import type { SyncHealth } from '#lib/domain/ledger/rotation-ledger.ts';
@@ -25,7 +25,7 @@ import {
   syncResultsResponse,
 } from '#lib/handlers/http/responses.ts';
 import { routeOf, SYNC_ROUTES } from '#lib/handlers/http/routes.ts';
-import { runOf } from '#lib/handlers/invocation.ts';
+import { ANSWER_MARGIN_MS, runOf } from '#lib/handlers/invocation.ts';
 import { dopplerBindings, infisicalBindings, secretEventBindings } from '#lib/handlers/sync/notifications.ts';
 
 export type SyncTrigger = 'doppler' | 'infisical' | 'secretsmanager' | 'schedule';
@@ -36,6 +36,7 @@ export interface SyncHandlerOptions extends FunctionOptions {
 
 export interface SyncReport {
   readonly trigger: SyncTrigger;
+  /** Every selected binding's, in the order they were taken; `deferred` for those not reached before the deadline. */
   readonly results: readonly SyncedBinding[];
 }
 
@@ -44,6 +45,8 @@ interface SyncTrail {
   readonly audit: AuditStart;
   /** The event as it came: an HTTP request (a webhook) is answered, anything else fails for Lambda to retry. */
   readonly event: unknown;
+  /** The run's report, once it has one: the schedule's run, and any run that deferred bindings, has a line of its own. */
+  report?: SyncReport;
 }
 
 type Served = Invocation<SyncConfig, SyncTrail>;
@@ -149,6 +152,12 @@ export function createSyncHandler(
     return { zoneId: binding.zoneId, outcome, conflict };
   }
 
+  /**
+   * The bindings, one after the other (each holds its zone's lease, and TEO allows 20 requests a second); none is
+   * started with less time left than one could take, so the run ends before the Lambda does and says what it left.
+   * The schedule takes the bindings verified longest ago first: a run that cannot reach every binding leaves the
+   * ones it just verified for the next run, which reaches the rest.
+   */
   async function syncAll(
     bindings: readonly Binding[],
     trigger: SyncTrigger,
@@ -156,10 +165,27 @@ export function createSyncHandler(
     served: Served,
     delivery?: string,
   ): Promise<SyncReport> {
+    const ordered = trigger === 'schedule' ? await longestUnverifiedFirst(bindings, served) : bindings;
+    const reserve = MANAGER_TIMEOUT_MS + served.setup.config.teo.timeoutMs + ANSWER_MARGIN_MS;
     const results: SyncedBinding[] = [];
-    // One after the other: each holds its zone's lease, and TEO allows 20 requests a second.
-    for (const binding of bindings) results.push(await sync(binding, trigger, context, served, delivery));
-    return { trigger, results };
+    for (const binding of ordered) {
+      results.push(
+        context.getRemainingTimeInMillis() < reserve
+          ? { zoneId: binding.zoneId, outcome: 'deferred', conflict: false }
+          : await sync(binding, trigger, context, served, delivery),
+      );
+    }
+    const report = { trigger, results };
+    served.trail.report = report;
+    return report;
+  }
+
+  /** Never verified first, then by when each was last verified; a binding's order among equals is kept. */
+  async function longestUnverifiedFirst(bindings: readonly Binding[], { setup }: Served) {
+    const health = await setup.ledger.syncHealthOf(bindings.map(({ zoneId }) => zoneId));
+    const verifiedAt = (binding: Binding) =>
+      health.get(binding.zoneId)?.lastVerified ?? Number.NEGATIVE_INFINITY;
+    return [...bindings].sort((a, b) => verifiedAt(a) - verifiedAt(b));
   }
 
   /** POST /sync/doppler or /sync/infisical, as API Gateway delivers it. */
@@ -222,6 +248,9 @@ export function createSyncHandler(
       // A webhook is answered, its refusal in §2's body; an event's failure fails the invocation, for retries.
       answer: (error, trail) => (isHttpEvent(trail.event) ? refusalResponse(refusalFor(error)) : undefined),
       audit(trail, { error }) {
+        if (trail.report && (trail.report.trigger === 'schedule' || deferredIn(trail.report) > 0)) {
+          auditRun(trail.audit, trail.report);
+        }
         // Each synced binding had its line; a run that failed for some of them says nothing more.
         if (error === undefined || error instanceof SyncFailed) return;
         const refusal = refusalFor(error);
@@ -244,4 +273,22 @@ export function createSyncHandler(
     },
     options,
   );
+}
+
+const deferredIn = ({ results }: SyncReport) =>
+  results.filter(({ outcome }) => outcome === 'deferred').length;
+
+/** The run's own line: how many bindings it took, and how many it left for the next (counted, SyncDeferred). */
+function auditRun(audit: AuditStart, report: SyncReport) {
+  const deferred = deferredIn(report);
+  writeAudit(audit, {
+    outcome: deferred > 0 ? 'deferred' : 'reconciled',
+    deferred,
+    fields: {
+      operation: 'sync-run',
+      trigger: report.trigger,
+      bindings: report.results.length,
+      reached: report.results.length - deferred,
+    },
+  });
 }
