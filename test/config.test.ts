@@ -578,6 +578,33 @@ describe('loadSyncConfig', () => {
     return loaded.ok ? [] : loaded.problems;
   };
 
+  it('paces TEO at 8 calls a second per action and takes 4 bindings at once, unless told otherwise', () => {
+    const defaults = loadSyncConfig(SYNC);
+    const told = loadSyncConfig({ ...SYNC, ROTATOR_SYNC_TEO_RATE: '20', ROTATOR_SYNC_CONCURRENCY: '1' });
+
+    expect(defaults.ok && defaults.config.pacing).toEqual({ teoRatePerSecond: 8, concurrency: 4 });
+    expect(told.ok && told.config.pacing).toEqual({ teoRatePerSecond: 20, concurrency: 1 });
+  });
+
+  it.each([
+    ['ROTATOR_SYNC_TEO_RATE', '21', 'ROTATOR_SYNC_TEO_RATE must be a whole number from 1 to 20'],
+    ['ROTATOR_SYNC_TEO_RATE', '0', 'ROTATOR_SYNC_TEO_RATE must be a whole number from 1 to 20'],
+    ['ROTATOR_SYNC_TEO_RATE', '7.5', 'ROTATOR_SYNC_TEO_RATE must be a whole number from 1 to 20'],
+    ['ROTATOR_SYNC_CONCURRENCY', '33', 'ROTATOR_SYNC_CONCURRENCY must be a whole number from 1 to 32'],
+    ['ROTATOR_SYNC_CONCURRENCY', 'four', 'ROTATOR_SYNC_CONCURRENCY must be a whole number from 1 to 32'],
+  ])('refuses %s=%s, naming the rule', (name, value, problem) => {
+    expect(problems({ [name]: value })).toEqual([problem]);
+  });
+
+  it('takes the bounds themselves: 1 and 20 calls a second, 1 and 32 bindings at once', () => {
+    for (const [rate, concurrency] of [
+      ['1', '1'],
+      ['20', '32'],
+    ]) {
+      expect(problems({ ROTATOR_SYNC_TEO_RATE: rate, ROTATOR_SYNC_CONCURRENCY: concurrency })).toEqual([]);
+    }
+  });
+
   it("hands the managers' credentials and the webhook secrets on, an empty secret as none", () => {
     const loaded = loadSyncConfig({
       ...SYNC,

@@ -16,9 +16,32 @@ import { readZoneWriters } from '#lib/handlers/config/zone-writers.ts';
 /** The sync function's: the bindings, and the managers' credentials and webhook secrets (from the secret). */
 export interface SyncConfig extends TeoAccess {
   readonly bindings: readonly Binding[];
+  /** TEO calls a second per action this instance sends at most (ROTATOR_SYNC_TEO_RATE), and bindings at once. */
+  readonly pacing: { readonly teoRatePerSecond: number; readonly concurrency: number };
   readonly managers: ManagerCredentials;
   readonly webhookSecrets: { readonly doppler: string | undefined; readonly infisical: string | undefined };
 }
+
+/**
+ * TEO allows 20 calls a second per action for the account. Sync runs in at most two instances at once (its reserved
+ * concurrency), each at this rate by default: 16 a second in all, leaving 4 for the HTTP rotations, dry runs and
+ * zone statuses.
+ */
+const DEFAULT_TEO_RATE = 8;
+const MAX_TEO_RATE = 20;
+/** Enough to hide TEO's and the managers' latency at that rate; each binding in flight holds its own zone. */
+const DEFAULT_CONCURRENCY = 4;
+const MAX_CONCURRENCY = 32;
+
+/** A whole number from 1 to `max`, or the default when unset. */
+const wholeIn = (env: Environment, name: string, fallback: number, max: number): Loaded<number> => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return valid(fallback);
+  const value = Number(raw);
+  return Number.isInteger(value) && value >= 1 && value <= max
+    ? valid(value)
+    : invalid(`${name} must be a whole number from 1 to ${max}`);
+};
 
 /** Its secret: the Tencent credentials and the managers' tokens and webhook secrets. */
 export const syncConfig: FunctionConfig<SyncConfig> = {
@@ -44,10 +67,13 @@ export function loadSyncConfig(env: Environment): Loaded<SyncConfig> {
     bindings,
     // Only a valid list tells which managers need credentials.
     managers: bindings.ok ? managersFor(bindings.config, env) : valid({}),
+    teoRatePerSecond: wholeIn(env, 'ROTATOR_SYNC_TEO_RATE', DEFAULT_TEO_RATE, MAX_TEO_RATE),
+    concurrency: wholeIn(env, 'ROTATOR_SYNC_CONCURRENCY', DEFAULT_CONCURRENCY, MAX_CONCURRENCY),
   });
-  return mapLoaded(parts, ({ access, bindings, managers }) => ({
+  return mapLoaded(parts, ({ access, bindings, managers, teoRatePerSecond, concurrency }) => ({
     ...access,
     bindings,
+    pacing: { teoRatePerSecond, concurrency },
     managers,
     webhookSecrets: {
       doppler: env.DOPPLER_WEBHOOK_SECRET || undefined,

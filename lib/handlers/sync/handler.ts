@@ -8,10 +8,13 @@ import { createSecretReaders, MANAGER_TIMEOUT_MS } from '#lib/adapters/managers/
 import { InvalidRequest, RotationConflict, SyncFailed } from '#lib/domain/errors.ts';
 import { isJsonObject } from '#lib/domain/json-object.ts';
 import type { SyncHealth } from '#lib/domain/ledger/rotation-ledger.ts';
+import { pacedTeo, pacer } from '#lib/domain/paced-teo.ts';
+import type { Clock } from '#lib/domain/retry.ts';
 import { refuseOversizedBody } from '#lib/domain/rotation-request.ts';
 import type { Binding } from '#lib/domain/sync/binding.ts';
 import type { SecretReaders } from '#lib/domain/sync/secret-source.ts';
 import { type SyncedBinding, type SyncOutcome, syncBinding } from '#lib/domain/sync/sync-binding.ts';
+import type { KeyWrite } from '#lib/domain/teo-gateway.ts';
 import { type AuditStart, startAudit, writeAudit } from '#lib/handlers/audit/audit-log.ts';
 import type { ConfigSource } from '#lib/handlers/config/config-source.ts';
 import type { Loaded } from '#lib/handlers/config/loaded.ts';
@@ -64,6 +67,15 @@ export function createSyncHandler(
   options: SyncHandlerOptions = {},
 ) {
   let readers: { config: SyncConfig; readers: SecretReaders } | undefined;
+  // Per instance, for its life: every run of this instance shares TEO's pace.
+  let paces: { rate: number; paces: Record<KeyWrite | 'Describe', () => Promise<void>> } | undefined;
+  const pacesFor = ({ pacing }: SyncConfig, clock: Clock) => {
+    if (paces?.rate !== pacing.teoRatePerSecond) {
+      const pace = () => pacer(pacing.teoRatePerSecond, clock);
+      paces = { rate: pacing.teoRatePerSecond, paces: { Describe: pace(), Modify: pace(), Create: pace() } };
+    }
+    return paces.paces;
+  };
   const readersFor = (config: SyncConfig) => {
     if (readers?.config !== config) {
       readers = { config, readers: options.readers ?? createSecretReaders(config.managers) };
@@ -97,7 +109,7 @@ export function createSyncHandler(
     try {
       const result = await syncBinding(
         binding,
-        { ...setup, readers: readersFor(config), retry },
+        { ...setup, teo: pacedTeo(setup.teo, pacesFor(config, clock)), readers: readersFor(config), retry },
         run,
         delivery,
       );
@@ -166,15 +178,22 @@ export function createSyncHandler(
     delivery?: string,
   ): Promise<SyncReport> {
     const ordered = trigger === 'schedule' ? await longestUnverifiedFirst(bindings, served) : bindings;
-    const reserve = MANAGER_TIMEOUT_MS + served.setup.config.teo.timeoutMs + ANSWER_MARGIN_MS;
+    const { config } = served.setup;
+    const reserve = MANAGER_TIMEOUT_MS + config.teo.timeoutMs + ANSWER_MARGIN_MS;
     const results: SyncedBinding[] = [];
-    for (const binding of ordered) {
-      results.push(
-        context.getRemainingTimeInMillis() < reserve
-          ? { zoneId: binding.zoneId, outcome: 'deferred', conflict: false }
-          : await sync(binding, trigger, context, served, delivery),
-      );
-    }
+    let next = 0;
+    // A few bindings in flight at once, each taking the next in order as it finishes: TEO's pace, not their latency,
+    // sets the run's length.
+    const worker = async () => {
+      for (let at = next++; at < ordered.length; at = next++) {
+        const binding = ordered[at] as Binding;
+        results[at] =
+          context.getRemainingTimeInMillis() < reserve
+            ? { zoneId: binding.zoneId, outcome: 'deferred', conflict: false }
+            : await sync(binding, trigger, context, served, delivery);
+      }
+    };
+    await Promise.all(Array.from({ length: config.pacing.concurrency }, worker));
     const report = { trigger, results };
     served.trail.report = report;
     return report;
