@@ -584,6 +584,8 @@ describe('loadSyncConfig', () => {
 
     expect(defaults.ok && defaults.config.pacing).toEqual({ teoRatePerSecond: 8, concurrency: 4 });
     expect(told.ok && told.config.pacing).toEqual({ teoRatePerSecond: 20, concurrency: 1 });
+    const blank = loadSyncConfig({ ...SYNC, ROTATOR_SYNC_TEO_RATE: '', ROTATOR_SYNC_CONCURRENCY: '' });
+    expect(blank.ok && blank.config.pacing).toEqual({ teoRatePerSecond: 8, concurrency: 4 });
   });
 
   it.each([

@@ -117,6 +117,10 @@ describe('parseRotationRequest', () => {
         ]),
     ],
     [
+      'a value and the next, alternating (a run steps one way)',
+      () => Buffer.from([...Buffer.from('Q9#kz!Lw2@Vx8&Rt5^Mn0*'), 50, 51, 50, 51, 50, 51, 50, 51, 63, 37]),
+    ],
+    [
       'eight values each two more than the last (a run counts steps of one)',
       () => Buffer.from([...Buffer.from('Q9#kz!Lw2@Vx8&Rt5^Mn0*'), 0, 2, 4, 6, 8, 10, 12, 14, 63, 37]),
     ],

@@ -262,6 +262,8 @@ describe('a Doppler webhook', () => {
       trigger: 'doppler',
       teoRequestIds: [],
     });
+    // A replay says nothing of the binding's health.
+    expect(syncLines().at(-1)).not.toHaveProperty('lastVerified');
   });
 
   it('answers as a replay a delivery whose value TEO held already (in sync), sent again', async () => {
@@ -368,6 +370,51 @@ describe('a Doppler webhook', () => {
     expect(webhookLease).toBeGreaterThan(29_000);
     expect(webhookLease).toBeLessThanOrEqual(30_000);
     expect(scheduleLease).toBeGreaterThan(59_000);
+  });
+
+  it('counts a sync refused for another writer at work (409) neither way, and one found in sync as verified', async () => {
+    const key = newKey();
+    doppler.set('gateways', 'prd', 'TEO_KEY', key);
+    const ledger = createInMemoryLedger();
+    const handler = handlerWith({ ledger });
+    await fromDoppler(handler);
+    await ledger.acquireZone(DOPPLER_ZONE, 'another-writer', clock + 60_000);
+
+    const held = await fromDoppler(handler, dopplerPayload({ diff: { updated: ['TEO_KEY'] } }));
+    const heldLine = syncLines().at(-1);
+    await ledger.releaseZone(DOPPLER_ZONE, 'another-writer');
+    clock += 1000;
+    await fromDoppler(handler, dopplerPayload({ diff: { updated: ['TEO_KEY'], added: [] } }));
+
+    expect(held.status).toBe(409);
+    expect(heldLine).not.toHaveProperty('consecutiveFailures');
+    expect(syncLines().at(-1)).toMatchObject({
+      outcome: 'in-sync',
+      lastVerified: new Date(clock).toISOString(),
+    });
+    expect(await ledger.syncHealthOf([DOPPLER_ZONE])).toEqual(
+      new Map([[DOPPLER_ZONE, { lastVerified: clock, consecutiveFailures: 0 }]]),
+    );
+  });
+
+  it('reports a failure to record a binding’s health as a ledger failure, never as the sync’s', async () => {
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+    const ledger = createInMemoryLedger();
+    const failing: RotationLedger = {
+      ...ledger,
+      recordSync: async () => {
+        throw new Error('DynamoDB is down');
+      },
+    };
+
+    const answer = await fromDoppler(handlerWith({ ledger: failing }));
+
+    expect(answer.json.Results).toEqual([{ ZoneId: DOPPLER_ZONE, Outcome: 'synced' }]);
+    expect(syncLines().at(-1)).toMatchObject({
+      level: 'ERROR',
+      outcome: 'synced',
+      ledgerFailures: ['recordSync: Error: DynamoDB is down'],
+    });
   });
 
   it('syncs a replay again when its first delivery did not finish the sync', async () => {
@@ -988,9 +1035,49 @@ describe('a scheduled run at fleet scale: the oldest first, and never past the d
       reached: 1,
       SyncDeferred: 2,
     });
+    expect(
+      (firstRun?._aws as { CloudWatchMetrics?: unknown[] } | undefined)?.CloudWatchMetrics,
+    ).toContainEqual({
+      Namespace: 'TeoKeyRotator',
+      Dimensions: [['service']],
+      Metrics: [{ Name: 'SyncDeferred', Unit: 'Count' }],
+    });
     expect(next.results.map(({ zoneId }) => zoneId)).toEqual([INFISICAL_ZONE, AWS_ZONE, DOPPLER_ZONE]);
     expect(runLine()).toMatchObject({ outcome: 'reconciled', reached: 3 });
     expect(runLine()).not.toHaveProperty('SyncDeferred');
+  });
+
+  it('starts a binding with just the time one may take left', async () => {
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+    const body = dopplerPayload();
+    const answer = (await handlerWith()(
+      rotateEvent('http-api-v2', {
+        path: '/sync/doppler',
+        method: 'POST',
+        body,
+        headers: {
+          authorization: undefined,
+          'x-doppler-signature': `sha256=${mac(DOPPLER_WEBHOOK_SECRET, body)}`,
+        },
+      }),
+      contextUntil(clock + 5800),
+    )) as HttpResponse;
+
+    expect(JSON.parse(answer.body).Results).toEqual([{ ZoneId: DOPPLER_ZONE, Outcome: 'synced' }]);
+    // A webhook that reached every binding writes no run line: its bindings' lines say it all.
+    expect(runLine()).toBeUndefined();
+  });
+
+  it('paces TEO across bindings: the second Describe waits 1/8 s after the first', async () => {
+    const before = clock;
+
+    await handlerWith({ settings: { ROTATOR_SYNC_CONCURRENCY: '1' } })(
+      scheduled,
+      contextUntil(clock + 60_000),
+    );
+
+    // Three Describes and three Modifies, each action's spaced 125 ms on the test's clock.
+    expect(clock - before).toBeGreaterThanOrEqual(250);
   });
 
   it('answers a webhook it could not reach in time 503, for the sender to send it again', async () => {
@@ -1006,7 +1093,8 @@ describe('a scheduled run at fleet scale: the oldest first, and never past the d
           'x-doppler-signature': `sha256=${mac(DOPPLER_WEBHOOK_SECRET, body)}`,
         },
       }),
-      contextUntil(clock + 5000),
+      // Less than a binding may take: a manager's read (5 s), TEO's timeout (0.3 s here) and the 0.5 s kept to answer.
+      contextUntil(clock + 5799),
     )) as HttpResponse;
 
     expect(undocumented('POST', '/sync/doppler', late)).toEqual([]);

@@ -13,7 +13,8 @@ export function pacer(ratePerSecond: number, clock: Pick<Clock, 'now' | 'sleep'>
     const now = clock.now();
     const at = Math.max(now, nextAt);
     nextAt = at + spacingMs;
-    if (at > now) await clock.sleep(at - now);
+    // Sleeping no time waits for nothing.
+    await clock.sleep(at - now);
   };
 }
 
