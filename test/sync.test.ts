@@ -994,6 +994,21 @@ describe('a scheduled run at fleet scale: the oldest first, and never past the d
     sm.put(AWS_SECRET, JSON.stringify({ ZoneId: AWS_ZONE, SecretKey: newKey() }));
   });
 
+  /** A signed Doppler delivery to a function with `ms` left of its time. */
+  const dopplerWithin = async (handler: ReturnType<typeof handlerWith>, ms: number) => {
+    const body = dopplerPayload();
+    const event = rotateEvent('http-api-v2', {
+      path: '/sync/doppler',
+      method: 'POST',
+      body,
+      headers: {
+        authorization: undefined,
+        'x-doppler-signature': `sha256=${mac(DOPPLER_WEBHOOK_SECRET, body)}`,
+      },
+    });
+    return (await handler(event, contextUntil(clock + ms))) as HttpResponse;
+  };
+
   it('takes the bindings never verified first, then those verified longest ago', async () => {
     const ledger = createInMemoryLedger();
     await ledger.recordSync(DOPPLER_ZONE, { verified: true, at: clock - 1000 });
@@ -1049,19 +1064,7 @@ describe('a scheduled run at fleet scale: the oldest first, and never past the d
 
   it('starts a binding with just the time one may take left', async () => {
     doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
-    const body = dopplerPayload();
-    const answer = (await handlerWith()(
-      rotateEvent('http-api-v2', {
-        path: '/sync/doppler',
-        method: 'POST',
-        body,
-        headers: {
-          authorization: undefined,
-          'x-doppler-signature': `sha256=${mac(DOPPLER_WEBHOOK_SECRET, body)}`,
-        },
-      }),
-      contextUntil(clock + 5800),
-    )) as HttpResponse;
+    const answer = await dopplerWithin(handlerWith(), 5800);
 
     expect(JSON.parse(answer.body).Results).toEqual([{ ZoneId: DOPPLER_ZONE, Outcome: 'synced' }]);
     // A webhook that reached every binding writes no run line: its bindings' lines say it all.
@@ -1081,21 +1084,8 @@ describe('a scheduled run at fleet scale: the oldest first, and never past the d
   });
 
   it('answers a webhook it could not reach in time 503, for the sender to send it again', async () => {
-    const handler = handlerWith();
-    const body = dopplerPayload();
-    const late = (await handler(
-      rotateEvent('http-api-v2', {
-        path: '/sync/doppler',
-        method: 'POST',
-        body,
-        headers: {
-          authorization: undefined,
-          'x-doppler-signature': `sha256=${mac(DOPPLER_WEBHOOK_SECRET, body)}`,
-        },
-      }),
-      // Less than a binding may take: a manager's read (5 s), TEO's timeout (0.3 s here) and the 0.5 s kept to answer.
-      contextUntil(clock + 5799),
-    )) as HttpResponse;
+    // Less than a binding may take: a manager's read (5 s), TEO's timeout (0.3 s here) and the 0.5 s kept to answer.
+    const late = await dopplerWithin(handlerWith(), 5799);
 
     expect(undocumented('POST', '/sync/doppler', late)).toEqual([]);
     expect([late.statusCode, JSON.parse(late.body)]).toEqual([
