@@ -63,6 +63,14 @@ describe('signPost', () => {
       body: '{"Entries":[{"Detail":"{\\"note\\":\\"zoné  ✓\\"}"}]}',
     },
     {
+      name: 'a session token read with white space around it (a file that ends in a newline, say)',
+      url: 'https://events.eu-west-1.amazonaws.com/',
+      region: 'eu-west-1',
+      service: 'events',
+      credentials: { ...KEYS, sessionToken: ' FakeSessionTokenFromAFile\n' },
+      body: '{}',
+    },
+    {
       name: "a path with the characters encodeURIComponent leaves but SigV4 escapes: ! ' ( ) *",
       url: "http://127.0.0.1:4566/it's(a)!*/",
       region: 'us-east-1',
