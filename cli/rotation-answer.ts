@@ -15,6 +15,12 @@ export interface ZoneStatusAnswer {
     readonly KeyFingerprint: string;
     readonly Live: boolean;
   } | null;
+  /** A zone bound to a secret: what its syncs found. */
+  readonly Sync?: {
+    readonly LastVerified: string | null;
+    readonly ConsecutiveFailures: number;
+    readonly NeedsAttention: boolean;
+  };
 }
 
 export type Answer =
@@ -153,6 +159,13 @@ function zoneStatusOf(document: unknown): ZoneStatusAnswer | undefined {
     LiveKeyFingerprint: text(document.LiveKeyFingerprint) ? printable(document.LiveKeyFingerprint) : null,
     RequestId: printable(document.RequestId),
     LastRotation: lastRotation,
+    ...(isObject(document.Sync) && {
+      Sync: {
+        LastVerified: text(document.Sync.LastVerified) ? printable(document.Sync.LastVerified) : null,
+        ConsecutiveFailures: Number(document.Sync.ConsecutiveFailures) || 0,
+        NeedsAttention: document.Sync.NeedsAttention === true,
+      },
+    }),
   };
 }
 

@@ -239,6 +239,11 @@ function describeStatus(status: ZoneStatusAnswer): string[] {
     last
       ? `LastRotation: ${last.At} by ${last.By}, key ${last.KeyFingerprint} (${last.Live ? 'live' : 'no longer live'}), RequestId ${last.RequestId}`
       : 'LastRotation: none by this function',
+    ...(status.Sync
+      ? [
+          `Sync: last verified ${status.Sync.LastVerified ?? 'never'}, ${status.Sync.ConsecutiveFailures} failed in a row${status.Sync.NeedsAttention ? ': NEEDS ATTENTION' : ''}`,
+        ]
+      : []),
   ];
 }
 

@@ -262,6 +262,29 @@ describe('rotator rotate --dry-run and rotator status', () => {
     });
   });
 
+  it('shows a bound zone’s sync health, saying when it needs attention', async () => {
+    const bound = await startLocalStack({
+      ROTATOR_SYNC_BINDINGS: JSON.stringify([
+        { zone: ZONE, source: { kind: 'doppler', project: 'p', config: 'c', name: 'N' } },
+      ]),
+    });
+    try {
+      for (let run = 0; run < 3; run += 1) await bound.ledger.recordSync(ZONE, { verified: false, at: 1 });
+
+      const shown = await rotator(['status', '--url', bound.server.url, '--zone', ZONE], BEARER);
+      const json = await rotator(['status', '--url', bound.server.url, '--zone', ZONE, '--json'], BEARER);
+
+      expect(shown.stdout).toContain('Sync: last verified never, 3 failed in a row: NEEDS ATTENTION\n');
+      expect(JSON.parse(json.stdout).Sync).toEqual({
+        LastVerified: null,
+        ConsecutiveFailures: 3,
+        NeedsAttention: true,
+      });
+    } finally {
+      await bound.close();
+    }
+  });
+
   it('refuses a malformed zone id with the function’s own error', async () => {
     const result = await rotator(['status', '--url', stack.server.url, '--zone', 'zone-BAD'], BEARER);
 

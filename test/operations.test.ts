@@ -415,6 +415,37 @@ describe('GET /zones/{ZoneId}', () => {
     });
   });
 
+  // An unbound zone's status has no Sync: the exact answers of the tests above.
+  it('shows a bound zone’s sync health, and needs attention after three failed syncs in a row', async () => {
+    const ledger = createInMemoryLedger();
+    const handler = createDocumentedHandler(
+      loadConfig({
+        TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
+        TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+        ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
+        TEO_ENDPOINT: emulator.url,
+        ROTATOR_CLIENTS: JSON.stringify([{ name: 'ops', zones: ['*'], tokenSha256: [sha256Hex(TOKEN)] }]),
+        ROTATOR_SYNC_BINDINGS: JSON.stringify([
+          { zone: ZONE, source: { kind: 'doppler', project: 'p', config: 'c', name: 'N' } },
+        ]),
+      }),
+      { ledger, retry: FAST_RETRY },
+    );
+    const never = await send(handler, status(ZONE));
+    for (let run = 0; run < 3; run += 1) await ledger.recordSync(ZONE, { verified: false, at: 1 });
+
+    const failing = await send(handler, status(ZONE));
+
+    expect(never.json.Sync).toEqual({ LastVerified: null, ConsecutiveFailures: 0, NeedsAttention: false });
+    expect(failing.json.Sync).toEqual({ LastVerified: null, ConsecutiveFailures: 3, NeedsAttention: true });
+    await ledger.recordSync(ZONE, { verified: true, at: Date.UTC(2026, 11, 2) });
+    expect((await send(handler, status(ZONE))).json.Sync).toEqual({
+      LastVerified: '2026-12-02T00:00:00.000Z',
+      ConsecutiveFailures: 0,
+      NeedsAttention: false,
+    });
+  });
+
   it('answers LastRotation null for a zone the function never rotated', async () => {
     const response = await send(handlerWith(), status(OTHER_ZONE));
 

@@ -2,6 +2,8 @@
 // route) serving the handler, against the TEO emulator; and the rotator CLI run from source in a child process.
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { createInMemoryLedger } from '#lib/domain/ledger/in-memory-ledger.ts';
+import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
 import { loadConfig } from '#lib/handlers/config/rotator-config.ts';
 import { createRotateHandler } from '#lib/handlers/rotate/handler.ts';
 import type { TeoEmulator } from '../../emulator/teo-emulator.ts';
@@ -15,10 +17,12 @@ export const LOCAL_REGION = 'eu-west-1';
 export interface LocalStack {
   readonly emulator: TeoEmulator;
   readonly server: LocalServer;
+  readonly ledger: RotationLedger;
   close(): Promise<void>;
 }
 
-export async function startLocalStack(): Promise<LocalStack> {
+/** `extra`: variables over the stack's own (sync bindings, say). */
+export async function startLocalStack(extra: Record<string, string> = {}): Promise<LocalStack> {
   const emulator = await startDemoEmulator();
   const env = {
     TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
@@ -27,8 +31,10 @@ export async function startLocalStack(): Promise<LocalStack> {
     TEO_ENDPOINT: emulator.url,
     TEO_TIMEOUT_MS: '500',
     ROTATOR_CLIENTS: localClients(),
+    ...extra,
   };
-  const server = await startLocalServer(createRotateHandler(loadConfig(env), { retry: FAST_RETRY }), {
+  const ledger = createInMemoryLedger();
+  const server = await startLocalServer(createRotateHandler(loadConfig(env), { retry: FAST_RETRY, ledger }), {
     port: 0,
     accessKeys: LOCAL_ACCESS_KEYS,
     region: LOCAL_REGION,
@@ -36,6 +42,7 @@ export async function startLocalStack(): Promise<LocalStack> {
   return {
     emulator,
     server,
+    ledger,
     close: async () => {
       await server.close();
       await emulator.close();

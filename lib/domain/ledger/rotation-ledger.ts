@@ -65,6 +65,12 @@ export interface SyncHealth {
   readonly consecutiveFailures: number;
 }
 
+/** Syncs of a binding that fail in a row before it needs attention (three scheduled runs). */
+export const NEEDS_ATTENTION_AFTER = 3;
+
+export const needsAttention = (health: SyncHealth | undefined) =>
+  (health?.consecutiveFailures ?? 0) >= NEEDS_ATTENTION_AFTER;
+
 export interface RotationLedger {
   /**
    * Claims a request id for a body (by digest). A claim in flight past its lease, or finished without an answer,

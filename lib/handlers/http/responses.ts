@@ -11,7 +11,7 @@ import {
   RouteNotFound,
   UnsupportedMediaType,
 } from '#lib/domain/errors.ts';
-import type { AppliedRotation } from '#lib/domain/ledger/rotation-ledger.ts';
+import { type AppliedRotation, needsAttention, type SyncHealth } from '#lib/domain/ledger/rotation-ledger.ts';
 import type { Rehearsal } from '#lib/domain/rotation/rotate-zone.ts';
 import type { RotationOutcome } from '#lib/domain/rotation/send-key.ts';
 import type { SyncedBinding, SyncOutcome } from '#lib/domain/sync/sync-binding.ts';
@@ -78,13 +78,21 @@ export interface ZoneStatus {
   readonly liveKeyFingerprint: string | undefined;
   readonly requestId: string;
   readonly lastRotation: AppliedRotation | undefined;
+  /** A zone bound to a secret: what its syncs found (undefined health before the first ended). */
+  readonly sync?: { readonly health: SyncHealth | undefined };
 }
 
 /**
  * docs/contract.md §7: whether the zone has a key and which is live (by fingerprint; null before its first key), and
  * the last rotation the function applied.
  */
-export const zoneStatusResponse = ({ zoneId, liveKeyFingerprint, requestId, lastRotation }: ZoneStatus) =>
+export const zoneStatusResponse = ({
+  zoneId,
+  liveKeyFingerprint,
+  requestId,
+  lastRotation,
+  sync,
+}: ZoneStatus) =>
   json(200, {
     ZoneId: zoneId,
     HasKey: liveKeyFingerprint !== undefined,
@@ -99,6 +107,15 @@ export const zoneStatusResponse = ({ zoneId, liveKeyFingerprint, requestId, last
           Live: lastRotation.keyFingerprint === liveKeyFingerprint,
         }
       : null,
+    // A bound zone's syncs: when one last found TEO holding the secret's value, and whether they keep failing.
+    ...(sync && {
+      Sync: {
+        LastVerified:
+          sync.health?.lastVerified === undefined ? null : new Date(sync.health.lastVerified).toISOString(),
+        ConsecutiveFailures: sync.health?.consecutiveFailures ?? 0,
+        NeedsAttention: needsAttention(sync.health),
+      },
+    }),
   });
 
 /** What a sender is answered: 2xx once every binding is synced or found in sync, an honest error otherwise. */

@@ -178,9 +178,12 @@ export function createRotateHandler(
       return { fingerprint: secretKey && setup.config.fingerprint(secretKey), requestId };
     };
     const recent = liveKeys.recent(zoneId);
-    const [described, lastRotation] = await Promise.all([
+    // A zone bound to a secret: its syncs' health, read beside the rest (contract §8).
+    const bound = setup.config.writers.bindings.some((binding) => binding.zoneId === zoneId);
+    const [described, lastRotation, health] = await Promise.all([
       recent ? undefined : describe(),
       setup.ledger.lastApplied(zoneId),
+      bound ? setup.ledger.syncHealthOf([zoneId]) : undefined,
     ]);
     // A recent Describe serves only while the ledger shows the same last rotation: any instance's rotation ends it.
     const reused = recent?.lastApplied === lastRotation?.requestId ? recent?.live : undefined;
@@ -197,6 +200,7 @@ export function createRotateHandler(
       liveKeyFingerprint: live.fingerprint,
       requestId: live.requestId,
       lastRotation: lastRotation && (mayKnow ? lastRotation : { ...lastRotation, by: 'another caller' }),
+      ...(health && { sync: { health: health.get(zoneId) } }),
     });
   }
 

@@ -7,7 +7,7 @@ import type { Context } from 'aws-lambda';
 import { createSecretReaders, MANAGER_TIMEOUT_MS } from '#lib/adapters/managers/secret-readers.ts';
 import { InvalidRequest, RotationConflict, SyncFailed } from '#lib/domain/errors.ts';
 import { isJsonObject } from '#lib/domain/json-object.ts';
-import type { SyncHealth } from '#lib/domain/ledger/rotation-ledger.ts';
+import { needsAttention, type SyncHealth } from '#lib/domain/ledger/rotation-ledger.ts';
 import { pacedTeo, pacer } from '#lib/domain/paced-teo.ts';
 import type { Clock } from '#lib/domain/retry.ts';
 import { refuseOversizedBody } from '#lib/domain/rotation-request.ts';
@@ -53,9 +53,6 @@ interface SyncTrail {
 }
 
 type Served = Invocation<SyncConfig, SyncTrail>;
-
-/** Syncs of a binding that fail in a row before it is reported as needing attention (three scheduled runs). */
-export const NEEDS_ATTENTION_AFTER = 3;
 
 /** How long API Gateway's HTTP API waits for an integration's answer. */
 const HTTP_API_TIMEOUT_MS = 30_000;
@@ -149,7 +146,7 @@ export function createSyncHandler(
       outcome,
       eventPublished,
       drift,
-      needsAttention: (health?.consecutiveFailures ?? 0) >= NEEDS_ATTENTION_AFTER,
+      needsAttention: needsAttention(health),
       error: failure,
       fields: {
         operation: 'sync',
