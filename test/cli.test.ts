@@ -280,6 +280,12 @@ describe('rotator rotate --dry-run and rotator status', () => {
         ConsecutiveFailures: 3,
         NeedsAttention: true,
       });
+      // A zone no binding names has no Sync, though others are bound.
+      const unbound = await rotator(
+        ['status', '--url', bound.server.url, '--zone', DEMO_NEW_ZONE, '--json'],
+        BEARER,
+      );
+      expect(JSON.parse(unbound.stdout)).not.toHaveProperty('Sync');
     } finally {
       await bound.close();
     }

@@ -1,7 +1,7 @@
 // docs/contract.md §6 and §7 through the handler: the rotation event on EventBridge, the dry run, and a zone's status.
 // Against the TEO emulator, an EventBridge stand-in, and both ledgers.
 import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
 import { eventBridgeEvents } from '#lib/adapters/aws/rotation-events.ts';
 import { createInMemoryLedger } from '#lib/domain/ledger/in-memory-ledger.ts';
@@ -415,15 +415,17 @@ describe('GET /zones/{ZoneId}', () => {
     });
   });
 
-  // An unbound zone's status has no Sync: the exact answers of the tests above.
-  it('shows a bound zone’s sync health, and needs attention after three failed syncs in a row', async () => {
+  it('shows a bound zone’s sync health, and needs attention after three failed syncs in a row; an unbound zone has none', async () => {
     const ledger = createInMemoryLedger();
+    // An emulator of its own: TEO's 20 Describes a second are the other tests'.
+    const own = await startDemoEmulator();
+    onTestFinished(() => own.close());
     const handler = createDocumentedHandler(
       loadConfig({
         TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
         TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
         ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
-        TEO_ENDPOINT: emulator.url,
+        TEO_ENDPOINT: own.url,
         ROTATOR_CLIENTS: JSON.stringify([{ name: 'ops', zones: ['*'], tokenSha256: [sha256Hex(TOKEN)] }]),
         ROTATOR_SYNC_BINDINGS: JSON.stringify([
           { zone: ZONE, source: { kind: 'doppler', project: 'p', config: 'c', name: 'N' } },
@@ -435,7 +437,9 @@ describe('GET /zones/{ZoneId}', () => {
     for (let run = 0; run < 3; run += 1) await ledger.recordSync(ZONE, { verified: false, at: 1 });
 
     const failing = await send(handler, status(ZONE));
+    const unbound = await send(handler, status(OTHER_ZONE));
 
+    expect(unbound.json).not.toHaveProperty('Sync');
     expect(never.json.Sync).toEqual({ LastVerified: null, ConsecutiveFailures: 0, NeedsAttention: false });
     expect(failing.json.Sync).toEqual({ LastVerified: null, ConsecutiveFailures: 3, NeedsAttention: true });
     await ledger.recordSync(ZONE, { verified: true, at: Date.UTC(2026, 11, 2) });
