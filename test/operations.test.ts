@@ -42,7 +42,12 @@ afterEach(() => {
   bus.entries.length = 0;
 });
 
-const handlerWith = (ledger: RotationLedger = createInMemoryLedger(), clock?: Clock) =>
+/** `settings`: variables over the tests' own (another emulator, sync bindings). */
+const handlerWith = (
+  ledger: RotationLedger = createInMemoryLedger(),
+  clock?: Clock,
+  settings: Record<string, string> = {},
+) =>
   createDocumentedHandler(
     loadConfig({
       TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
@@ -54,6 +59,7 @@ const handlerWith = (ledger: RotationLedger = createInMemoryLedger(), clock?: Cl
         { name: 'ops', zones: ['*'], tokenSha256: [sha256Hex(TOKEN)] },
         { name: 'narrow', zones: [OTHER_ZONE], tokenSha256: [sha256Hex(NARROW_TOKEN)] },
       ]),
+      ...settings,
     }),
     {
       ledger,
@@ -420,19 +426,12 @@ describe('GET /zones/{ZoneId}', () => {
     // An emulator of its own: TEO's 20 Describes a second are the other tests'.
     const own = await startDemoEmulator();
     onTestFinished(() => own.close());
-    const handler = createDocumentedHandler(
-      loadConfig({
-        TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
-        TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
-        ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
-        TEO_ENDPOINT: own.url,
-        ROTATOR_CLIENTS: JSON.stringify([{ name: 'ops', zones: ['*'], tokenSha256: [sha256Hex(TOKEN)] }]),
-        ROTATOR_SYNC_BINDINGS: JSON.stringify([
-          { zone: ZONE, source: { kind: 'doppler', project: 'p', config: 'c', name: 'N' } },
-        ]),
-      }),
-      { ledger, retry: FAST_RETRY },
-    );
+    const handler = handlerWith(ledger, undefined, {
+      TEO_ENDPOINT: own.url,
+      ROTATOR_SYNC_BINDINGS: JSON.stringify([
+        { zone: ZONE, source: { kind: 'doppler', project: 'p', config: 'c', name: 'N' } },
+      ]),
+    });
     const never = await send(handler, status(ZONE));
     for (let run = 0; run < 3; run += 1) await ledger.recordSync(ZONE, { verified: false, at: 1 });
 
