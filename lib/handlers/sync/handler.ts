@@ -1,7 +1,8 @@
 // The sync function, assembled (docs/contract.md §8) in the one shell (lib/handlers/function-shell.ts): a verified
 // notification (Doppler or Infisical webhook, an EventBridge event for a Secrets Manager secret) or the schedule
-// selects bindings; each is synced and has its own audit line. The invocation's own line is written only when it
-// ended before any binding was synced: refused, or failed.
+// selects bindings; each is synced and has its own audit line. The run has a line of its own when it is the
+// schedule's or left bindings for the next (sync-run), and when it ended before any binding was synced: refused, or
+// failed.
 import { createHash } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import { createSecretReaders, MANAGER_TIMEOUT_MS } from '#lib/adapters/managers/secret-readers.ts';
@@ -13,7 +14,12 @@ import type { Clock } from '#lib/domain/retry.ts';
 import { refuseOversizedBody } from '#lib/domain/rotation-request.ts';
 import type { Binding } from '#lib/domain/sync/binding.ts';
 import type { SecretReaders } from '#lib/domain/sync/secret-source.ts';
-import { type SyncedBinding, type SyncOutcome, syncBinding } from '#lib/domain/sync/sync-binding.ts';
+import {
+  type SyncDeps,
+  type SyncedBinding,
+  type SyncOutcome,
+  syncBinding,
+} from '#lib/domain/sync/sync-binding.ts';
 import type { KeyWrite } from '#lib/domain/teo-gateway.ts';
 import { type AuditStart, startAudit, writeAudit } from '#lib/handlers/audit/audit-log.ts';
 import type { ConfigSource } from '#lib/handlers/config/config-source.ts';
@@ -85,7 +91,8 @@ export function createSyncHandler(
     binding: Binding,
     trigger: SyncTrigger,
     context: Context,
-    { setup, clock, retry }: Served,
+    { setup, clock }: Served,
+    deps: SyncDeps,
     delivery?: string,
   ): Promise<SyncedBinding> {
     const audit = startAudit(context);
@@ -104,12 +111,7 @@ export function createSyncHandler(
     let detail: Record<string, unknown> = {};
     let health: SyncHealth | undefined;
     try {
-      const result = await syncBinding(
-        binding,
-        { ...setup, teo: pacedTeo(setup.teo, pacesFor(config, clock)), readers: readersFor(config), retry },
-        run,
-        delivery,
-      );
+      const result = await syncBinding(binding, deps, run, delivery);
       outcome = result.outcome;
       detail = { keyFingerprint: result.keyFingerprint, teoRequestIds: result.teoRequestIds };
       if (result.outcome === 'synced') {
@@ -162,7 +164,7 @@ export function createSyncHandler(
   }
 
   /**
-   * The bindings, one after the other (each holds its zone's lease, and TEO allows 20 requests a second); none is
+   * The bindings, a few at a time (each holds its zone's lease; TEO's calls are paced below its limit); none is
    * started with less time left than one could take, so the run ends before the Lambda does and says what it left.
    * The schedule takes the bindings verified longest ago first: a run that cannot reach every binding leaves the
    * ones it just verified for the next run, which reaches the rest.
@@ -175,7 +177,15 @@ export function createSyncHandler(
     delivery?: string,
   ): Promise<SyncReport> {
     const ordered = trigger === 'schedule' ? await longestUnverifiedFirst(bindings, served) : bindings;
-    const { config } = served.setup;
+    const { setup, clock, retry } = served;
+    const { config } = setup;
+    // What every binding of the run syncs with: TEO at this instance's pace, the managers' readers.
+    const deps: SyncDeps = {
+      ...setup,
+      teo: pacedTeo(setup.teo, pacesFor(config, clock)),
+      readers: readersFor(config),
+      retry,
+    };
     const reserve = MANAGER_TIMEOUT_MS + config.teo.timeoutMs + ANSWER_MARGIN_MS;
     const results: SyncedBinding[] = [];
     let next = 0;
@@ -187,7 +197,7 @@ export function createSyncHandler(
         results[at] =
           context.getRemainingTimeInMillis() < reserve
             ? { zoneId: binding.zoneId, outcome: 'deferred', conflict: false }
-            : await sync(binding, trigger, context, served, delivery);
+            : await sync(binding, trigger, context, served, deps, delivery);
       }
     };
     await Promise.all(Array.from({ length: config.pacing.concurrency }, worker));
@@ -199,8 +209,8 @@ export function createSyncHandler(
   /** Never verified first, then by when each was last verified; a binding's order among equals is kept. */
   async function longestUnverifiedFirst(bindings: readonly Binding[], { setup }: Served) {
     const health = await setup.ledger.syncHealthOf(bindings.map(({ zoneId }) => zoneId));
-    const verifiedAt = (binding: Binding) =>
-      health.get(binding.zoneId)?.lastVerified ?? Number.NEGATIVE_INFINITY;
+    // Never verified sorts before any time (epoch milliseconds are positive).
+    const verifiedAt = (binding: Binding) => health.get(binding.zoneId)?.lastVerified ?? -1;
     return [...bindings].sort((a, b) => verifiedAt(a) - verifiedAt(b));
   }
 
