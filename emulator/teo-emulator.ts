@@ -42,6 +42,10 @@ export interface EmulatorOptions {
   rateLimitPerSecond?: number;
   /** ResourceNotFound unless set. */
   keylessDescribe?: KeylessDescribe;
+  /** The rate limit's clock: a test's, so that a caller pacing itself on that clock is judged by it. */
+  now?: () => number;
+  /** Added to every answer, as the network and TEO's own time would. */
+  latencyMs?: number;
 }
 
 export interface EmulatedCall {
@@ -119,8 +123,9 @@ export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmu
   const limit = options.rateLimitPerSecond ?? RATE_LIMIT_PER_SECOND;
   const keylessDescribe = options.keylessDescribe ?? 'ResourceNotFound';
 
+  const clock = options.now ?? Date.now;
   const throttled = (action: string) => {
-    const now = Date.now();
+    const now = clock();
     const times = recent.get(action) ?? [];
     while (times.length > 0 && (times[0] ?? 0) <= now - 1000) times.shift();
     times.push(now);
@@ -232,6 +237,7 @@ export async function startTeoEmulator(options: EmulatorOptions): Promise<TeoEmu
       // The client went away mid-body: there is no one to answer, and the emulator goes on serving the others.
       return void request.socket.destroy();
     }
+    if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
     if ('drop' in answer) request.socket.destroy();
     else response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
   }

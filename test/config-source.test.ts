@@ -328,7 +328,7 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
     sm.put(SECRET_NAME, secretWith(NEW, TOKEN));
     const handler = handlerFor();
     expect((await rotate(handler, TOKEN)).status).toBe(200);
-    sm.failNext('InternalServiceError');
+    sm.failNext('AccessDeniedException');
     clock += SECRET_TTL_MS;
 
     expect((await rotate(handler, TOKEN)).status).toBe(200);
@@ -336,7 +336,7 @@ describe('a function configured by ROTATOR_SECRET_ID', () => {
       expect.objectContaining({
         level: 'WARN',
         message:
-          'ROTATOR_SECRET_ID: the secret could not be read (AWS answered InternalServiceError (HTTP 400)); the configuration read before stays in use',
+          'ROTATOR_SECRET_ID: the secret could not be read (AWS answered AccessDeniedException (HTTP 400)); the configuration read before stays in use',
       }),
     );
   });

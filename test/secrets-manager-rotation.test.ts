@@ -234,10 +234,10 @@ describe('createSecret', () => {
 
   it('fails, and puts nothing, when looking for the pending version fails for another reason than its absence', async () => {
     const token = secret.startRotation();
-    sm.failCall('GetSecretValue', { VersionId: token }, 'InternalServiceError');
+    sm.failCall('GetSecretValue', { VersionId: token }, 'DecryptionFailure');
 
     await expect(step(handlerFor(), 'createSecret', token)).rejects.toMatchObject({
-      code: 'InternalServiceError',
+      code: 'DecryptionFailure',
     });
     expect(commands('PutSecretValue')).toBe(0);
   });

@@ -1,5 +1,6 @@
-// One binding's sync (docs/contract.md §8) with the manager's answers scripted, against the TEO emulator: how long a
-// value that keeps changing is followed, a value that goes back to an earlier one, keys of another length.
+// One binding's sync (docs/contract.md §8) with the value it was read as, against the TEO emulator: a value that goes
+// back to an earlier one, keys of another length, a key changed behind the binding; and what the secret read again
+// after the sync says of it.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseTeoEndpoint, type TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
@@ -7,8 +8,8 @@ import { createTencentCloudGateway } from '#lib/adapters/teo/tencent-cloud-gatew
 import { createInMemoryLedger } from '#lib/domain/ledger/in-memory-ledger.ts';
 import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
 import { systemClock } from '#lib/domain/retry.ts';
-import type { SecretValue } from '#lib/domain/sync/secret-source.ts';
-import { syncBinding } from '#lib/domain/sync/sync-binding.ts';
+import { SourceThrottled, SourceUnavailable } from '#lib/domain/sync/secret-source.ts';
+import { changedDuringSync, syncBinding } from '#lib/domain/sync/sync-binding.ts';
 import { runOf } from '#lib/handlers/invocation.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { lambdaContext } from './support/events.ts';
@@ -21,7 +22,6 @@ import {
   ZONE,
 } from './support/fake-config.ts';
 
-const MODIFY = 'ModifyMultiPathGatewaySecretKey';
 const SOURCE = {
   kind: 'aws-secrets-manager',
   secretArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf',
@@ -52,18 +52,9 @@ const gateway = () =>
     systemClock,
   );
 const keyOf = (bytes = 32) => randomBytes(bytes).toString('base64');
-const modifies = () => teo.calls.filter((call) => call.action === MODIFY).length;
 
-/** A sync whose manager answers each read with the next of `reads` (the last one again once they run out). */
-function sync(...reads: SecretValue[]) {
-  let count = 0;
-  return {
-    done: syncWith(async () => reads[Math.min(count++, reads.length - 1)] as SecretValue),
-    reads: () => count,
-  };
-}
-
-function syncWith(read: () => Promise<SecretValue>) {
+/** A sync of the binding to the value its secret was read as. */
+function sync(value: string) {
   const run = runOf(
     lambdaContext(),
     { teoAttempts: 0, teoLatenciesMs: [], ledgerFailures: [] },
@@ -72,45 +63,58 @@ function syncWith(read: () => Promise<SecretValue>) {
   );
   return syncBinding(
     { zoneId: ZONE, source: SOURCE },
-    { teo: gateway(), ledger, readers: { read }, retry: FAST_RETRY },
+    value,
+    { teo: gateway(), ledger, retry: FAST_RETRY },
     run,
   );
 }
 
 describe('syncBinding', () => {
-  it('sends one Modify, not one per read, when the value keeps changing; then leaves it to the next notification', async () => {
-    const values = Array.from({ length: 6 }, () => ({ value: keyOf() }));
-    const { done, reads } = sync(...values);
-
-    await expect(done).rejects.toThrow(
-      'The bound secret changed while TEO was being set: TEO holds the value read first; the next notification, or the schedule, will sync the new one',
-    );
-    expect([reads(), modifies()]).toEqual([2, 1]);
-    expect(teo.zoneKey(ZONE)).toBe(values[0]?.value);
-  });
-
   it('syncs a key of another length than the one TEO holds', async () => {
     const key = keyOf(48);
 
-    await expect(sync({ value: key }).done).resolves.toMatchObject({ outcome: 'synced' });
+    await expect(sync(key)).resolves.toMatchObject({ outcome: 'synced' });
     expect(teo.zoneKey(ZONE)).toBe(key);
   });
 
   it('applies an earlier value again when the source goes back to it: no version is compared, only values', async () => {
     const [earlier, later] = [keyOf(), keyOf()];
-    await sync({ value: earlier }).done;
-    await sync({ value: later }).done;
+    await sync(earlier);
+    await sync(later);
 
-    await expect(sync({ value: earlier }).done).resolves.toMatchObject({ outcome: 'synced' });
+    await expect(sync(earlier)).resolves.toMatchObject({ outcome: 'synced' });
     expect(teo.zoneKey(ZONE)).toBe(earlier);
   });
 
   it('puts back the source’s value when TEO’s key was changed behind the binding', async () => {
     const applied = keyOf();
-    await sync({ value: applied }).done;
+    await sync(applied);
     await gateway().writeSecretKey('Modify', { zoneId: ZONE, secretKey: keyOf() }, Date.now() + 2000);
 
-    await expect(sync({ value: applied }).done).resolves.toMatchObject({ outcome: 'synced' });
+    await expect(sync(applied)).resolves.toMatchObject({ outcome: 'synced' });
     expect(teo.zoneKey(ZONE)).toBe(applied);
+  });
+});
+
+describe('changedDuringSync', () => {
+  const synced = keyOf();
+
+  it('passes the value read again unchanged', () => {
+    expect(changedDuringSync(synced, { value: synced })).toBeUndefined();
+  });
+
+  it('fails a value that changed: TEO holds the one read first, and the change is left to its own notification', () => {
+    expect(changedDuringSync(synced, { value: keyOf() })).toEqual(
+      new SourceUnavailable(
+        'The bound secret changed while TEO was being set: TEO holds the value read first; the next notification, or the schedule, will sync the new one',
+      ),
+    );
+  });
+
+  it('fails with the reason the value could not be read again, unless that was the rate limit', () => {
+    const down = new SourceUnavailable('Doppler answered HTTP 503');
+
+    expect(changedDuringSync(synced, down)).toBe(down);
+    expect(changedDuringSync(synced, new SourceThrottled('Doppler answered HTTP 429', 1000))).toBeUndefined();
   });
 });

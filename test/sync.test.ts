@@ -120,10 +120,20 @@ const env = () => ({
   ]),
 });
 
+/** The test's clock: a wait (TEO's pace, a retry's backoff, a manager's Retry-After) moves it on. */
+const testClock = {
+  ...systemClock,
+  now: () => clock,
+  sleep: async (ms: number) => {
+    clock += ms;
+  },
+};
+
 const realReaders = () =>
   createSecretReaders(
     { dopplerToken: DOPPLER_TOKEN, infisicalClientId: INFISICAL.id, infisicalClientSecret: INFISICAL.secret },
-    { aws: awsJsonClient('secretsmanager', { env: sm.env }) },
+    // The AWS client's retries wait on the test's clock.
+    { aws: awsJsonClient('secretsmanager', { env: sm.env, clock: testClock }) },
   );
 
 const handlerWith = ({
@@ -144,14 +154,8 @@ const handlerWith = ({
     ledger,
     readers,
     retry: FAST_RETRY,
-    // The test's clock: a wait (TEO's pace, a retry's backoff) moves it on, and nothing waits in real time.
-    clock: {
-      ...systemClock,
-      now: () => clock,
-      sleep: async (ms) => {
-        clock += ms;
-      },
-    },
+    // Nothing waits in real time.
+    clock: testClock,
     ...(events && { events }),
   });
 };
@@ -255,7 +259,7 @@ describe('a Doppler webhook', () => {
       status: 200,
       json: { Results: [{ ZoneId: DOPPLER_ZONE, Outcome: 'replayed' }] },
     });
-    expect([teo.calls, doppler.calls]).toEqual([[], ['GET /v3/configs/config/secret']]);
+    expect([teo.calls, doppler.calls]).toEqual([[], ['GET /v3/configs/config/secrets']]);
     expect(syncLines().at(-1)).toMatchObject({
       level: 'INFO',
       outcome: 'replayed',
@@ -488,21 +492,18 @@ describe('a Doppler webhook', () => {
     });
   });
 
-  it.each([401, 429, 503])(
-    'answers 502 when Doppler answers HTTP %i, and the sender retries',
-    async (status) => {
-      doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
-      doppler.inject({ status });
-      const before = teo.zoneKey(DOPPLER_ZONE);
+  it.each([401, 503])('answers 502 when Doppler answers HTTP %i, and the sender retries', async (status) => {
+    doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
+    doppler.inject({ status });
+    const before = teo.zoneKey(DOPPLER_ZONE);
 
-      const answer = await fromDoppler(handlerWith());
+    const answer = await fromDoppler(handlerWith());
 
-      expect(answer.json.Results).toEqual([{ ZoneId: DOPPLER_ZONE, Outcome: 'failed' }]);
-      expect(answer.status).toBe(502);
-      expect(teo.zoneKey(DOPPLER_ZONE)).toBe(before);
-      expect(syncLines()[0]?.errorDetail).toBe(`SourceUnavailable: Doppler answered HTTP ${status}`);
-    },
-  );
+    expect(answer.json.Results).toEqual([{ ZoneId: DOPPLER_ZONE, Outcome: 'failed' }]);
+    expect(answer.status).toBe(502);
+    expect(teo.zoneKey(DOPPLER_ZONE)).toBe(before);
+    expect(syncLines()[0]?.errorDetail).toBe(`SourceUnavailable: Doppler answered HTTP ${status}`);
+  });
 
   it('syncs a slow Doppler all the same', async () => {
     const key = newKey();
@@ -518,12 +519,13 @@ describe('a Doppler webhook', () => {
     doppler.set('gateways', 'prd', 'TEO_KEY', first);
     const real = realReaders();
     let reads = 0;
+    // The value changes in Doppler just after the run has read it.
     const readers: SecretReaders = {
-      read: async (source) => {
-        const value = await real.read(source);
+      readAll: async (sources) => {
+        const values = await real.readAll(sources);
         reads += 1;
         if (reads === 1) doppler.set('gateways', 'prd', 'TEO_KEY', latest);
-        return value;
+        return values;
       },
     };
 
@@ -533,6 +535,9 @@ describe('a Doppler webhook', () => {
     const following = await fromDoppler(handler, dopplerPayload({ diff: { updated: ['TEO_KEY'] } }));
 
     expect([answer.status, answer.json.Results[0].Outcome]).toEqual([502, 'failed']);
+    expect(syncLines()[0]?.errorDetail).toBe(
+      'SourceUnavailable: The bound secret changed while TEO was being set: TEO holds the value read first; the next notification, or the schedule, will sync the new one',
+    );
     expect(following.json.Results[0].Outcome).toBe('synced');
     expect(teo.zoneKey(DOPPLER_ZONE)).toBe(latest);
     expect(modifies()).toBe(2);
@@ -630,6 +635,7 @@ describe('a Secrets Manager label change (EventBridge)', () => {
     expect(report).toEqual({
       trigger: 'secretsmanager',
       results: [{ zoneId: AWS_ZONE, outcome: 'synced', conflict: false }],
+      throttled: 0,
     });
     expect(teo.zoneKey(AWS_ZONE)).toBe(key);
   });
@@ -668,7 +674,8 @@ describe('a Secrets Manager label change (EventBridge)', () => {
   });
 
   it('fails the invocation when the sync fails, so that EventBridge retries and then dead-letters it', async () => {
-    sm.failNext('InternalServiceError');
+    // Every attempt the AWS client makes.
+    sm.failNext('InternalServiceError', 3);
 
     await expect(handlerWith()(labelUpdated(secretArn(AWS_SECRET)), lambdaContext())).rejects.toThrow(
       `Sync failed for ${AWS_ZONE}`,
@@ -932,7 +939,7 @@ describe('a scheduled sync with a failed binding', () => {
   it('syncs the others and does not fail the invocation: the next run retries the one that failed', async () => {
     doppler.set('gateways', 'prd', 'TEO_KEY', newKey());
     infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', newKey());
-    sm.failCall('GetSecretValue', { SecretId: secretArn(AWS_SECRET) }, 'InternalServiceError');
+    sm.failCall('GetSecretValue', { SecretId: secretArn(AWS_SECRET) }, 'DecryptionFailure');
 
     const report = (await handlerWith()(scheduled, lambdaContext())) as SyncReport;
 
@@ -952,7 +959,7 @@ describe('a scheduled sync with a failed binding', () => {
     sm.put(AWS_SECRET, JSON.stringify({ ZoneId: AWS_ZONE, SecretKey: newKey() }));
     const awsLine = () => syncLines().findLast((line) => line.zone === AWS_ZONE);
     const failedRun = async () => {
-      sm.failCall('GetSecretValue', { SecretId: secretArn(AWS_SECRET) }, 'InternalServiceError');
+      sm.failCall('GetSecretValue', { SecretId: secretArn(AWS_SECRET) }, 'DecryptionFailure');
       await handler(scheduled, lambdaContext());
       return awsLine();
     };
@@ -1022,25 +1029,25 @@ describe('a scheduled run at fleet scale: the oldest first, and never past the d
 
   it('starts no binding with less time left than one may take, says how many it reached, and the next run takes the rest first', async () => {
     const ledger = createInMemoryLedger();
-    const real = realReaders();
+    const { recordSync } = ledger;
     let slow = true;
-    // The first read takes 55 of the run's 60 seconds: less is left than a binding may need.
-    const readers: SecretReaders = {
-      read: async (source) => {
-        if (slow) clock += 55_000;
-        slow = false;
-        return real.read(source);
-      },
+    // The first binding takes 55 of the run's 60 seconds (its TEO key is the secret's already, so that it is done
+    // before the run's others start): less is left than a binding may need.
+    await fromDoppler(handlerWith());
+    ledger.recordSync = async (...args) => {
+      if (slow) clock += 55_000;
+      slow = false;
+      return recordSync(...args);
     };
-    // One binding at a time, so that the slow first read holds up the others.
-    const handler = handlerWith({ ledger, readers, settings: { ROTATOR_SYNC_CONCURRENCY: '1' } });
+    // One binding at a time, so that the slow first one holds up the others.
+    const handler = handlerWith({ ledger, settings: { ROTATOR_SYNC_CONCURRENCY: '1' } });
 
     const first = (await handler(scheduled, contextUntil(clock + 60_000))) as SyncReport;
     const firstRun = runLine();
     const next = (await handler(scheduled, contextUntil(clock + 60_000))) as SyncReport;
 
     expect(first.results.map(({ zoneId, outcome }) => [zoneId, outcome])).toEqual([
-      [DOPPLER_ZONE, 'synced'],
+      [DOPPLER_ZONE, 'in-sync'],
       [INFISICAL_ZONE, 'deferred'],
       [AWS_ZONE, 'deferred'],
     ]);
@@ -1100,7 +1107,7 @@ describe('a scheduled run at fleet scale: the oldest first, and never past the d
 describe('a Secrets Manager notification whose sync failed', () => {
   it('fails the invocation naming the zone, for EventBridge to deliver it again', async () => {
     sm.put(AWS_SECRET, JSON.stringify({ ZoneId: AWS_ZONE, SecretKey: newKey() }));
-    sm.failCall('GetSecretValue', { SecretId: secretArn(AWS_SECRET) }, 'InternalServiceError');
+    sm.failCall('GetSecretValue', { SecretId: secretArn(AWS_SECRET) }, 'DecryptionFailure');
     const event = {
       'detail-type': 'Secret Label Updated',
       source: 'aws.secretsmanager',

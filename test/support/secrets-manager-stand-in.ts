@@ -1,6 +1,8 @@
 // A loopback stand-in for AWS Secrets Manager's JSON 1.1 API, reached through the standard
 // AWS_ENDPOINT_URL_SECRETS_MANAGER. It checks each request's SigV4 signature as AWS would, keeps secrets as versions
-// with staging labels, and answers the operations the functions use as AWS documents them, errors included.
+// with staging labels, and answers the operations the functions use as AWS documents them, errors included (with
+// their HTTP statuses: InternalServiceError is a 500, the others 400s), BatchGetSecretValue's published rate
+// (100 requests a second a Region, ThrottlingException beyond: the Secrets Manager quotas page) and latency.
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
@@ -60,7 +62,7 @@ export class StoredSecret {
 export interface SecretsManagerStandIn {
   /** What a function's environment needs to reach it: the endpoint variable, region and fake keys. */
   readonly env: Readonly<Record<string, string>>;
-  /** Every operation received, in order, with the secret it named. */
+  /** Every operation received, in order, with the secret it named (a batch's, joined by commas). */
   readonly calls: { readonly operation: string; readonly secretId: string }[];
   arnOf(name: string): string;
   /** Sets a secret's value as a new AWSCURRENT version, creating the secret if need be. */
@@ -69,7 +71,10 @@ export interface SecretsManagerStandIn {
   secret(name: string): StoredSecret;
   /** The next requests are answered with this AWS error instead. */
   failNext(code: string, times?: number): void;
-  /** The next call of `operation` whose input has these fields is answered with this AWS error instead. */
+  /**
+   * The next call of `operation` whose input has these fields is answered with this AWS error instead; for
+   * GetSecretValue, also the next batch read of that secret (an entry of BatchGetSecretValue's Errors).
+   */
   failCall(operation: string, fields: Readonly<Record<string, string>>, code: string): void;
   /** How many times an operation was called. */
   count(operation: string): number;
@@ -86,7 +91,26 @@ class AwsFault {
   }
 }
 
-export async function startSecretsManagerStandIn(): Promise<SecretsManagerStandIn> {
+export interface SecretsManagerOptions {
+  /** Added to every answer. */
+  readonly latencyMs?: number;
+  /** BatchGetSecretValue calls a second; AWS's quota is 100. */
+  readonly batchPerSecond?: number;
+  /** The rate's clock. */
+  readonly now?: () => number;
+}
+
+/** Errors AWS answers with a 5xx; every other error of these operations is the caller's, a 400. */
+const SERVER_ERRORS = new Set(['InternalServiceError']);
+/** BatchGetSecretValue's own limit on SecretIdList. */
+const BATCH_LIMIT = 20;
+
+export async function startSecretsManagerStandIn({
+  latencyMs = 0,
+  batchPerSecond = 100,
+  now = Date.now,
+}: SecretsManagerOptions = {}): Promise<SecretsManagerStandIn> {
+  const batchCalls: number[] = [];
   const secrets = new Map<string, StoredSecret>();
   const calls: { operation: string; secretId: string }[] = [];
   const failures: string[] = [];
@@ -141,6 +165,33 @@ export async function startSecretsManagerStandIn(): Promise<SecretsManagerStandI
         // AWS documents it on every answer: when this version was made.
         CreatedDate: version.created ?? createdNow(),
       };
+    },
+    BatchGetSecretValue(input) {
+      const at = now();
+      while (batchCalls.length > 0 && (batchCalls[0] as number) <= at - 1000) batchCalls.shift();
+      if (batchCalls.length >= batchPerSecond) throw new AwsFault('ThrottlingException', 'Rate exceeded');
+      batchCalls.push(at);
+      const ids = Array.isArray(input.SecretIdList) ? (input.SecretIdList as unknown[]) : [];
+      if (ids.length === 0 || ids.length > BATCH_LIMIT || !ids.every((id) => typeof id === 'string')) {
+        throw new AwsFault('ValidationException', 'SecretIdList must hold 1 to 20 secret ids.');
+      }
+      const SecretValues: unknown[] = [];
+      const Errors: unknown[] = [];
+      for (const SecretId of ids as string[]) {
+        try {
+          // A read of one secret failed with failCall('GetSecretValue', ...) is that secret's entry in Errors.
+          const failing = failingCalls.findIndex(
+            (call) => call.operation === 'GetSecretValue' && call.fields.SecretId === SecretId,
+          );
+          const failure = failingCalls.splice(failing, failing < 0 ? 0 : 1)[0]?.code;
+          if (failure) throw new AwsFault(failure, `Injected ${failure}.`);
+          SecretValues.push(operations.GetSecretValue?.({ SecretId }));
+        } catch (error) {
+          if (!(error instanceof AwsFault)) throw error;
+          Errors.push({ SecretId, ErrorCode: error.code, Message: error.message });
+        }
+      }
+      return { SecretValues, Errors };
     },
     PutSecretValue(input) {
       const { name, secret } = find(input);
@@ -211,7 +262,9 @@ export async function startSecretsManagerStandIn(): Promise<SecretsManagerStandI
       return answer(response, 400, { __type: 'InvalidSignatureException', message: verdict.refused });
     const operation = (headers['x-amz-target'] ?? '').replace(/^secretsmanager\./, '');
     const input = JSON.parse(body.toString('utf8') || '{}') as Input;
-    calls.push({ operation, secretId: text(input, 'SecretId') ?? '' });
+    const named = Array.isArray(input.SecretIdList) ? input.SecretIdList.join(',') : text(input, 'SecretId');
+    calls.push({ operation, secretId: named ?? '' });
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     try {
       const matching = failingCalls.findIndex(
         (call) =>
@@ -225,7 +278,10 @@ export async function startSecretsManagerStandIn(): Promise<SecretsManagerStandI
       answer(response, 200, handle(input));
     } catch (error) {
       if (!(error instanceof AwsFault)) throw error;
-      answer(response, 400, { __type: error.code, message: error.message });
+      answer(response, SERVER_ERRORS.has(error.code) ? 500 : 400, {
+        __type: error.code,
+        message: error.message,
+      });
     }
   });
   server.listen(0, '127.0.0.1');

@@ -1,10 +1,12 @@
 // One JSON request to a secrets manager's API: no redirect is followed (it would carry a token elsewhere), answers
 // are bounded, and each call ends by its deadline (lib/adapters/http/send-request.ts).
+import type { IncomingHttpHeaders } from 'node:http';
 import { withAttemptTimeout } from '#lib/adapters/http/attempt-timeout.ts';
 import { sendRequest } from '#lib/adapters/http/send-request.ts';
 
 export interface JsonAnswer {
   readonly status: number;
+  readonly headers: IncomingHttpHeaders;
   /** The parsed body, or undefined when it was not JSON. */
   readonly json: unknown;
 }
@@ -27,5 +29,5 @@ export async function requestJson(
   } catch {
     // Not JSON: json stays undefined.
   }
-  return { status: answer.status, json };
+  return { status: answer.status, headers: answer.headers, json };
 }

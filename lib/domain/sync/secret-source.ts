@@ -10,11 +10,28 @@ export interface SecretValue {
   readonly value: string;
 }
 
-/** The manager could not give the value: it is down, slow, refused our credentials, or throttled us. */
+/** The manager could not give the value: it is down, slow, refused our credentials, or has no such secret. */
 export class SourceUnavailable extends Error {
   override name = 'SourceUnavailable';
 }
 
+/** The manager refused for its rate limit, and said (or is known to need) how long to wait before asking again. */
+export class SourceThrottled extends SourceUnavailable {
+  override name = 'SourceThrottled';
+  readonly retryAfterMs: number;
+  constructor(message: string, retryAfterMs: number) {
+    super(message);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** One source's read: its value, or why not. */
+export type SourceRead = SecretValue | SourceUnavailable;
+
 export interface SecretReaders {
-  read(source: SecretLocation): Promise<SecretValue>;
+  /**
+   * Every source's value, or why it could not be had, in the order asked, with as few requests as each manager
+   * allows: one per Doppler config, one per Infisical folder, one per 20 Secrets Manager secrets.
+   */
+  readAll(sources: readonly SecretLocation[]): Promise<SourceRead[]>;
 }

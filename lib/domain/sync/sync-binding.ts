@@ -9,7 +9,7 @@ import { ROTATION_FIELDS } from '#lib/domain/rotation-request.ts';
 import { sameKey } from '#lib/domain/same-key.ts';
 import type { Binding } from '#lib/domain/sync/binding.ts';
 import { claimDelivery } from '#lib/domain/sync/doppler-replays.ts';
-import { type SecretReaders, type SecretValue, SourceUnavailable } from '#lib/domain/sync/secret-source.ts';
+import { type SourceRead, SourceThrottled, SourceUnavailable } from '#lib/domain/sync/secret-source.ts';
 
 export type SyncOutcome = 'synced' | 'in-sync' | 'replayed' | 'invalid-value' | 'failed' | 'deferred';
 
@@ -40,35 +40,26 @@ export type SyncResult =
       readonly teoRequestIds: readonly string[];
     };
 
-export interface SyncDeps extends ZoneWriteDeps {
-  readonly readers: SecretReaders;
-}
-
 const isValidKey = (value: string) => v.safeParse(ROTATION_FIELDS.SecretKey, value).success;
 
 /**
- * `delivery`: the digest of the Doppler delivery that asked for it, which may be a replay; the value is then read
- * before anything else, to tell.
+ * `value`: the bound secret's value, read for the whole run (lib/domain/sync/read-within.ts). `delivery`: the digest
+ * of the Doppler delivery that asked for it, which may be a replay of one done with this value.
  */
 export async function syncBinding(
   binding: Binding,
-  deps: SyncDeps,
+  value: string,
+  deps: ZoneWriteDeps,
   run: RotationRun,
   delivery?: string,
 ): Promise<SyncResult> {
-  if (delivery === undefined) return syncValue(binding, deps, run);
-  const first = await deps.readers.read(binding.source);
   // Only a valid key is told apart by its fingerprint (canonical base64: one text per key); any other is reported.
-  if (!isValidKey(first.value)) return syncValue(binding, deps, run, first);
-  const claim = await claimDelivery(
-    deps.ledger,
-    { zoneId: binding.zoneId, delivery, value: first.value },
-    run,
-  );
+  if (delivery === undefined || !isValidKey(value)) return syncValue(binding, value, deps, run);
+  const claim = await claimDelivery(deps.ledger, { zoneId: binding.zoneId, delivery, value }, run);
   if (claim.replay) return { outcome: 'replayed', teoRequestIds: [] };
   let result: SyncResult | undefined;
   try {
-    result = await syncValue(binding, deps, run, first);
+    result = await syncValue(binding, value, deps, run);
     return result;
   } finally {
     await claim.finish(result?.outcome === 'synced' || result?.outcome === 'in-sync');
@@ -76,14 +67,13 @@ export async function syncBinding(
 }
 
 function syncValue(
-  { zoneId, source }: Binding,
-  deps: SyncDeps,
+  { zoneId }: Binding,
+  value: string,
+  deps: ZoneWriteDeps,
   run: RotationRun,
-  firstRead?: SecretValue,
 ): Promise<SyncResult> {
   return withZone(zoneId, deps, run, async (zone) => {
     const teoRequestIds: string[] = [];
-    const { value } = firstRead ?? (await deps.readers.read(source));
     // An invalid value is permanent until someone fixes the secret: TEO is never called with it.
     if (!isValidKey(value)) return { outcome: 'invalid-value', teoRequestIds };
     const fingerprint = run.fingerprint(value);
@@ -104,13 +94,6 @@ function syncValue(
       { hasKey: live.secretKey !== undefined },
     );
     teoRequestIds.push(requestId);
-    // The value may have changed while TEO was being set. One Modify per sync, not one per read of a source that
-    // keeps changing: the change's own notification, or the schedule, sets the value it changed to.
-    if (!sameKey((await deps.readers.read(source)).value, value)) {
-      throw new SourceUnavailable(
-        'The bound secret changed while TEO was being set: TEO holds the value read first; the next notification, or the schedule, will sync the new one',
-      );
-    }
     return {
       outcome: 'synced',
       keyFingerprint: fingerprint,
@@ -119,4 +102,21 @@ function syncValue(
       replacedForeignKey,
     };
   });
+}
+
+/**
+ * After a binding was synced, its secret is read again (with the run's others, in one batch): a value that changed
+ * while TEO was being set fails the binding, so that its sender sends again. One Modify per sync, not one per read
+ * of a source that keeps changing: the change's own notification, or the schedule, sets the value it changed to.
+ * Undefined when the value is unchanged, or could not be read again for the manager's rate limit (not a failure:
+ * the next run reads it).
+ */
+export function changedDuringSync(synced: string, again: SourceRead): SourceUnavailable | undefined {
+  if (again instanceof SourceThrottled) return undefined;
+  if (again instanceof SourceUnavailable) return again;
+  return sameKey(again.value, synced)
+    ? undefined
+    : new SourceUnavailable(
+        'The bound secret changed while TEO was being set: TEO holds the value read first; the next notification, or the schedule, will sync the new one',
+      );
 }

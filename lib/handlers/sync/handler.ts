@@ -11,11 +11,19 @@ import { isJsonObject } from '#lib/domain/json-object.ts';
 import { needsAttention, type SyncHealth } from '#lib/domain/ledger/rotation-ledger.ts';
 import { pacedTeo, pacer } from '#lib/domain/paced-teo.ts';
 import type { Clock } from '#lib/domain/retry.ts';
+import type { ZoneWriteDeps } from '#lib/domain/rotation/rotate-zone.ts';
+import type { RotationRun } from '#lib/domain/rotation/run.ts';
 import { refuseOversizedBody } from '#lib/domain/rotation-request.ts';
 import type { Binding } from '#lib/domain/sync/binding.ts';
-import type { SecretReaders } from '#lib/domain/sync/secret-source.ts';
+import { readWithin } from '#lib/domain/sync/read-within.ts';
 import {
-  type SyncDeps,
+  type SecretReaders,
+  type SourceRead,
+  SourceThrottled,
+  SourceUnavailable,
+} from '#lib/domain/sync/secret-source.ts';
+import {
+  changedDuringSync,
   type SyncedBinding,
   type SyncOutcome,
   syncBinding,
@@ -45,8 +53,28 @@ export interface SyncHandlerOptions extends FunctionOptions {
 
 export interface SyncReport {
   readonly trigger: SyncTrigger;
-  /** Every selected binding's, in the order they were taken; `deferred` for those not reached before the deadline. */
+  /**
+   * Every selected binding's, in the order they were taken; `deferred` for those not reached before the deadline,
+   * or whose manager's rate limit could not be waited out in time.
+   */
   readonly results: readonly SyncedBinding[];
+  /** How many were deferred for a manager's rate limit. */
+  readonly throttled: number;
+}
+
+/** One binding's sync until its audit line is written. */
+interface Attempt {
+  readonly binding: Binding;
+  readonly audit: AuditStart;
+  readonly run: RotationRun;
+  outcome: SyncOutcome;
+  conflict: boolean;
+  failure?: unknown;
+  detail: Record<string, unknown>;
+  drift?: 'foreign-key' | 'found-by-schedule' | undefined;
+  eventPublished?: boolean | undefined;
+  /** The value made live, when synced: compared with the secret read again after the run's bindings. */
+  synced?: string;
 }
 
 /** What the invocation's own line is written from, when it ends before any binding is synced. */
@@ -86,15 +114,16 @@ export function createSyncHandler(
     return readers.readers;
   };
 
-  /** One binding, one audit line with its metrics; the outcome, never a value. */
-  async function sync(
+  /** One binding's sync, up to its audit line: TEO made to hold the value read for it, and the event if it did. */
+  async function attempt(
     binding: Binding,
+    read: SourceRead,
     trigger: SyncTrigger,
     context: Context,
     { setup, clock }: Served,
-    deps: SyncDeps,
+    deps: ZoneWriteDeps,
     delivery?: string,
-  ): Promise<SyncedBinding> {
+  ): Promise<Attempt> {
     const audit = startAudit(context);
     const { config, events } = setup;
     const run = runOf(
@@ -103,38 +132,45 @@ export function createSyncHandler(
       { firstSeen: clock.now(), by: `sync:${binding.source.kind}`, fingerprint: config.fingerprint },
       clock,
     );
-    let outcome: SyncOutcome = 'failed';
-    let conflict = false;
-    let failure: unknown;
-    let eventPublished: boolean | undefined;
-    let drift: 'foreign-key' | 'found-by-schedule' | undefined;
-    let detail: Record<string, unknown> = {};
-    let health: SyncHealth | undefined;
+    const tried: Attempt = { binding, audit, run, outcome: 'failed', conflict: false, detail: {} };
     try {
-      const result = await syncBinding(binding, deps, run, delivery);
-      outcome = result.outcome;
-      detail = { keyFingerprint: result.keyFingerprint, teoRequestIds: result.teoRequestIds };
+      if (read instanceof SourceUnavailable) throw read;
+      const result = await syncBinding(binding, read.value, deps, run, delivery);
+      tried.outcome = result.outcome;
+      tried.detail = { keyFingerprint: result.keyFingerprint, teoRequestIds: result.teoRequestIds };
       if (result.outcome === 'synced') {
+        tried.synced = read.value;
         // Someone changed TEO behind the binding; or a change no notification announced (one was lost).
-        drift = result.replacedForeignKey
+        tried.drift = result.replacedForeignKey
           ? 'foreign-key'
           : trigger === 'schedule'
             ? 'found-by-schedule'
             : undefined;
-      }
-      if (result.outcome === 'synced' && events) {
-        eventPublished = await events.announce({
-          zoneId: binding.zoneId,
-          keyFingerprint: result.keyFingerprint,
-          requestId: result.requestId,
-          caller: run.by,
-          trigger: 'sync',
-        });
+        if (events) {
+          tried.eventPublished = await events.announce({
+            zoneId: binding.zoneId,
+            keyFingerprint: result.keyFingerprint,
+            requestId: result.requestId,
+            caller: run.by,
+            trigger: 'sync',
+          });
+        }
       }
     } catch (error) {
-      conflict = error instanceof RotationConflict;
-      failure = error;
+      tried.conflict = error instanceof RotationConflict;
+      tried.failure = error;
     }
+    return tried;
+  }
+
+  /** What the binding's sync says of its health (the ledger), and its audit line with its metrics; never a value. */
+  async function settle(
+    tried: Attempt,
+    trigger: SyncTrigger,
+    { setup, clock }: Served,
+  ): Promise<SyncedBinding> {
+    const { binding, outcome, conflict, failure } = tried;
+    let health: SyncHealth | undefined;
     // Whether the binding is healthy: a conflict (another writer of the zone at work) and a replay say nothing of it.
     if (!conflict && outcome !== 'replayed') {
       health = await setup.ledger
@@ -142,12 +178,12 @@ export function createSyncHandler(
           verified: outcome === 'synced' || outcome === 'in-sync',
           at: clock.now(),
         })
-        .catch((error: unknown) => void run.onLedgerFailure('recordSync', error));
+        .catch((error: unknown) => void tried.run.onLedgerFailure('recordSync', error));
     }
-    writeAudit(audit, {
+    writeAudit(tried.audit, {
       outcome,
-      eventPublished,
-      drift,
+      eventPublished: tried.eventPublished,
+      drift: tried.drift,
       needsAttention: needsAttention(health),
       error: failure,
       fields: {
@@ -155,7 +191,7 @@ export function createSyncHandler(
         trigger,
         zone: binding.zoneId,
         sourceKind: binding.source.kind,
-        ...detail,
+        ...tried.detail,
         consecutiveFailures: health?.consecutiveFailures || undefined,
         lastVerified: health?.lastVerified && new Date(health.lastVerified).toISOString(),
       },
@@ -164,10 +200,12 @@ export function createSyncHandler(
   }
 
   /**
-   * The bindings, a few at a time (each holds its zone's lease; TEO's calls are paced below its limit); none is
-   * started with less time left than one could take, so the run ends before the Lambda does and says what it left.
-   * The schedule takes the bindings verified longest ago first: a run that cannot reach every binding leaves the
-   * ones it just verified for the next run, which reaches the rest.
+   * The bindings' secrets are read first, in as few requests as the managers allow, and their rate limits waited out
+   * while the deadline allows. Then the bindings, a few at a time (each holds its zone's lease; TEO's calls are paced
+   * below its limit); none is started with less time left than one could take, so the run ends before the Lambda
+   * does and says what it left. Last, the secrets of the bindings synced are read again, in one batch, to catch a
+   * value that changed meanwhile. The schedule takes the bindings verified longest ago first: a run that cannot
+   * reach every binding leaves the ones it just verified for the next run, which reaches the rest.
    */
   async function syncAll(
     bindings: readonly Binding[],
@@ -179,29 +217,48 @@ export function createSyncHandler(
     const ordered = trigger === 'schedule' ? await longestUnverifiedFirst(bindings, served) : bindings;
     const { setup, clock, retry } = served;
     const { config } = setup;
-    // What every binding of the run syncs with: TEO at this instance's pace, the managers' readers.
-    const deps: SyncDeps = {
-      ...setup,
-      teo: pacedTeo(setup.teo, pacesFor(config, clock)),
-      readers: readersFor(config),
-      retry,
-    };
-    const reserve = MANAGER_TIMEOUT_MS + config.teo.timeoutMs + ANSWER_MARGIN_MS;
+    const readers = readersFor(config);
+    // What every binding of the run syncs with: TEO at this instance's pace.
+    const deps: ZoneWriteDeps = { ...setup, teo: pacedTeo(setup.teo, pacesFor(config, clock)), retry };
+    const remainingMs = () => context.getRemainingTimeInMillis();
+    // A binding's TEO calls, then the batch that reads the synced ones' secrets again, then the answer.
+    const reserve = config.teo.timeoutMs + MANAGER_TIMEOUT_MS + ANSWER_MARGIN_MS;
+    // Nothing is read for a run with no time for any binding: each is deferred below.
+    const reads =
+      remainingMs() < reserve
+        ? []
+        : await readWithin(
+            readers,
+            ordered.map(({ source }) => source),
+            { sleep: clock.sleep, remainingMs, reserveMs: MANAGER_TIMEOUT_MS + reserve },
+          );
     const results: SyncedBinding[] = [];
-    let next = 0;
-    // A few bindings in flight at once, each taking the next in order as it finishes: TEO's pace, not their latency,
-    // sets the run's length.
-    const worker = async () => {
-      for (let at = next++; at < ordered.length; at = next++) {
-        const binding = ordered[at] as Binding;
-        results[at] =
-          context.getRemainingTimeInMillis() < reserve
-            ? { zoneId: binding.zoneId, outcome: 'deferred', conflict: false }
-            : await sync(binding, trigger, context, served, deps, delivery);
+    const synced: Attempt[] = [];
+    let throttled = 0;
+    await inTurns(ordered.length, config.pacing.concurrency, async (at) => {
+      const binding = ordered[at] as Binding;
+      const read = reads[at] as SourceRead;
+      if (read instanceof SourceThrottled) throttled += 1;
+      if (remainingMs() < reserve || read instanceof SourceThrottled) {
+        results[at] = { zoneId: binding.zoneId, outcome: 'deferred', conflict: false };
+        return;
       }
-    };
-    await Promise.all(Array.from({ length: config.pacing.concurrency }, worker));
-    const report = { trigger, results };
+      const tried = await attempt(binding, read, trigger, context, served, deps, delivery);
+      if (tried.synced === undefined) results[at] = await settle(tried, trigger, served);
+      else synced.push(Object.assign(tried, { at }));
+    });
+    const again = await readWithin(
+      readers,
+      synced.map(({ binding }) => binding.source),
+      { sleep: clock.sleep, remainingMs, reserveMs: ANSWER_MARGIN_MS },
+    );
+    await inTurns(synced.length, config.pacing.concurrency, async (index) => {
+      const tried = synced[index] as Attempt & { at: number };
+      const changed = changedDuringSync(tried.synced as string, again[index] as SourceRead);
+      if (changed !== undefined) Object.assign(tried, { outcome: 'failed', failure: changed });
+      results[tried.at] = await settle(tried, trigger, served);
+    });
+    const report = { trigger, results, throttled };
     served.trail.report = report;
     return report;
   }
@@ -301,10 +358,25 @@ export function createSyncHandler(
   );
 }
 
+/**
+ * `task` for 0 … count-1, at most `concurrency` at once, each worker taking the next as it finishes: TEO's pace, not
+ * the calls' latency, sets the run's length.
+ */
+async function inTurns(count: number, concurrency: number, task: (at: number) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    for (let at = next++; at < count; at = next++) await task(at);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+}
+
 const deferredIn = ({ results }: SyncReport) =>
   results.filter(({ outcome }) => outcome === 'deferred').length;
 
-/** The run's own line: how many bindings it took, and how many it left for the next (counted, SyncDeferred). */
+/**
+ * The run's own line: how many bindings it took, and how many it left for the next (counted, SyncDeferred), of which
+ * how many for a manager's rate limit.
+ */
 function auditRun(audit: AuditStart, report: SyncReport) {
   const deferred = deferredIn(report);
   writeAudit(audit, {
@@ -315,6 +387,7 @@ function auditRun(audit: AuditStart, report: SyncReport) {
       trigger: report.trigger,
       bindings: report.results.length,
       reached: report.results.length - deferred,
+      throttled: report.throttled || undefined,
     },
   });
 }

@@ -1,0 +1,42 @@
+// docs/contract.md §8: the managers' rate limits are waited out, never failed for. A throttled read is asked again
+// after the manager's Retry-After when, that long from now, the run still has `reserveMs` left; otherwise it stays
+// throttled and its binding is deferred to the next run (or, for a notification, answered so that it is sent again).
+import type { Clock } from '#lib/domain/retry.ts';
+import type { SecretLocation } from '#lib/domain/sync/binding.ts';
+import { type SecretReaders, type SourceRead, SourceThrottled } from '#lib/domain/sync/secret-source.ts';
+
+/** A Retry-After of 0 is waited as this much, so that a manager answering 429 at once cannot spin the run. */
+const LEAST_WAIT_MS = 100;
+
+export interface ReadWindow {
+  readonly sleep: Clock['sleep'];
+  readonly remainingMs: () => number;
+  /** What must be left after a wait: the work the reads are for. */
+  readonly reserveMs: number;
+}
+
+export async function readWithin(
+  readers: SecretReaders,
+  sources: readonly SecretLocation[],
+  { sleep, remainingMs, reserveMs }: ReadWindow,
+): Promise<SourceRead[]> {
+  const reads = sources.length === 0 ? [] : await readers.readAll(sources);
+  for (;;) {
+    const waitOf = (at: number) => {
+      const read = reads[at];
+      return read instanceof SourceThrottled ? Math.max(read.retryAfterMs, LEAST_WAIT_MS) : undefined;
+    };
+    const waitable = reads
+      .map((_, at) => at)
+      .filter((at) => {
+        const wait = waitOf(at);
+        return wait !== undefined && remainingMs() - wait >= reserveMs;
+      });
+    if (waitable.length === 0) return reads;
+    await sleep(Math.max(...waitable.map((at) => waitOf(at) as number)));
+    const again = await readers.readAll(waitable.map((at) => sources[at] as SecretLocation));
+    waitable.forEach((at, index) => {
+      reads[at] = again[index] as SourceRead;
+    });
+  }
+}
