@@ -1105,21 +1105,38 @@ describe('a scheduled run at fleet scale: the oldest first, and never past the d
 });
 
 describe('a Secrets Manager notification whose sync failed', () => {
+  const secretChanged = () => ({
+    'detail-type': 'Secret Label Updated',
+    source: 'aws.secretsmanager',
+    resources: [secretArn(AWS_SECRET)],
+    detail: { labelUpdated: 'AWSCURRENT', secretId: secretArn(AWS_SECRET) },
+  });
+
   it('fails the invocation naming the zone, for EventBridge to deliver it again', async () => {
     sm.put(AWS_SECRET, JSON.stringify({ ZoneId: AWS_ZONE, SecretKey: newKey() }));
     sm.failCall('GetSecretValue', { SecretId: secretArn(AWS_SECRET) }, 'DecryptionFailure');
-    const event = {
-      'detail-type': 'Secret Label Updated',
-      source: 'aws.secretsmanager',
-      resources: [secretArn(AWS_SECRET)],
-      detail: { labelUpdated: 'AWSCURRENT', secretId: secretArn(AWS_SECRET) },
-    };
 
-    await expect(handlerWith()(event, lambdaContext())).rejects.toMatchObject({
+    await expect(handlerWith()(secretChanged(), lambdaContext())).rejects.toMatchObject({
       name: 'SyncFailed',
       message: `Sync failed for ${AWS_ZONE}`,
       zoneIds: [AWS_ZONE],
     });
+  });
+
+  it('fails the invocation when Secrets Manager throttles past the time left, so that the change is not lost', async () => {
+    sm.put(AWS_SECRET, JSON.stringify({ ZoneId: AWS_ZONE, SecretKey: newKey() }));
+    const before = teo.zoneKey(AWS_ZONE);
+    // Every attempt the AWS client makes; the second it would then wait is more than the run has left.
+    sm.failNext('ThrottlingException', 3);
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 11_000 };
+
+    await expect(handlerWith()(secretChanged(), context)).rejects.toMatchObject({
+      name: 'SyncFailed',
+      message: `Sync deferred for ${AWS_ZONE}`,
+      zoneIds: [AWS_ZONE],
+    });
+    expect(teo.zoneKey(AWS_ZONE)).toBe(before);
+    expect(syncLines()).toEqual([]);
   });
 });
 

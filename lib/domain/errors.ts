@@ -102,9 +102,17 @@ export class DeadlineExceeded extends Error {
 /** A sync run in which some bindings failed: the invocation fails, so that EventBridge retries it. */
 export class SyncFailed extends Error {
   override name = 'SyncFailed';
+  /** The zones failed, then those deferred (not reached in time, or their manager's rate limit not waited out). */
   readonly zoneIds: readonly string[];
-  constructor(zoneIds: readonly string[]) {
-    super(`Sync failed for ${zoneIds.join(', ')}`);
-    this.zoneIds = zoneIds;
+  constructor(failed: readonly string[], deferred: readonly string[] = []) {
+    super(
+      [
+        failed.length > 0 && `Sync failed for ${failed.join(', ')}`,
+        deferred.length > 0 && `Sync deferred for ${deferred.join(', ')}`,
+      ]
+        .filter(Boolean)
+        .join('; '),
+    );
+    this.zoneIds = [...failed, ...deferred];
   }
 }

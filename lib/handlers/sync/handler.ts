@@ -311,12 +311,15 @@ export function createSyncHandler(
         'The event is neither a sync webhook, a secret change nor the schedule.',
       );
     }
-    // A notification's failure makes the invocation fail: EventBridge retries it, then hands it to the dead-letter
-    // queue. The schedule's does not: one binding's failure must not re-run (and re-read) every other, and the next
-    // run retries it; a binding that keeps failing is reported as needing attention (alarmed).
-    const failed = report.results.filter(({ outcome }) => outcome === 'failed');
-    if (report.trigger !== 'schedule' && failed.length > 0)
-      throw new SyncFailed(failed.map(({ zoneId }) => zoneId));
+    // A notification's failure (or a binding it could not reach in time) makes the invocation fail: EventBridge
+    // retries it, then hands it to the dead-letter queue. The schedule's does not: one binding's failure must not
+    // re-run (and re-read) every other, and the next run retries it; a binding that keeps failing is reported as
+    // needing attention (alarmed).
+    const zonesWith = (outcome: SyncOutcome) =>
+      report.results.filter((result) => result.outcome === outcome).map(({ zoneId }) => zoneId);
+    const [failed, deferred] = [zonesWith('failed'), zonesWith('deferred')];
+    if (report.trigger !== 'schedule' && failed.length + deferred.length > 0)
+      throw new SyncFailed(failed, deferred);
     return report;
   }
 
