@@ -1,6 +1,6 @@
 // `npm run bench`: what users wait for, each against a baseline measured in the same run, on loopback against the
-// TEO emulator, a real dynalite and the Secrets Manager stand-in. Prints a table, writes bench/results.json.
-// BENCHMARKS.md has the method and the latest figures.
+// TEO emulator, a real dynalite and the Secrets Manager stand-in; and sync's fleet row (bench/fleet.ts). Prints a
+// table, writes bench/results.json. BENCHMARKS.md has the method and the latest figures.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -13,8 +13,11 @@ import { buildFunctions } from '../scripts/build.ts';
 import { startDynalite } from '../test/support/dynalite.ts';
 import { sha256Hex } from '../test/support/fake-config.ts';
 import { startSecretsManagerStandIn } from '../test/support/secrets-manager-stand-in.ts';
+import { benchFleet } from './fleet.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
+/** The fleet row's size: 1,000 bindings take two minutes at the default pace (8 Describes a second). */
+const FLEET_BINDINGS = Number(process.env.BENCH_FLEET_BINDINGS ?? 1000);
 const WARM_CALLS = Number(process.env.BENCH_WARM_CALLS ?? 4000);
 // Four children a side, each 100 unmeasured calls and then WARM_CALLS / 4: RSS is read after 1,100 calls. With two
 // children a side, the warm ratio of the same code moved from 1.20 to 1.52 between runs minutes apart.
@@ -224,6 +227,8 @@ try {
     ['SDK (project options)', 'warm-call', 'sdk', local],
     ['SDK (naive bundle)', 'warm-call', 'sdkNaive', local],
   );
+  // Last, alone: its emulators enforce TEO's and the managers' rate limits in real time.
+  const fleet = await benchFleet(dynamo, { bindings: FLEET_BINDINGS, latencyMs: 40 });
   const median = (row: Record<string, { median: number }>, label: string) => row[label]?.median ?? Number.NaN;
   const p50 = (label: string) => warmCalls[label]?.p50 ?? Number.NaN;
   const ratios = {
@@ -257,6 +262,7 @@ try {
     coldImportMs: coldImport,
     coldImportAndFirstCallMs: firstCall,
     warmMs: warmCalls,
+    fleet,
     ratios,
   };
   writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
@@ -278,6 +284,19 @@ try {
   console.table(
     Object.fromEntries(Object.entries(bundles).map(([k, v]) => [k, `${v.bytes} (${v.gzipBytes})`])),
   );
+  console.log(
+    `fleet: one scheduled reconcile of ${fleet.bindings} bindings (${fleet.drifted} drifted), ${fleet.latencyMs} ms on every answer, rate limits on`,
+  );
+  console.table({
+    'wall, ms': fleet.wallMs,
+    'rate-limit floor, ms': fleet.floorMs,
+    'wall / floor': fleet.wallVsFloor,
+    'TEO requests': JSON.stringify(fleet.teoRequests),
+    RequestLimitExceeded: fleet.requestLimitExceeded,
+    'manager requests': JSON.stringify(fleet.managerRequests),
+    'manager requests allowed': fleet.managerRequestsAllowed,
+    outcomes: JSON.stringify(fleet.outcomes),
+  });
   console.log('ratios');
   console.table(ratios);
   console.log('Written to bench/results.json');

@@ -17,6 +17,11 @@ export interface RotationRun {
   readonly leaseUntil: number;
   readonly owner: string;
   readonly clock: Clock;
+  /**
+   * Awaited before each TEO call (and each retry) of the action, apart from its latency: sync's pace below TEO's
+   * limit (lib/domain/paced-teo.ts). Calls are sent at once without it.
+   */
+  readonly pace?: ((action: KeyWrite | 'Describe') => Promise<void>) | undefined;
   /** Told as each TEO call starts, for the audit line and the metrics; what it returns is told how long it took. */
   readonly onTeoCall: (action: KeyWrite | 'Describe') => (latencyMs: number) => void;
   /** Told of a ledger write that failed after the work it was to record: reported, never answered instead. */

@@ -170,12 +170,14 @@ export async function isRequestedKeyLive(rotation: RotationRequest, teo: TeoGate
   return { live, requestId: current.requestId } as const;
 }
 
-/** A TEO call bounded by the deadline, its latency reported whatever the outcome. */
+/** A TEO call at the run's pace, bounded by the deadline, its latency reported whatever the outcome. */
 export async function timed<T>(
   run: RotationRun,
   action: KeyWrite | 'Describe',
   call: (deadline: number) => Promise<T>,
 ) {
+  // The wait for the pace is not TEO's latency.
+  await run.pace?.(action);
   const took = run.onTeoCall(action);
   const started = run.clock.now();
   try {

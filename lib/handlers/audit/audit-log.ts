@@ -12,7 +12,7 @@ let coldStart = true;
  * Milliseconds on a monotonic clock. Not performance.now(): a process's first use of `performance` loads perf_hooks,
  * about 1.7 ms at the first request of a cold start (BENCHMARKS.md).
  */
-const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
+export const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 /** What an audit line counts of the work's outbound calls. */
 export interface CallTally {
@@ -52,6 +52,8 @@ export interface AuditOutcome {
   /** Bindings a sync run left for the next, short of time. */
   readonly deferred?: number;
   readonly error?: unknown;
+  /** monotonicMs() when the work ended, when that was before its line is written; now, unless given. */
+  readonly endedAt?: number | undefined;
   /** What this kind of work adds: the caller, the zone, the step... Undefined fields are left out. */
   readonly fields: Readonly<Record<string, unknown>>;
 }
@@ -61,7 +63,16 @@ const ALARMING = new Set(['failed', 'invalid-value']);
 
 export function writeAudit(
   { context, startedAt, tally }: AuditStart,
-  { outcome, eventPublished, drift, needsAttention = false, deferred = 0, error, fields }: AuditOutcome,
+  {
+    outcome,
+    eventPublished,
+    drift,
+    needsAttention = false,
+    deferred = 0,
+    error,
+    endedAt,
+    fields,
+  }: AuditOutcome,
 ) {
   const { ledgerFailures } = tally;
   const alarming =
@@ -77,7 +88,7 @@ export function writeAudit(
     needsAttention: needsAttention || undefined,
     teoAttempts: tally.teoAttempts,
     eventPublished,
-    durationMs: Math.round(monotonicMs() - startedAt),
+    durationMs: Math.round((endedAt ?? monotonicMs()) - startedAt),
     errorDetail: error === undefined ? undefined : explainFailure(error),
     ledgerFailures:
       ledgerFailures.length === 0

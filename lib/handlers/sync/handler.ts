@@ -9,7 +9,7 @@ import { createSecretReaders, MANAGER_TIMEOUT_MS } from '#lib/adapters/managers/
 import { InvalidRequest, RotationConflict, SyncFailed } from '#lib/domain/errors.ts';
 import { isJsonObject } from '#lib/domain/json-object.ts';
 import { needsAttention, type SyncHealth } from '#lib/domain/ledger/rotation-ledger.ts';
-import { pacedTeo, pacer } from '#lib/domain/paced-teo.ts';
+import { type TeoPaces, teoPaces } from '#lib/domain/paced-teo.ts';
 import type { Clock } from '#lib/domain/retry.ts';
 import type { ZoneWriteDeps } from '#lib/domain/rotation/rotate-zone.ts';
 import type { RotationRun } from '#lib/domain/rotation/run.ts';
@@ -29,7 +29,7 @@ import {
   syncBinding,
 } from '#lib/domain/sync/sync-binding.ts';
 import type { KeyWrite } from '#lib/domain/teo-gateway.ts';
-import { type AuditStart, startAudit, writeAudit } from '#lib/handlers/audit/audit-log.ts';
+import { type AuditStart, monotonicMs, startAudit, writeAudit } from '#lib/handlers/audit/audit-log.ts';
 import type { ConfigSource } from '#lib/handlers/config/config-source.ts';
 import type { Loaded } from '#lib/handlers/config/loaded.ts';
 import type { SyncConfig } from '#lib/handlers/config/sync-config.ts';
@@ -75,6 +75,8 @@ interface Attempt {
   eventPublished?: boolean | undefined;
   /** The value made live, when synced: compared with the secret read again after the run's bindings. */
   synced?: string;
+  /** When its own work ended: a synced binding's line waits for the run's batched re-read. */
+  endedAt?: number;
 }
 
 /** What the invocation's own line is written from, when it ends before any binding is synced. */
@@ -99,11 +101,10 @@ export function createSyncHandler(
 ) {
   let readers: { config: SyncConfig; readers: SecretReaders } | undefined;
   // Per instance, for its life: every run of this instance shares TEO's pace.
-  let paces: { rate: number; paces: Record<KeyWrite | 'Describe', () => Promise<void>> } | undefined;
+  let paces: { rate: number; paces: TeoPaces } | undefined;
   const pacesFor = ({ pacing }: SyncConfig, clock: Clock) => {
     if (paces?.rate !== pacing.teoRatePerSecond) {
-      const pace = () => pacer(pacing.teoRatePerSecond, clock);
-      paces = { rate: pacing.teoRatePerSecond, paces: { Describe: pace(), Modify: pace(), Create: pace() } };
+      paces = { rate: pacing.teoRatePerSecond, paces: teoPaces(pacing.teoRatePerSecond, clock) };
     }
     return paces.paces;
   };
@@ -126,12 +127,17 @@ export function createSyncHandler(
   ): Promise<Attempt> {
     const audit = startAudit(context);
     const { config, events } = setup;
-    const run = runOf(
-      context,
-      audit.tally,
-      { firstSeen: clock.now(), by: `sync:${binding.source.kind}`, fingerprint: config.fingerprint },
-      clock,
-    );
+    const paces = pacesFor(config, clock);
+    const run = {
+      ...runOf(
+        context,
+        audit.tally,
+        { firstSeen: clock.now(), by: `sync:${binding.source.kind}`, fingerprint: config.fingerprint },
+        clock,
+      ),
+      // TEO at this instance's pace.
+      pace: (action: KeyWrite | 'Describe') => paces[action](),
+    };
     const tried: Attempt = { binding, audit, run, outcome: 'failed', conflict: false, detail: {} };
     try {
       if (read instanceof SourceUnavailable) throw read;
@@ -160,6 +166,7 @@ export function createSyncHandler(
       tried.conflict = error instanceof RotationConflict;
       tried.failure = error;
     }
+    tried.endedAt = monotonicMs();
     return tried;
   }
 
@@ -186,6 +193,7 @@ export function createSyncHandler(
       drift: tried.drift,
       needsAttention: needsAttention(health),
       error: failure,
+      endedAt: tried.endedAt,
       fields: {
         operation: 'sync',
         trigger,
@@ -218,8 +226,7 @@ export function createSyncHandler(
     const { setup, clock, retry } = served;
     const { config } = setup;
     const readers = readersFor(config);
-    // What every binding of the run syncs with: TEO at this instance's pace.
-    const deps: ZoneWriteDeps = { ...setup, teo: pacedTeo(setup.teo, pacesFor(config, clock)), retry };
+    const deps: ZoneWriteDeps = { ...setup, retry };
     const remainingMs = () => context.getRemainingTimeInMillis();
     // A binding's TEO calls, then the batch that reads the synced ones' secrets again, then the answer.
     const reserve = config.teo.timeoutMs + MANAGER_TIMEOUT_MS + ANSWER_MARGIN_MS;
