@@ -283,7 +283,7 @@ describe('Infisical', () => {
   });
 
   it('fails only the bound secret the folder does not have, or has without a text value', async () => {
-    script = [login(), folder({ A: 'a', B: 5 })];
+    script = [login(), { json: { secrets: [null, ...(folder({ A: 'a', B: 5 }).json.secrets as object[])] } }];
 
     await expect(readers().readAll([source('A'), source('B'), source('C')])).resolves.toEqual([
       { value: 'a' },
@@ -360,6 +360,12 @@ describe('Infisical', () => {
     script = [{ json }];
 
     await expect(read(source())).rejects.toEqual(failure('Infisical: the login answer has no accessToken'));
+  });
+
+  it('fails, naming the kind of error, when Infisical cannot be reached', async () => {
+    await expect(read(source('GATEWAY_KEY', '/teo', 'http://127.0.0.1:9'))).rejects.toEqual(
+      failure('Infisical could not be reached (Error)'),
+    );
   });
 
   it('fails on a refused login, naming the status only', async () => {
@@ -454,15 +460,27 @@ describe('Secrets Manager', () => {
   });
 
   it('fails each secret Secrets Manager could not give, naming its error code only', async () => {
-    const other = arnOf('teo/zone-b2');
-    const missing = arnOf('teo/zone-c3');
-    script = [batch({ [ARN]: 'v' }, { [other]: 'AccessDeniedException', [missing]: 'no such thing: v' })];
+    const [other, odd, codeless, absent] = ['b2', 'c3', 'd4', 'e5'].map((zone) => arnOf(`teo/zone-${zone}`));
+    const { json } = batch(
+      { [ARN]: 'v' },
+      { [other as string]: 'AccessDeniedException', [odd as string]: 'no such thing: v' },
+    );
+    script = [
+      {
+        json: {
+          SecretValues: [null, ...json.SecretValues],
+          Errors: [null, ...json.Errors, { SecretId: codeless, Message: 'no code' }],
+        },
+      },
+    ];
 
     await expect(
-      readers().readAll([source(), source(undefined, other), source(undefined, missing)]),
+      readers().readAll([source(), ...[other, odd, codeless, absent].map((arn) => source(undefined, arn))]),
     ).resolves.toEqual([
       { value: 'v' },
       failure('Secrets Manager could not give the secret (AccessDeniedException)'),
+      failure('Secrets Manager could not give the secret (not in the answer)'),
+      failure('Secrets Manager could not give the secret (not in the answer)'),
       failure('Secrets Manager could not give the secret (not in the answer)'),
     ]);
   });

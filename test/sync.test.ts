@@ -8,10 +8,11 @@ import { awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
 import { eventBridgeEvents, type RotationEvents } from '#lib/adapters/aws/rotation-events.ts';
 import { createSecretReaders } from '#lib/adapters/managers/secret-readers.ts';
 import { createTencentCloudGateway } from '#lib/adapters/teo/tencent-cloud-gateway.ts';
+import { SyncFailed } from '#lib/domain/errors.ts';
 import { createInMemoryLedger } from '#lib/domain/ledger/in-memory-ledger.ts';
 import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
 import { systemClock } from '#lib/domain/retry.ts';
-import type { SecretReaders } from '#lib/domain/sync/secret-source.ts';
+import { type SecretReaders, SourceThrottled } from '#lib/domain/sync/secret-source.ts';
 import { loadSyncConfig } from '#lib/handlers/config/sync-config.ts';
 import type { HttpResponse } from '#lib/handlers/http/responses.ts';
 import { createSyncHandler, type SyncReport } from '#lib/handlers/sync/handler.ts';
@@ -142,7 +143,8 @@ const handlerWith = ({
   events,
   settings = {},
 }: {
-  readers?: SecretReaders;
+  /** null: the function's own, as deployed (made once per configuration). */
+  readers?: SecretReaders | null;
   ledger?: ReturnType<typeof createInMemoryLedger>;
   events?: RotationEvents;
   /** Environment variables over the test's own. */
@@ -152,7 +154,7 @@ const handlerWith = ({
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));
   return createSyncHandler(loaded, {
     ledger,
-    readers,
+    ...(readers && { readers }),
     retry: FAST_RETRY,
     // Nothing waits in real time.
     clock: testClock,
@@ -514,6 +516,36 @@ describe('a Doppler webhook', () => {
     expect(teo.zoneKey(DOPPLER_ZONE)).toBe(key);
   });
 
+  it.each([
+    ['waits out a rate limit on the re-read of a synced secret, then reports it synced', 1000, 1000],
+    [
+      'leaves a synced binding synced when the re-read is throttled past the time left (the next run reads it)',
+      1e9,
+      0,
+    ],
+  ])('%s', async (_, retryAfterMs, waited) => {
+    const key = newKey();
+    doppler.set('gateways', 'prd', 'TEO_KEY', key);
+    const real = realReaders();
+    let reads = 0;
+    const readers: SecretReaders = {
+      readAll: async (sources) => {
+        reads += 1;
+        return reads === 2
+          ? sources.map(() => new SourceThrottled('Doppler answered HTTP 429', retryAfterMs))
+          : real.readAll(sources);
+      },
+    };
+    const start = clock;
+
+    const answer = await fromDoppler(handlerWith({ readers }));
+
+    expect([answer.status, answer.json.Results[0].Outcome]).toEqual([200, 'synced']);
+    expect(teo.zoneKey(DOPPLER_ZONE)).toBe(key);
+    expect(clock - start).toBeGreaterThanOrEqual(waited);
+    expect(reads).toBe(waited > 0 ? 3 : 2);
+  });
+
   it('sends one Modify when the value changes during the sync; the change’s own notification then sets the latest', async () => {
     const [first, latest] = [newKey(), newKey()];
     doppler.set('gateways', 'prd', 'TEO_KEY', first);
@@ -561,7 +593,8 @@ describe('an Infisical webhook', () => {
   it('syncs every binding in the notified folder, logging in once', async () => {
     const key = newKey();
     infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', key);
-    const handler = handlerWith();
+    // Its own readers: they keep the token from one run to the next.
+    const handler = handlerWith({ readers: null });
 
     const answer = await fromInfisical(handler);
     infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', newKey());
@@ -1105,6 +1138,13 @@ describe('a scheduled run at fleet scale: the oldest first, and never past the d
 });
 
 describe('a Secrets Manager notification whose sync failed', () => {
+  it('names the zones it failed, then those it deferred', () => {
+    expect(new SyncFailed(['zone-a'], ['zone-b', 'zone-c'])).toMatchObject({
+      message: 'Sync failed for zone-a; Sync deferred for zone-b, zone-c',
+      zoneIds: ['zone-a', 'zone-b', 'zone-c'],
+    });
+  });
+
   const secretChanged = () => ({
     'detail-type': 'Secret Label Updated',
     source: 'aws.secretsmanager',

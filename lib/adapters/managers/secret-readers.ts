@@ -66,8 +66,7 @@ export function createSecretReaders(
     return answer;
   }
 
-  function retryAfterMs(header: string | undefined): number {
-    if (header === undefined) return DEFAULT_RETRY_AFTER_MS;
+  function retryAfterMs(header = ''): number {
     const ms = /^\d+$/.test(header) ? Number(header) * 1000 : Date.parse(header) - now();
     return Number.isNaN(ms) ? DEFAULT_RETRY_AFTER_MS : Math.max(0, ms);
   }
@@ -251,7 +250,8 @@ async function batchGet(
   const values = Array.isArray(answer.SecretValues) ? answer.SecretValues.filter(isJsonObject) : [];
   const errors = Array.isArray(answer.Errors) ? answer.Errors.filter(isJsonObject) : [];
   return SecretIdList.map((id): [string, SourceRead | string] => {
-    const value = values.find(({ ARN, Name }) => ARN === id || Name === id);
+    // Bindings name secrets by ARN (lib/handlers/config/bindings.ts), and AWS answers with the ARN asked for.
+    const value = values.find(({ ARN }) => ARN === id);
     if (value !== undefined) {
       return [
         id,

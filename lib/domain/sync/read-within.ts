@@ -15,27 +15,25 @@ export interface ReadWindow {
   readonly reserveMs: number;
 }
 
+const waitOf = (read: SourceThrottled) => Math.max(read.retryAfterMs, LEAST_WAIT_MS);
+
 export async function readWithin(
   readers: SecretReaders,
   sources: readonly SecretLocation[],
   { sleep, remainingMs, reserveMs }: ReadWindow,
 ): Promise<SourceRead[]> {
-  const reads = sources.length === 0 ? [] : await readers.readAll(sources);
+  const reads = await readers.readAll(sources);
   for (;;) {
-    const waitOf = (at: number) => {
-      const read = reads[at];
-      return read instanceof SourceThrottled ? Math.max(read.retryAfterMs, LEAST_WAIT_MS) : undefined;
-    };
-    const waitable = reads
-      .map((_, at) => at)
-      .filter((at) => {
-        const wait = waitOf(at);
-        return wait !== undefined && remainingMs() - wait >= reserveMs;
-      });
-    if (waitable.length === 0) return reads;
-    await sleep(Math.max(...waitable.map((at) => waitOf(at) as number)));
-    const again = await readers.readAll(waitable.map((at) => sources[at] as SecretLocation));
-    waitable.forEach((at, index) => {
+    // The throttled reads whose wait leaves the run its reserve; the others stay throttled.
+    const waits = reads.flatMap((read, at) =>
+      read instanceof SourceThrottled && remainingMs() - waitOf(read) >= reserveMs
+        ? [{ at, ms: waitOf(read) }]
+        : [],
+    );
+    if (waits.length === 0) return reads;
+    await sleep(Math.max(...waits.map(({ ms }) => ms)));
+    const again = await readers.readAll(waits.map(({ at }) => sources[at] as SecretLocation));
+    waits.forEach(({ at }, index) => {
       reads[at] = again[index] as SourceRead;
     });
   }

@@ -274,7 +274,7 @@ export function createSyncHandler(
   async function longestUnverifiedFirst(bindings: readonly Binding[], { setup }: Served) {
     const health = await setup.ledger.syncHealthOf(bindings.map(({ zoneId }) => zoneId));
     // Never verified sorts before any time (epoch milliseconds are positive).
-    const verifiedAt = (binding: Binding) => health.get(binding.zoneId)?.lastVerified ?? -1;
+    const verifiedAt = (binding: Binding) => health.get(binding.zoneId)?.lastVerified ?? 0;
     return [...bindings].sort((a, b) => verifiedAt(a) - verifiedAt(b));
   }
 
