@@ -56,7 +56,7 @@ describe('loadConfig', () => {
   it('passes a session token on for temporary credentials', () => {
     const loaded = loadConfig({ ...BASE, TENCENTCLOUD_SESSION_TOKEN: 'fake-sts-token' });
 
-    expect(loaded.ok && loaded.config.teo.credentials.sessionToken).toBe('fake-sts-token');
+    expect(loaded.ok && loaded.config.teo.credentials).toMatchObject({ sessionToken: 'fake-sts-token' });
   });
 
   it('reports every problem at once, naming variables and never their values', () => {
@@ -649,5 +649,98 @@ describe('loadSyncConfig', () => {
       'TENCENTCLOUD_SECRET_KEY is not set',
       'ROTATOR_SYNC_BINDINGS is not valid JSON',
     ]);
+  });
+});
+
+describe('TENCENT_AUTH: how the functions get their Tencent credentials', () => {
+  const KEYLESS = {
+    ...BASE,
+    TENCENTCLOUD_SECRET_ID: undefined,
+    TENCENTCLOUD_SECRET_KEY: undefined,
+    TENCENT_AUTH: 'oidc',
+    TENCENT_OIDC_PROVIDER_ID: 'aws-lambda',
+    TENCENT_ROLE_ARN: 'qcs::cam::uin/100000000001:roleName/teo-key-rotator',
+    TENCENT_OIDC_AUDIENCE: 'sts.tencentcloudapi.com',
+    TENCENT_STS_REGION: 'ap-singapore',
+  };
+  const keyless = (changes: Record<string, string | undefined> = {}) =>
+    loadConfig({ ...KEYLESS, ...changes });
+  const problems = (changes: Record<string, string | undefined>) => {
+    const loaded = keyless(changes);
+    return loaded.ok ? [] : loaded.problems;
+  };
+
+  it('is the key pair unless it says oidc', () => {
+    const loaded = loadConfig(BASE);
+
+    expect(loaded.ok && loaded.config.teo.credentials).toEqual({
+      secretId: TENCENT_SECRET_ID,
+      secretKey: TENCENT_SECRET_KEY,
+    });
+    expect(problemsWith({ TENCENT_AUTH: 'password' })).toEqual([
+      'TENCENT_AUTH must be key-pair (the default) or oidc',
+    ]);
+  });
+
+  it("keyless, holds the provider, the role, the audience and Tencent's STS on TEO's site, and no secret", () => {
+    const loaded = keyless();
+
+    expect(loaded.ok && loaded.config.teo.credentials).toEqual({
+      oidc: {
+        providerId: 'aws-lambda',
+        roleArn: 'qcs::cam::uin/100000000001:roleName/teo-key-rotator',
+        audience: 'sts.tencentcloudapi.com',
+        stsRegion: 'ap-singapore',
+        stsEndpoint: new URL('https://sts.intl.tencentcloudapi.com/'),
+      },
+    });
+    const china = keyless({ TEO_ENDPOINT: 'https://teo.tencentcloudapi.com' });
+    expect(china.ok && china.config.teo.credentials).toMatchObject({
+      oidc: { stsEndpoint: new URL('https://sts.tencentcloudapi.com/') },
+    });
+  });
+
+  it('refuses a key pair beside it, naming the variables and never their values', () => {
+    const found = problems({
+      TENCENTCLOUD_SECRET_KEY: TENCENT_SECRET_KEY,
+      TENCENTCLOUD_SESSION_TOKEN: 'tok',
+    });
+
+    expect(found).toEqual([
+      'TENCENT_AUTH=oidc holds no key: unset TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_SESSION_TOKEN (a key beside it would be a key to leak)',
+    ]);
+  });
+
+  it('names every missing or malformed variable at once', () => {
+    expect(
+      problems({
+        TENCENT_OIDC_PROVIDER_ID: undefined,
+        TENCENT_ROLE_ARN: 'arn:aws:iam::123456789012:role/x',
+        TENCENT_OIDC_AUDIENCE: 'x'.repeat(65),
+        TENCENT_STS_REGION: 'Singapore',
+      }),
+    ).toEqual([
+      "TENCENT_OIDC_PROVIDER_ID is not set (TENCENT_AUTH=oidc): CAM's name of the OIDC provider",
+      'TENCENT_ROLE_ARN must be a CAM role ARN: qcs::cam::uin/<uin>:roleName/<name>',
+      "TENCENT_OIDC_AUDIENCE must be one of the provider's client ids: up to 64 letters, digits and . - _ : /",
+      'TENCENT_STS_REGION must be a Tencent Cloud region such as ap-singapore',
+    ]);
+  });
+
+  it("takes a named STS only on TEO's site, or on loopback, and needs one beside an emulated TEO", () => {
+    expect(problems({ TENCENT_STS_ENDPOINT: 'https://sts.tencentcloudapi.com' })).toEqual([
+      "TENCENT_STS_ENDPOINT must be on TEO_ENDPOINT's site (both intl, or neither)",
+    ]);
+    expect(problems({ TENCENT_STS_ENDPOINT: 'https://sts.example.com' })).toEqual([
+      'TENCENT_STS_ENDPOINT must be https://sts.<site>.tencentcloudapi.com or an http:// loopback URL',
+    ]);
+    expect(problems({ TENCENT_STS_ENDPOINT: 'not a url' })).toEqual(['TENCENT_STS_ENDPOINT is not a URL']);
+    expect(problems({ TENCENT_STS_ENDPOINT: 'https://sts.intl.tencentcloudapi.com' })).toEqual([]);
+    expect(problems({ TEO_ENDPOINT: 'http://127.0.0.1:9000' })).toEqual([
+      'TENCENT_STS_ENDPOINT is not set: with TEO_ENDPOINT on loopback (an emulator), name its STS too',
+    ]);
+    expect(
+      problems({ TEO_ENDPOINT: 'http://127.0.0.1:9000', TENCENT_STS_ENDPOINT: 'http://127.0.0.1:9001' }),
+    ).toEqual([]);
   });
 });

@@ -24,6 +24,27 @@ export const refusesCredentials = ({ code }: TeoRefused) =>
   /^(?:AuthFailure|UnauthorizedOperation)/.test(code);
 
 /**
+ * TEO's answers to credentials that are no longer good: a key pair rotated away (its secret is read again), or
+ * temporary credentials expired or revoked (they are renewed). Either way the call is sent once more, harmlessly:
+ * TEO changed nothing.
+ */
+const STALE_CREDENTIALS = new Set([
+  'AuthFailure.SecretIdNotFound',
+  'AuthFailure.SignatureFailure',
+  'AuthFailure.TokenFailure',
+]);
+export const staleCredentials = (error: unknown) =>
+  error instanceof TeoRefused && STALE_CREDENTIALS.has(error.code);
+
+/**
+ * The function could not get its Tencent credentials (keyless mode: the AWS token or its exchange at Tencent's STS
+ * failed): nothing was sent to TEO. The message names the service and its error code, never a token.
+ */
+export class CredentialsUnavailable extends Error {
+  override name = 'CredentialsUnavailable';
+}
+
+/**
  * `unsettled`: TEO refused a later attempt, after an earlier one whose outcome no Describe could settle: the earlier
  * one may have set the key.
  */

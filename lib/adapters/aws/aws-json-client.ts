@@ -1,6 +1,7 @@
 // The light AWS client every run-time AWS call goes through: DynamoDB, Secrets Manager and EventBridge all speak
-// AWS's JSON protocol (a POST with X-Amz-Target), so one signed POST serves the three. From a fresh process to a
-// first DynamoDB write on dynalite (BENCHMARKS.md): AWS SDK 211 ms, aws4fetch 116 ms, @aws-lite 64 ms, this 37 ms.
+// AWS's JSON protocol (a POST with X-Amz-Target), so one signed POST serves the three; STS speaks the Query protocol
+// (a form-encoded POST, answered in XML), the same signed POST with another body. From a fresh process to a first
+// DynamoDB write on dynalite (BENCHMARKS.md): AWS SDK 211 ms, aws4fetch 116 ms, @aws-lite 64 ms, this 37 ms.
 import { signPost } from '#lib/adapters/aws/sigv4.ts';
 import { withAttemptTimeout } from '#lib/adapters/http/attempt-timeout.ts';
 import { type RawAnswer, sendRequest } from '#lib/adapters/http/send-request.ts';
@@ -8,7 +9,7 @@ import { ConfigurationInvalid } from '#lib/domain/errors.ts';
 import { parseJsonObject } from '#lib/domain/json-object.ts';
 import { backoffMs, type Clock, type RetryPolicy, systemClock } from '#lib/domain/retry.ts';
 
-/** The services the functions call, with their JSON protocol details and their standard endpoint variable. */
+/** The services the functions call, with their protocol's details and their standard endpoint variable. */
 const SERVICES = {
   dynamodb: { target: 'DynamoDB_20120810', version: '1.0', endpointVariable: 'AWS_ENDPOINT_URL_DYNAMODB' },
   secretsmanager: {
@@ -17,6 +18,8 @@ const SERVICES = {
     endpointVariable: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   },
   events: { target: 'AWSEvents', version: '1.1', endpointVariable: 'AWS_ENDPOINT_URL_EVENTBRIDGE' },
+  // Query protocol. GetWebIdentityToken is not served by the global endpoint: always the Region's.
+  sts: { target: undefined, version: '2011-06-15', endpointVariable: 'AWS_ENDPOINT_URL_STS' },
 } as const;
 
 export type AwsService = keyof typeof SERVICES;
@@ -34,7 +37,10 @@ export class AwsError extends Error {
 }
 
 export interface AwsJsonClient {
-  /** One operation (`PutItem`); resolves to AWS's JSON answer, rejects with AwsError or the network's error. */
+  /**
+   * One operation (`PutItem`); resolves to AWS's JSON answer (for STS, its result's fields as strings), rejects with
+   * AwsError or the network's error.
+   */
   call(operation: string, input: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>>;
 }
 
@@ -82,6 +88,19 @@ export function awsJsonClient(
 ): AwsJsonClient {
   const { target, version } = SERVICES[service];
   const { url, region } = serviceEndpoint(service, env);
+  const request = (operation: string, input: Readonly<Record<string, unknown>>) =>
+    target === undefined
+      ? {
+          headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+          body: queryOf(operation, version, input),
+        }
+      : {
+          headers: {
+            'content-type': `application/x-amz-json-${version}`,
+            'x-amz-target': `${target}.${operation}`,
+          },
+          body: JSON.stringify(input),
+        };
 
   const credentials = () => {
     const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
@@ -100,17 +119,7 @@ export function awsJsonClient(
 
   return {
     async call(operation, input) {
-      const signing = {
-        url,
-        headers: {
-          'content-type': `application/x-amz-json-${version}`,
-          'x-amz-target': `${target}.${operation}`,
-        },
-        body: JSON.stringify(input),
-        region,
-        service,
-        credentials: credentials(),
-      };
+      const signing = { url, ...request(operation, input), region, service, credentials: credentials() };
       for (let attempt = 1; ; attempt++) {
         let answer: RawAnswer | undefined;
         let failure: unknown;
@@ -127,7 +136,8 @@ export function awsJsonClient(
           // The network failed or the attempt timed out: the SDKs try again, and so does this.
           failure = error;
         }
-        if (answer?.status === 200) return parsed(answer.body);
+        if (answer?.status === 200)
+          return target === undefined ? queryResult(operation, answer.body) : parsed(answer.body);
         if (answer !== undefined) {
           const refused = awsError(answer);
           if (!retryable(refused)) throw refused;
@@ -145,9 +155,38 @@ function parsed(text: string): Record<string, unknown> {
   return typeof document === 'object' && document !== null ? (document as Record<string, unknown>) : {};
 }
 
-/** AWS names the error in `__type` (`namespace#Code`) or the `x-amzn-errortype` header (`Code:uri`). */
+/** A Query request's body: the action, the version, each field; a list's members numbered from 1. */
+function queryOf(operation: string, version: string, input: Readonly<Record<string, unknown>>): string {
+  const fields = Object.entries(input).flatMap(([name, value]): [string, string][] =>
+    Array.isArray(value)
+      ? value.map((member, at) => [`${name}.member.${at + 1}`, String(member)])
+      : [[name, String(value)]],
+  );
+  return new URLSearchParams([['Action', operation], ['Version', version], ...fields]).toString();
+}
+
+const XML_ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** A Query answer's result (`<GetWebIdentityTokenResult>`): each of its leaf elements, as text. */
+function queryResult(operation: string, xml: string): Record<string, unknown> {
+  const result = new RegExp(`<${operation}Result>([\\s\\S]*)</${operation}Result>`).exec(xml)?.[1] ?? '';
+  return Object.fromEntries(
+    [...result.matchAll(/<(\w+)>([^<]*)<\/\1>/g)].map(([, name, text]) => [
+      name,
+      (text as string).replace(
+        /&(amp|lt|gt|quot|apos);/g,
+        (_, entity: string) => XML_ENTITIES[entity] as string,
+      ),
+    ]),
+  );
+}
+
+/**
+ * AWS names the error in `__type` (`namespace#Code`), the `x-amzn-errortype` header (`Code:uri`), or, in the Query
+ * protocol, the `<Code>` of its XML.
+ */
 function awsError({ status, body, headers }: RawAnswer): AwsError {
-  const type = parseJsonObject(body)?.__type;
+  const type = parseJsonObject(body)?.__type ?? /<Code>([\w.]{1,128})<\/Code>/.exec(body)?.[1];
   const named = typeof type === 'string' ? type : String(headers['x-amzn-errortype'] ?? '');
   const code = named.slice(named.lastIndexOf('#') + 1).split(':')[0] || 'UnknownError';
   return new AwsError(code, status);

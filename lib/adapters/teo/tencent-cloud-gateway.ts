@@ -1,38 +1,83 @@
-// TeoGateway over the Tencent Cloud SDK's CommonClient, which signs (TC3-HMAC-SHA256) and sends each request.
+// TeoGateway over the Tencent Cloud SDK's CommonClient, which signs (TC3-HMAC-SHA256) and sends each request: with
+// the key pair it is given, or, keyless, with temporary credentials and their X-TC-Token (keyless-credentials.ts).
 import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
+import type { AwsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
 import { withAttemptTimeout } from '#lib/adapters/http/attempt-timeout.ts';
 import { agentFor } from '#lib/adapters/teo/endpoint.ts';
+import { type KeylessCredentials, keylessCredentials } from '#lib/adapters/teo/keyless-credentials.ts';
 import type { TeoSettings } from '#lib/adapters/teo/teo-settings.ts';
 import type { Clock } from '#lib/domain/retry.ts';
-import { TeoRefused, TeoUnreachable } from '#lib/domain/teo-errors.ts';
+import {
+  CredentialsUnavailable,
+  staleCredentials,
+  TeoRefused,
+  TeoUnreachable,
+} from '#lib/domain/teo-errors.ts';
 import { TEO_ACTION, type TeoAction, type TeoGateway } from '#lib/domain/teo-gateway.ts';
 
 const API_VERSION = '2022-09-01';
 
-/** `clock` bounds each attempt by the caller's deadline. */
+export interface GatewayOptions {
+  /** AWS STS as the function's role, for keyless credentials: its Region's, unless a test gives a stand-in. */
+  readonly sts?: AwsJsonClient;
+}
+
+/** `clock` bounds each attempt by the caller's deadline, and dates keyless credentials. */
 export function createTencentCloudGateway(
   { endpoint, timeoutMs, credentials }: TeoSettings,
   clock: Pick<Clock, 'now'>,
+  { sts }: GatewayOptions = {},
 ): TeoGateway {
+  const keyless: KeylessCredentials | undefined =
+    'oidc' in credentials ? keylessCredentials(credentials.oidc, { clock, ...(sts && { sts }) }) : undefined;
   const client = new CommonClient(endpoint.host, API_VERSION, {
-    credential: {
-      secretId: credentials.secretId,
-      secretKey: credentials.secretKey,
-      ...(credentials.sessionToken && { token: credentials.sessionToken }),
-    },
+    credential:
+      'oidc' in credentials
+        ? {
+            // The SDK asks before each request; the credentials are kept, and renewed before they end.
+            getCredential: async () => {
+              const { secretId, secretKey, sessionToken } = await (keyless as KeylessCredentials).current();
+              return { secretId, secretKey, token: sessionToken };
+            },
+          }
+        : {
+            secretId: credentials.secretId,
+            secretKey: credentials.secretKey,
+            ...(credentials.sessionToken && { token: credentials.sessionToken }),
+          },
     profile: {
       // An explicit agent also keeps the SDK from routing through an ambient http_proxy.
       httpProfile: { protocol: `${endpoint.protocol}//`, agent: agentFor(endpoint) },
     },
   });
 
-  /** One attempt of one action, within TEO_TIMEOUT_MS and the caller's deadline; every failure classified. */
+  /**
+   * One action: keyless, when TEO refuses the temporary credentials as expired or unknown, they are renewed and the
+   * call sent once more (TEO changed nothing).
+   */
   async function call(
     action: TeoAction,
     params: Record<string, string>,
     deadline: number,
   ): Promise<Record<string, unknown> & { RequestId: string }> {
+    try {
+      return await attempt(action, params, deadline);
+    } catch (error) {
+      if (keyless === undefined || !staleCredentials(error)) throw error;
+      await keyless.renew();
+      return attempt(action, params, deadline);
+    }
+  }
+
+  /** One attempt of one action, within TEO_TIMEOUT_MS and the caller's deadline; every failure classified. */
+  async function attempt(
+    action: TeoAction,
+    params: Record<string, string>,
+    deadline: number,
+  ): Promise<Record<string, unknown> & { RequestId: string }> {
     return withAttemptTimeout(Math.max(0, Math.min(timeoutMs, deadline - clock.now())), async (signal) => {
+      // Got before the SDK asks for them, so that a failure keeps its kind (the SDK rewraps what it is thrown).
+      await keyless?.current();
       try {
         const answer: Record<string, unknown> = await client.request(action, params, { signal });
         if (!isRequestId(answer.RequestId)) {
@@ -99,7 +144,8 @@ const MAX_CODE_CHARS = 128;
  * TEO's free text is never kept: only its code and RequestId, which hold no parameter.
  */
 function classify(action: TeoAction, error: unknown, attempt: AbortSignal): Error {
-  if (error instanceof TeoUnreachable) return error;
+  // Nothing was sent: the credentials could not be had.
+  if (error instanceof TeoUnreachable || error instanceof CredentialsUnavailable) return error;
   if (attempt.aborted)
     return new TeoUnreachable('timeout', 'TEO did not answer in time', 'unknown', { cause: attempt.reason });
   const fields = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;

@@ -8,7 +8,12 @@ import { backoffMs, type RetryPolicy } from '#lib/domain/retry.ts';
 import type { RotationRun } from '#lib/domain/rotation/run.ts';
 import type { RotationRequest } from '#lib/domain/rotation-request.ts';
 import { sameKey } from '#lib/domain/same-key.ts';
-import { refusesCredentials, TeoRefused, TeoUnreachable } from '#lib/domain/teo-errors.ts';
+import {
+  CredentialsUnavailable,
+  refusesCredentials,
+  TeoRefused,
+  TeoUnreachable,
+} from '#lib/domain/teo-errors.ts';
 import type { KeyWrite, TeoGateway, ZoneKey } from '#lib/domain/teo-gateway.ts';
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 2000 };
@@ -64,7 +69,10 @@ export async function sendKey(
 const mayHaveApplied = (error: unknown) =>
   error instanceof TeoRefused
     ? error.code.startsWith('InternalError')
-    : !(error instanceof TeoUnreachable && error.keyState === 'unchanged');
+    : !(
+        error instanceof CredentialsUnavailable ||
+        (error instanceof TeoUnreachable && error.keyState === 'unchanged')
+      );
 
 /** TEO failed or throttled: the same call may succeed later. */
 const isRetryableRefusal = (error: unknown): error is TeoRefused =>
@@ -109,6 +117,17 @@ async function withRetries(
     if (isRetryableRefusal(failure)) {
       unsettled ||= failure.code.startsWith('InternalError');
       continue;
+    }
+    // No credentials, so this attempt was not sent: the key is as the earlier attempts left it.
+    if (failure instanceof CredentialsUnavailable && unsettled) {
+      throw new TeoUnreachable(
+        'unsettled',
+        'The credentials for a later attempt could not be had',
+        'unknown',
+        {
+          cause: failure,
+        },
+      );
     }
     // Refused credentials are mended by fresh ones (lib/handlers/config/config-source.ts), not by another call.
     const refusedForGood = failure instanceof TeoRefused && !refusesCredentials(failure);

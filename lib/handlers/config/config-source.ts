@@ -8,7 +8,7 @@ import type { TeoSettings } from '#lib/adapters/teo/teo-settings.ts';
 import { ConfigurationInvalid } from '#lib/domain/errors.ts';
 import { parseJsonObject } from '#lib/domain/json-object.ts';
 import type { Clock } from '#lib/domain/retry.ts';
-import { TeoRefused } from '#lib/domain/teo-errors.ts';
+import { staleCredentials } from '#lib/domain/teo-errors.ts';
 import { writeLogLine } from '#lib/handlers/audit/log-line.ts';
 import { invalid, type Loaded } from '#lib/handlers/config/loaded.ts';
 import { elementWithRepeatedField } from '#lib/handlers/config/repeated-field.ts';
@@ -163,9 +163,6 @@ async function readFingerprintKey(client: AwsJsonClient, secretId: string): Prom
 const describe = (error: Error) =>
   error instanceof AwsError ? error.message : `${error.name}: ${error.message}`.slice(0, 200);
 
-/** TEO's answers to credentials that were rotated away: the secret is read again at once. */
-const STALE_CREDENTIALS = new Set(['AuthFailure.SecretIdNotFound', 'AuthFailure.SignatureFailure']);
-
 /** The configuration in force, or ConfigurationInvalid with its problems (docs/contract.md §3). */
 export async function currentConfig<T>(source: ConfigSource<T>): Promise<T> {
   const loaded = await source.current();
@@ -186,14 +183,15 @@ export async function withFreshCredentials<T extends { readonly teo: TeoSettings
   try {
     return await use(config);
   } catch (error) {
-    if (!(error instanceof TeoRefused && STALE_CREDENTIALS.has(error.code))) throw error;
+    if (!staleCredentials(error)) throw error;
     const fresh = await source.reread();
     if (!fresh.ok || sameCredentials(fresh.config.teo, config.teo)) throw error;
     return use(fresh.config);
   }
 }
 
-const sameCredentials = (a: TeoSettings, b: TeoSettings) =>
-  a.credentials.secretId === b.credentials.secretId &&
-  a.credentials.secretKey === b.credentials.secretKey &&
-  a.credentials.sessionToken === b.credentials.sessionToken;
+/** Keyless credentials are renewed where they are used (tencent-cloud-gateway.ts): a configuration has none to change. */
+const sameCredentials = ({ credentials: a }: TeoSettings, { credentials: b }: TeoSettings) =>
+  'oidc' in a || 'oidc' in b
+    ? true
+    : a.secretId === b.secretId && a.secretKey === b.secretKey && a.sessionToken === b.sessionToken;

@@ -1,6 +1,7 @@
 // What every function sets up from its configuration, in one place: the ledger and the event bus once for the
 // life of the instance, TEO's client again whenever the configuration (its credentials) changes.
 
+import type { AwsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
 import { eventBridgeEvents, type RotationEvents } from '#lib/adapters/aws/rotation-events.ts';
 import { createTencentCloudGateway } from '#lib/adapters/teo/tencent-cloud-gateway.ts';
 import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
@@ -14,6 +15,8 @@ export interface SetupOptions {
   readonly ledger?: RotationLedger;
   /** Defaults to EventBridge with ROTATOR_EVENT_BUS, else none. */
   readonly events?: RotationEvents;
+  /** Keyless (TENCENT_AUTH=oidc): AWS STS as the function's role; defaults to its Region's. */
+  readonly sts?: AwsJsonClient;
 }
 
 export interface Setup<C extends TeoAccess> {
@@ -35,7 +38,8 @@ export function functionSetup<C extends TeoAccess>(
     if (last?.config !== config) {
       ledger ??= configuredLedger(config.table);
       events ??= config.eventBus === undefined ? undefined : eventBridgeEvents(config.eventBus);
-      last = { config, ledger, events, teo: createTencentCloudGateway(config.teo, options.clock) };
+      const teo = createTencentCloudGateway(config.teo, options.clock, options.sts && { sts: options.sts });
+      last = { config, ledger, events, teo };
     }
     return last;
   };

@@ -9,6 +9,7 @@ import {
   MIN_FINGERPRINT_KEY_CHARS,
 } from '#lib/domain/key-fingerprint.ts';
 import { allOf, invalid, type Loaded, mapLoaded, valid } from '#lib/handlers/config/loaded.ts';
+import { tencentAuthOf } from '#lib/handlers/config/tencent-auth.ts';
 
 /** What every function needs: access to TEO, the ledger's table and the event bus, and how keys are named. */
 export interface TeoAccess {
@@ -36,10 +37,10 @@ const MAX_TIMEOUT_MS = 60_000;
 
 /** The variables every function reads. */
 export function readTeoAccess(env: Environment): Loaded<TeoAccess> {
+  const endpoint = endpointOf(env.TEO_ENDPOINT || DEFAULT_ENDPOINT);
   const parts = allOf({
-    secretId: required(env, 'TENCENTCLOUD_SECRET_ID'),
-    secretKey: required(env, 'TENCENTCLOUD_SECRET_KEY'),
-    endpoint: endpointOf(env.TEO_ENDPOINT || DEFAULT_ENDPOINT),
+    credentials: tencentAuthOf(env, endpoint.ok ? endpoint.config : undefined),
+    endpoint,
     timeoutMs: timeoutOf(Number(env.TEO_TIMEOUT_MS || DEFAULT_TIMEOUT_MS)),
     fingerprint: fingerprintOf(env.ROTATOR_FINGERPRINT_KEY),
     table: optional(
@@ -53,17 +54,13 @@ export function readTeoAccess(env: Environment): Loaded<TeoAccess> {
       'ROTATOR_EVENT_BUS must be an EventBridge bus name (such as default) or its ARN',
     ),
   });
-  return mapLoaded(parts, ({ secretId, secretKey, endpoint, timeoutMs, fingerprint, table, eventBus }) => {
-    const sessionToken = env.TENCENTCLOUD_SESSION_TOKEN;
-    const credentials = { secretId, secretKey, ...(sessionToken ? { sessionToken } : {}) };
-    return { teo: { endpoint, timeoutMs, credentials }, fingerprint, table, eventBus };
-  });
+  return mapLoaded(parts, ({ credentials, endpoint, timeoutMs, fingerprint, table, eventBus }) => ({
+    teo: { endpoint, timeoutMs, credentials },
+    fingerprint,
+    table,
+    eventBus,
+  }));
 }
-
-const required = (env: Environment, name: string): Loaded<string> => {
-  const value = env[name];
-  return value ? valid(value) : invalid(`${name} is not set`);
-};
 
 const fingerprintOf = (key: string | undefined): Loaded<KeyFingerprint> =>
   key && key.length >= MIN_FINGERPRINT_KEY_CHARS

@@ -15,7 +15,13 @@ import { type AppliedRotation, needsAttention, type SyncHealth } from '#lib/doma
 import type { Rehearsal } from '#lib/domain/rotation/rotate-zone.ts';
 import type { RotationOutcome } from '#lib/domain/rotation/send-key.ts';
 import type { SyncedBinding, SyncOutcome } from '#lib/domain/sync/sync-binding.ts';
-import { type KeyState, refusesCredentials, TeoRefused, TeoUnreachable } from '#lib/domain/teo-errors.ts';
+import {
+  CredentialsUnavailable,
+  type KeyState,
+  refusesCredentials,
+  TeoRefused,
+  TeoUnreachable,
+} from '#lib/domain/teo-errors.ts';
 
 export interface HttpResponse {
   readonly statusCode: number;
@@ -194,6 +200,14 @@ export function refusalFor(
           code: 'InternalError',
           message: `TEO failed (${error.reason}). ${KEY_STATE[error.keyState]}`,
         };
+  }
+  if (error instanceof CredentialsUnavailable) {
+    return {
+      status: 502,
+      code: 'CredentialsUnavailable',
+      // Never sent; had an earlier attempt been (its outcome unknown), send-key says so instead (TeoUnreachable).
+      message: `The function could not get its Tencent credentials: ${error.message}. Nothing was sent to TEO.`,
+    };
   }
   if (error instanceof DeadlineExceeded) {
     return {
