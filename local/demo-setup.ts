@@ -1,6 +1,8 @@
 // The local demo: emulator account, zones and callers. Obviously not secrets; never valid anywhere else.
 import { createHash } from 'node:crypto';
-import { type EmulatorOptions, startTeoEmulator } from '../emulator/teo-emulator.ts';
+import { startAwsStsStandIn } from '../emulator/aws-sts.ts';
+import { identityKeyOf, startTencentStsStandIn } from '../emulator/tencent-sts.ts';
+import { type EmulatorOptions, startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import type { LocalAccessKey } from './sigv4-verifier.ts';
 
 export const DEMO_TENCENT = {
@@ -53,3 +55,51 @@ export const startDemoEmulator = (
     },
     ...options,
   });
+
+/** Keyless (TENCENT_AUTH=oidc): the demo's CAM provider, role and audience (docs/contract.md §3). */
+export const DEMO_OIDC = {
+  providerId: 'aws-lambda',
+  roleArn: 'qcs::cam::uin/100000000001:roleName/teo-key-rotator',
+  audience: 'teo-key-rotator',
+  stsRegion: 'ap-singapore',
+};
+
+/**
+ * AWS STS and Tencent's STS stand-ins wired to the emulator, as a deployer sets them up: CAM trusts the stand-in
+ * issuer for the audience and the role, and holds a copy of its JWKS. `env` is what the functions then need.
+ */
+export async function startKeylessStandIns(emulator: TeoEmulator) {
+  const aws = await startAwsStsStandIn();
+  const tencent = await startTencentStsStandIn({
+    providers: [
+      {
+        name: DEMO_OIDC.providerId,
+        identityUrl: aws.issuer,
+        clientIds: [DEMO_OIDC.audience],
+        identityKey: identityKeyOf(aws.jwks()),
+      },
+    ],
+    roles: [
+      {
+        roleArn: DEMO_OIDC.roleArn,
+        provider: DEMO_OIDC.providerId,
+        trust: { iss: aws.issuer, aud: [DEMO_OIDC.audience], sub: [aws.roleArn] },
+      },
+    ],
+    onIssue: (credentials) => emulator.acceptTemporary(credentials),
+  });
+  return {
+    aws,
+    tencent,
+    env: {
+      ...aws.env,
+      TENCENT_AUTH: 'oidc',
+      TENCENT_OIDC_PROVIDER_ID: DEMO_OIDC.providerId,
+      TENCENT_ROLE_ARN: DEMO_OIDC.roleArn,
+      TENCENT_OIDC_AUDIENCE: DEMO_OIDC.audience,
+      TENCENT_STS_REGION: DEMO_OIDC.stsRegion,
+      TENCENT_STS_ENDPOINT: tencent.url,
+    },
+    close: () => Promise.all([aws.close(), tencent.close()]),
+  };
+}

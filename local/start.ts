@@ -1,6 +1,7 @@
 // `npm start`: builds the function, starts the TEO emulator, and serves the real bundled handler on loopback.
 // With TENCENTCLOUD_* and TEO_ENDPOINT set it talks to that TEO instead, and then only with callers of your own:
 // the demo callers' credentials are printed below and in the README, so they never reach a real zone.
+// `TENCENT_AUTH=oidc npm start`: keyless, against stand-ins for AWS STS and Tencent's STS (docs/contract.md §3).
 
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -19,6 +20,7 @@ import {
   LOCAL_WEBHOOK_SECRET,
   localClients,
   startDemoEmulator,
+  startKeylessStandIns,
 } from './demo-setup.ts';
 import { startLocalServer } from './server.ts';
 
@@ -43,20 +45,31 @@ process.env.ROTATOR_FINGERPRINT_KEY ||= randomBytes(32).toString('base64');
 
 let emulator: TeoEmulator | undefined;
 let doppler: DopplerEmulator | undefined;
+let keyless: Awaited<ReturnType<typeof startKeylessStandIns>> | undefined;
 if (ownTeo) {
   const endpoint = new URL(process.env.TEO_ENDPOINT ?? '');
   const what = isLoopbackHost(endpoint.hostname) ? 'a TEO emulator on this machine' : 'the real TEO';
   console.log(`Talking to ${what} at ${endpoint.origin} with your TENCENTCLOUD_* credentials.`);
 } else {
   emulator = await startDemoEmulator();
-  Object.assign(process.env, {
-    TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
-    TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
-    TEO_ENDPOINT: emulator.url,
-  });
+  process.env.TEO_ENDPOINT = emulator.url;
+  if (process.env.TENCENT_AUTH === 'oidc') {
+    keyless = await startKeylessStandIns(emulator);
+    Object.assign(process.env, keyless.env);
+  } else {
+    Object.assign(process.env, {
+      TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
+      TENCENTCLOUD_SECRET_KEY: DEMO_TENCENT.secretKey,
+    });
+  }
   console.log(
     `TEO emulator at ${emulator.url} (zones: ${[...DEMO_ZONES, `${DEMO_NEW_ZONE} (no key yet)`].join(', ')}); no Tencent account needed.`,
   );
+  if (keyless) {
+    console.log(`Keyless (TENCENT_AUTH=oidc): no Tencent key anywhere. Each function gets a web identity token from the AWS STS
+stand-in (${keyless.aws.issuer}) and exchanges it at the Tencent STS stand-in (${keyless.tencent.url}) for
+temporary credentials of ${process.env.TENCENT_ROLE_ARN}, which TEO accepts with their token.`);
+  }
   // Sync's demo: the second zone follows a secret in an emulated Doppler.
   doppler = await startDopplerEmulator(DEMO_DOPPLER.token);
   doppler.set(
@@ -136,6 +149,7 @@ const stop = async () => {
   await server.close();
   await emulator?.close();
   await doppler?.close();
+  await keyless?.close();
   console.log('Stopped.');
   process.exit(0);
 };

@@ -276,6 +276,24 @@ describe('npm start', () => {
     expect(code).toBe(0);
   });
 
+  it('runs keyless with TENCENT_AUTH=oidc: temporary credentials from the STS stand-ins, and says so', async () => {
+    const started = await npmStart({ TENCENT_AUTH: 'oidc' });
+    const { child, url } = started;
+
+    const response = await fetch(`${url}/rotate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${LOCAL_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ ZoneId: ZONE, SecretKey: randomBytes(32).toString('base64') }),
+    });
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+
+    expect(response.status).toBe(200);
+    expect(started.output()).toContain('Keyless (TENCENT_AUTH=oidc): no Tencent key anywhere.');
+    expect(started.output()).not.toContain(DEMO_TENCENT.secretKey);
+    expect(started.output()).toContain('"outcome":"rotated"');
+  });
+
   it('uses your TENCENTCLOUD_* credentials, TEO_ENDPOINT and callers when they are set, and says so', async () => {
     const started = await npmStart({
       TENCENTCLOUD_SECRET_ID: DEMO_TENCENT.secretId,
