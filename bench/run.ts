@@ -8,7 +8,13 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import esbuildOptions from '../esbuild.config.cjs';
-import { DEMO_TENCENT, LOCAL_TOKEN, localClients, startDemoEmulator } from '../local/demo-setup.ts';
+import {
+  DEMO_TENCENT,
+  LOCAL_TOKEN,
+  localClients,
+  startDemoEmulator,
+  startKeylessStandIns,
+} from '../local/demo-setup.ts';
 import { buildFunctions } from '../scripts/build.ts';
 import { startDynalite } from '../test/support/dynalite.ts';
 import { sha256Hex } from '../test/support/fake-config.ts';
@@ -107,6 +113,23 @@ const productionWithSecret = {
   ...unsecret,
   ROTATOR_SECRET_ID: 'teo-key-rotator/bench',
   ROTATOR_FINGERPRINT_SECRET_ID: 'teo-key-rotator/bench/fingerprint-key',
+};
+/**
+ * Keyless (TENCENT_AUTH=oidc), as deployed: the callers in Secrets Manager and no Tencent key anywhere; the first
+ * rotation first gets a web identity token from AWS STS and exchanges it at Tencent's STS (both stand-ins, plain
+ * HTTP on loopback: the TLS of the two extra calls is not measured).
+ */
+const keyless = await startKeylessStandIns(emulator, {
+  otherKeys: { [secrets.env.AWS_ACCESS_KEY_ID as string]: secrets.env.AWS_SECRET_ACCESS_KEY as string },
+});
+secrets.put('teo-key-rotator/bench-keyless', JSON.stringify({ ROTATOR_CLIENTS: localClients() }));
+const productionKeyless = {
+  ...productionWithSecret,
+  // The keyless settings and AWS STS's endpoint; the AWS keys stay Secrets Manager's, which STS also accepts.
+  ...Object.fromEntries(
+    Object.entries(keyless.env).filter(([name]) => /^(?:TENCENT_|AWS_ENDPOINT_URL_STS)/.test(name)),
+  ),
+  ROTATOR_SECRET_ID: 'teo-key-rotator/bench-keyless',
 };
 
 const run = (args: string[], env: Record<string, string>) =>
@@ -220,6 +243,7 @@ try {
   const productionCold = await alternate(
     ['rotator', 'first-rotation', 'rotator', production],
     ['rotator, secret in Secrets Manager', 'first-rotation', 'rotator', productionWithSecret],
+    ['rotator, keyless', 'first-rotation', 'rotator', productionKeyless],
     ['built-ins floor', 'first-rotation', 'floor', production],
   );
   const warmCalls = await warm(
@@ -239,6 +263,10 @@ try {
     productionColdWithSecretVsFloor: ratio(
       median(productionCold, 'rotator, secret in Secrets Manager'),
       median(productionCold, 'built-ins floor'),
+    ),
+    productionColdKeylessVsWithSecret: ratio(
+      median(productionCold, 'rotator, keyless'),
+      median(productionCold, 'rotator, secret in Secrets Manager'),
     ),
     coldImportVsSdk: ratio(median(coldImport, 'rotator'), median(coldImport, 'SDK (project options)')),
     coldImportVsNaiveSdk: ratio(median(coldImport, 'rotator'), median(coldImport, 'SDK (naive bundle)')),
@@ -301,5 +329,5 @@ try {
   console.table(ratios);
   console.log('Written to bench/results.json');
 } finally {
-  await Promise.all([emulator.close(), dynamo.close(), secrets.close()]);
+  await Promise.all([emulator.close(), dynamo.close(), secrets.close(), keyless.close()]);
 }

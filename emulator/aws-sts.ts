@@ -68,14 +68,20 @@ const escapeXml = (text: string) =>
 
 export async function startAwsStsStandIn({
   now = Date.now,
+  otherKeys = {},
 }: {
   now?: () => number;
+  /** Access keys of the same role beside the stand-in's own (another stand-in's, sharing one environment). */
+  otherKeys?: Readonly<Record<string, string>>;
 } = {}): Promise<AwsStsStandIn> {
   const roleArn = `arn:aws:iam::${ACCOUNT}:role/teo-key-rotator-dev-sync`;
   const accessKey = { id: 'AKIAFAKESTSSTANDIN00', secret: 'FakeStsStandInSecretAccessKey00000000000' };
-  const keys: Readonly<Record<string, LocalAccessKey>> = {
-    [accessKey.id]: { secretAccessKey: accessKey.secret, arn: roleArn },
-  };
+  const keys: Readonly<Record<string, LocalAccessKey>> = Object.fromEntries(
+    Object.entries({ ...otherKeys, [accessKey.id]: accessKey.secret }).map(([id, secretAccessKey]) => [
+      id,
+      { secretAccessKey, arn: roleArn },
+    ]),
+  );
   let signing = { RS256: newKey('RS256'), ES384: newKey('ES384') };
   const published: SigningKey[] = [signing.RS256, signing.ES384];
   const calls: string[] = [];

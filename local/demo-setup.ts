@@ -68,8 +68,11 @@ export const DEMO_OIDC = {
  * AWS STS and Tencent's STS stand-ins wired to the emulator, as a deployer sets them up: CAM trusts the stand-in
  * issuer for the audience and the role, and holds a copy of its JWKS. `env` is what the functions then need.
  */
-export async function startKeylessStandIns(emulator: TeoEmulator) {
-  const aws = await startAwsStsStandIn();
+export async function startKeylessStandIns(
+  emulator: TeoEmulator,
+  options: Parameters<typeof startAwsStsStandIn>[0] = {},
+) {
+  const aws = await startAwsStsStandIn(options);
   const tencent = await startTencentStsStandIn({
     providers: [
       {
