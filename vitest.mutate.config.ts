@@ -16,6 +16,7 @@ export default mergeConfig(
         'test/official-sdk.test.ts',
         'test/local-integration.test.ts',
         'test/cli.test.ts',
+        'test/doctor.test.ts',
         'node_modules/**',
       ],
     },

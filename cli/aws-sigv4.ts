@@ -35,3 +35,20 @@ export async function sigV4Headers(
   });
   return signed.headers as Record<string, string>;
 }
+
+/** A form-encoded POST to an AWS Query API (IAM's), signed with the standard AWS credential chain. */
+export async function sigV4Request(url: URL, body: string, scope: { service: string; region: string }) {
+  const signer = new SignatureV4({ credentials: defaultProvider(), sha256: Sha256, ...scope });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    ...(url.port && { port: Number(url.port) }),
+    path: url.pathname,
+    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', host: url.host },
+    body,
+  });
+  // fetch sets Host from the URL, as signed.
+  const { host: _host, ...headers } = signed.headers as Record<string, string>;
+  return fetch(url, { method: 'POST', headers, body });
+}

@@ -9,6 +9,7 @@ import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { isLoopbackHost } from '#lib/adapters/http/loopback.ts';
 import { sigV4Headers } from './aws-sigv4.ts';
+import { doctor } from './doctor.ts';
 import { type Answer, printable, readAnswer, type ZoneStatusAnswer } from './rotation-answer.ts';
 import { webhookHeaders } from './webhook-signature.ts';
 
@@ -17,6 +18,9 @@ const USAGE = `usage:
                  [--dry-run] [--aws-iam] [--json]
   rotator status --url URL --zone ZONE_ID [--aws-iam] [--json]
                               which key is live (by fingerprint), and the last rotation the function applied
+  rotator doctor --provider-id ID --audience AUD [--issuer URL] [--cam-endpoint URL]
+                              keyless mode: AWS's federation and issuer, CAM's provider, and whether CAM's copy of
+                              AWS's signing keys is current (with your AWS credentials and TENCENTCLOUD_*)
   rotator hash-token          reads a token on stdin, prints the tokenSha256 to configure
   rotator new-webhook-secret  prints a fresh whsec_ secret
   rotator --help
@@ -54,8 +58,39 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.rotated;
   }
   if (command === 'rotate') return rotate(rest);
+  if (command === 'doctor') return runDoctor(rest);
   if (command === 'status') return status(rest);
   throw new UsageError(`unknown command: ${printable(command)}`);
+}
+
+async function runDoctor(args: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        'provider-id': { type: 'string' },
+        audience: { type: 'string' },
+        issuer: { type: 'string' },
+        'cam-endpoint': { type: 'string', default: 'https://cam.tencentcloudapi.com' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(printable((error as Error).message.split('. ')[0] ?? 'invalid arguments'));
+  }
+  const { 'provider-id': providerId, audience, issuer, 'cam-endpoint': camEndpoint } = values;
+  if (typeof providerId !== 'string' || typeof audience !== 'string')
+    throw new UsageError('doctor needs --provider-id and --audience');
+  const { checks, mend } = await doctor({
+    providerId,
+    audience,
+    issuer: typeof issuer === 'string' ? issuer : undefined,
+    camEndpoint: String(camEndpoint),
+  });
+  for (const { ok, what } of checks) console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (mend) console.log(`\nTo upload AWS's current keys to CAM:\n  ${mend}`);
+  return checks.every(({ ok }) => ok) ? EXIT.rotated : EXIT.refused;
 }
 
 function options(args: string[]) {

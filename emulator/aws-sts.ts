@@ -1,4 +1,5 @@
-// A loopback stand-in for AWS STS's GetWebIdentityToken (IAM outbound identity federation), as the STS API reference
+// A loopback stand-in for AWS STS's GetWebIdentityToken (IAM outbound identity federation; and IAM's
+// GetOutboundWebIdentityFederationInfo, which names the issuer to deployers), as the STS API reference
 // documents it: the Query protocol on a Region's endpoint, the caller's SigV4 checked, Audience (1 to 10),
 // SigningAlgorithm (RS256 or ES384) and DurationSeconds (60 to 3600, default 300) validated, an XML answer; the
 // token a JWT whose `sub` is the caller's role ARN, signed with the stand-in's own key, and the issuer's OIDC
@@ -25,8 +26,8 @@ export interface AwsStsStandIn {
   readonly calls: string[];
   /** The JWKS the issuer publishes now. */
   jwks(): { keys: Record<string, unknown>[] };
-  /** AWS starts signing with a new key; the old one stays published. */
-  rotateSigningKey(): void;
+  /** AWS publishes a new key and, unless told otherwise, starts signing with it; the old one stays published. */
+  rotateSigningKey(options?: { signWithIt?: boolean }): void;
   /** The account's outbound federation is turned off (OutboundWebIdentityFederationDisabledException). */
   setEnabled(enabled: boolean): void;
   /** The next requests are answered with this error (a 5xx for InternalFailure, as AWS's). */
@@ -168,7 +169,8 @@ export async function startAwsStsStandIn({
         { method: request.method ?? '', path: url.pathname, query: url.search.slice(1), headers, body },
         keys,
         now(),
-        { services: ['sts'], region: REGION },
+        // IAM's federation info is signed for iam in us-east-1 (IAM is global); STS's calls for the Region.
+        { services: ['sts', 'iam'] },
       );
       if ('refused' in verdict) return xmlError(403, 'SignatureDoesNotMatch', verdict.refused);
       const params = new URLSearchParams(body.toString('utf8'));
@@ -177,6 +179,13 @@ export async function startAwsStsStandIn({
       const failure = failures.shift();
       if (failure)
         return xmlError(failure === 'InternalFailure' ? 500 : 400, failure, `Injected ${failure}.`);
+      if (action === 'GetOutboundWebIdentityFederationInfo') {
+        return {
+          status: 200,
+          type: 'text/xml',
+          body: `<GetOutboundWebIdentityFederationInfoResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetOutboundWebIdentityFederationInfoResult><IssuerIdentifier>${issuer}</IssuerIdentifier><JwtVendingEnabled>${enabled}</JwtVendingEnabled></GetOutboundWebIdentityFederationInfoResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetOutboundWebIdentityFederationInfoResponse>`,
+        };
+      }
       if (action !== 'GetWebIdentityToken' || params.get('Version') !== '2011-06-15')
         return xmlError(400, 'InvalidAction', `${action} is not stood in for.`);
       return getWebIdentityToken(params, verdict.arn);
@@ -198,9 +207,10 @@ export async function startAwsStsStandIn({
     roleArn,
     calls,
     jwks: () => ({ keys: published.map(({ jwk }) => jwk) }),
-    rotateSigningKey() {
-      signing = { ...signing, RS256: newKey('RS256') };
-      published.push(signing.RS256);
+    rotateSigningKey({ signWithIt = true } = {}) {
+      const next = newKey('RS256');
+      published.push(next);
+      if (signWithIt) signing = { ...signing, RS256: next };
     },
     setEnabled: (on) => {
       enabled = on;

@@ -7,10 +7,13 @@
 // Known: the parameters, the answer, the 43,200 s cap, the generic error codes (tencentcloud-sdk-go's sts errors.go).
 // Inferred (Tencent documents no code per check): a token that fails a check is InvalidParameter.ParamError, a role
 // whose trust the token does not meet UnauthorizedOperation; each check's reason is kept in `refusals`.
+// CAM's DescribeOIDCConfig (2019-01-16) is served too, TC3-signed with the temporary credentials issued here (and
+// their token), when the role may read it: what `rotator doctor` and the scheduled health check compare.
 import { createPublicKey, createVerify, randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { verifyTc3Request } from './tc3-signature.ts';
 
 export interface OidcProviderConfig {
   /** CreateOIDCConfig's Name: the ProviderId callers name. */
@@ -43,6 +46,8 @@ export interface TencentStsStandIn {
   readonly issued: IssuedCredentials[];
   /** Every WebIdentityToken received, as sent: for tests that look for it where it must not be. */
   readonly tokens: string[];
+  /** Whether the role's policy grants cam:DescribeOIDCConfig (it does unless told otherwise). */
+  setCamReadable(readable: boolean): void;
   /** UpdateOIDCConfig: a new copy of the issuer's JWKS. */
   uploadJwks(provider: string, jwks: unknown): void;
   close(): Promise<void>;
@@ -57,7 +62,10 @@ export async function startTencentStsStandIn({
   roles,
   onIssue,
   now = Date.now,
+  adminKeys = {},
 }: {
+  /** Key pairs (SecretId: SecretKey) of account users who may read CAM: a deployer's, for `rotator doctor`. */
+  adminKeys?: Readonly<Record<string, string>>;
   providers: readonly OidcProviderConfig[];
   roles: readonly WebIdentityRole[];
   /** Told of each credential issued: the TEO emulator's acceptTemporary. */
@@ -65,6 +73,7 @@ export async function startTencentStsStandIn({
   now?: () => number;
 }): Promise<TencentStsStandIn> {
   const refusals: string[] = [];
+  let camReadable = true;
   const issued: IssuedCredentials[] = [];
   const tokens: string[] = [];
   const providersByName = new Map(providers.map((provider) => [provider.name, { ...provider }]));
@@ -173,13 +182,55 @@ export async function startTencentStsStandIn({
     };
   }
 
+  /** CAM's DescribeOIDCConfig, signed for service cam with credentials issued here. */
+  function describeOidcConfig(request: http.IncomingMessage, body: Buffer) {
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([name, value]) => [name, String(value)]),
+    );
+    const verdict = verifyTc3Request(
+      { method: request.method ?? '', path: '/', query: '', headers, body },
+      (secretId) =>
+        adminKeys[secretId] ?? issued.find((credentials) => credentials.secretId === secretId)?.secretKey,
+      'cam',
+      Math.floor(Date.now() / 1000),
+    );
+    if (!verdict.ok) refuse(verdict.code, verdict.message);
+    const { secretId } = verdict as { secretId: string };
+    const admin = adminKeys[secretId] !== undefined;
+    const session = issued.find((credentials) => credentials.secretId === secretId);
+    if (!admin && (headers['x-tc-token'] !== session?.token || now() >= (session?.expiresAt ?? 0)))
+      refuse('AuthFailure.TokenFailure', 'The token is invalid or has expired.');
+    if (headers['x-tc-action'] !== 'DescribeOIDCConfig')
+      refuse('InvalidAction', 'only DescribeOIDCConfig of CAM');
+    if (!camReadable && !admin)
+      refuse('AuthFailure.UnauthorizedOperation', 'the role may not cam:DescribeOIDCConfig');
+    const provider = providersByName.get(String(JSON.parse(body.toString('utf8') || '{}').Name));
+    if (provider === undefined) refuse('ResourceNotFound.IdentityNotExist', 'no OIDC provider has this Name');
+    const { name, identityUrl, identityKey, clientIds } = provider as OidcProviderConfig;
+    return {
+      ProviderType: 11,
+      IdentityUrl: identityUrl,
+      IdentityKey: identityKey,
+      ClientId: clientIds,
+      Status: 2,
+      Description: '',
+      Name: name,
+      AutoRotateKey: 0,
+    };
+  }
+
   const server = http.createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
     let answer: Record<string, unknown>;
     try {
-      answer = exchange(request.headers, Buffer.concat(chunks).toString('utf8'));
-      refusals.push('issued');
+      if (request.headers.authorization?.startsWith('TC3-HMAC-SHA256')) {
+        answer = describeOidcConfig(request, body);
+      } else {
+        answer = exchange(request.headers, body.toString('utf8'));
+        refusals.push('issued');
+      }
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
       refusals.push(error.reason);
@@ -197,6 +248,9 @@ export async function startTencentStsStandIn({
     refusals,
     issued,
     tokens,
+    setCamReadable: (readable) => {
+      camReadable = readable;
+    },
     uploadJwks(name, jwks) {
       const provider = providersByName.get(name);
       if (provider) provider.identityKey = identityKeyOf(jwks);

@@ -251,7 +251,7 @@ check(
   alarmOn('TeoKeyRotator', 'Rotations', '"invalid-value"'),
   'an alarm on invalid values in bound secrets',
 );
-for (const metric of ['LedgerFailures', 'SyncDrift', 'SyncNeedsAttention']) {
+for (const metric of ['LedgerFailures', 'SyncDrift', 'SyncNeedsAttention', 'KeylessUnhealthy']) {
   check(alarmOn('TeoKeyRotator', metric, '"service"'), `an alarm on ${metric}`);
 }
 for (const fn of ['RotateLambdaFunction', 'SecretsManagerRotationLambdaFunction']) {

@@ -5,15 +5,26 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
 import { parseTeoEndpoint, type TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
 import { RENEW_BEFORE_MS } from '#lib/adapters/teo/keyless-credentials.ts';
+import { checkKeyless } from '#lib/adapters/teo/keyless-health.ts';
 import { createTencentCloudGateway } from '#lib/adapters/teo/tencent-cloud-gateway.ts';
 import type { OidcSettings } from '#lib/adapters/teo/teo-settings.ts';
 import { loadConfig } from '#lib/handlers/config/rotator-config.ts';
+import { loadSyncConfig } from '#lib/handlers/config/sync-config.ts';
+import { createSyncHandler } from '#lib/handlers/sync/handler.ts';
 import { type AwsStsStandIn, startAwsStsStandIn } from '../emulator/aws-sts.ts';
 import { identityKeyOf, startTencentStsStandIn, type TencentStsStandIn } from '../emulator/tencent-sts.ts';
 import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { lambdaContext, rotateEvent } from './support/events.ts';
-import { FAST_RETRY, KEY, OLD_KEY, OPS_TOKEN, testEnvironment, ZONE } from './support/fake-config.ts';
+import {
+  FAST_RETRY,
+  FINGERPRINT_KEY,
+  KEY,
+  OLD_KEY,
+  OPS_TOKEN,
+  testEnvironment,
+  ZONE,
+} from './support/fake-config.ts';
 import { createDocumentedHandler } from './support/openapi.ts';
 
 const PROVIDER = 'aws-lambda';
@@ -270,5 +281,120 @@ describe('a rotation in keyless mode', () => {
         'The function could not get its Tencent credentials: Tencent STS refused the exchange (InvalidParameter.ParamError). Nothing was sent to TEO.',
     });
     expect(teo.calls).toEqual([]);
+  });
+});
+
+describe('the keyless health check', () => {
+  const check = (zoneId: string | undefined = ZONE) =>
+    checkKeyless({
+      oidc: oidc(),
+      teo: { endpoint: parseTeoEndpoint(teo.url) as TeoEndpoint, timeoutMs: 2000 },
+      zoneId,
+      sts: awsJsonClient('sts', { env: aws.env }),
+      clock: { now: () => clock },
+    });
+  /** Puts CAM's copy back to what AWS publishes, after a test that made them differ. */
+  const resync = () => tencent.uploadJwks(PROVIDER, aws.jwks());
+  afterEach(() => {
+    resync();
+    tencent.setCamReadable(true);
+  });
+
+  it("passes when the token's key is in CAM's copy, with every key AWS publishes, and a zone is described", async () => {
+    const health = await check();
+
+    expect(health).toEqual({
+      healthy: true,
+      tokenKid: expect.stringMatching(/^RSA_/),
+      tokenKeyInCam: true,
+      missingFromCam: [],
+    });
+    expect(teo.calls).toEqual([
+      expect.objectContaining({ action: 'DescribeMultiPathGatewaySecretKey', answer: 'ok' }),
+    ]);
+  });
+
+  it('fails before anything breaks when AWS publishes a key CAM holds no copy of', async () => {
+    aws.rotateSigningKey({ signWithIt: false });
+    const [next] = aws.jwks().keys.slice(-1);
+
+    const health = await check();
+
+    expect(health).toMatchObject({ healthy: false, tokenKeyInCam: true, missingFromCam: [next?.kid] });
+    expect(health).not.toHaveProperty('failed');
+  });
+
+  it('names the exchange, and the key AWS signed with, when CAM holds no copy of it', async () => {
+    aws.rotateSigningKey();
+    const [signing] = aws.jwks().keys.slice(-1);
+
+    await expect(check()).resolves.toEqual({
+      healthy: false,
+      failed: { step: 'exchange', reason: 'Tencent STS refused the exchange (InvalidParameter.ParamError)' },
+      tokenKid: signing?.kid,
+    });
+  });
+
+  it('names the token step when AWS gives none', async () => {
+    aws.setEnabled(false);
+    try {
+      await expect(check()).resolves.toEqual({
+        healthy: false,
+        failed: {
+          step: 'token',
+          reason: 'AWS STS gave no web identity token (OutboundWebIdentityFederationDisabledException)',
+        },
+      });
+    } finally {
+      aws.setEnabled(true);
+    }
+  });
+
+  it('names the Describe when TEO refuses the role, and passes without comparing keys CAM will not show', async () => {
+    teo.inject({ kind: 'error', code: 'UnauthorizedOperation' });
+    const refused = await check();
+    tencent.setCamReadable(false);
+    const unread = await check();
+
+    expect(refused).toMatchObject({
+      healthy: false,
+      failed: {
+        step: 'describe',
+        reason: 'TEO answered UnauthorizedOperation to DescribeMultiPathGatewaySecretKey',
+      },
+    });
+    expect(unread).toEqual({ healthy: true, tokenKid: expect.any(String) });
+  });
+
+  it('runs with the schedule, one line with its metric, at ERROR when unhealthy', async () => {
+    const env = {
+      TENCENT_AUTH: 'oidc',
+      TENCENT_OIDC_PROVIDER_ID: PROVIDER,
+      TENCENT_ROLE_ARN: ROLE,
+      TENCENT_OIDC_AUDIENCE: AUDIENCE,
+      TENCENT_STS_REGION: 'ap-singapore',
+      TENCENT_STS_ENDPOINT: tencent.url,
+      ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
+      TEO_ENDPOINT: teo.url,
+      ROTATOR_SYNC_BINDINGS: '[]',
+    };
+    const loaded = loadSyncConfig(env);
+    const handler = createSyncHandler(loaded, {
+      retry: FAST_RETRY,
+      sts: awsJsonClient('sts', { env: aws.env }),
+    });
+    const schedule = { source: 'aws.events', 'detail-type': 'Scheduled Event' };
+    const healthLine = () => output.lines().findLast((line) => line.operation === 'keyless-health');
+
+    await handler(schedule, lambdaContext());
+    const healthy = healthLine();
+    aws.rotateSigningKey({ signWithIt: false });
+    await handler(schedule, lambdaContext());
+    const unhealthy = healthLine();
+
+    expect(healthy).toMatchObject({ level: 'INFO', outcome: 'healthy', tokenKeyInCam: true });
+    expect(healthy).not.toHaveProperty('KeylessUnhealthy');
+    expect(unhealthy).toMatchObject({ level: 'ERROR', outcome: 'unhealthy', KeylessUnhealthy: 1 });
+    expect(unhealthy?.missingFromCam).toHaveLength(1);
   });
 });

@@ -58,8 +58,8 @@ export interface AuditOutcome {
   readonly fields: Readonly<Record<string, unknown>>;
 }
 
-/** Only what needs someone is an ERROR: a failure, or a value that can never be applied. */
-const ALARMING = new Set(['failed', 'invalid-value']);
+/** Only what needs someone is an ERROR: a failure, a value that can never be applied, keyless credentials at risk. */
+const ALARMING = new Set(['failed', 'invalid-value', 'unhealthy']);
 
 export function writeAudit(
   { context, startedAt, tally }: AuditStart,
@@ -103,6 +103,7 @@ export function writeAudit(
       needsAttention,
       deferred,
       eventPublishFailed: eventPublished === false,
+      keylessUnhealthy: outcome === 'unhealthy',
     }),
   });
   coldStart = false;

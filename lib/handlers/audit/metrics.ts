@@ -22,6 +22,8 @@ export interface RequestMetrics {
   readonly deferred: number;
   /** A rotation was applied but its event could not be published. */
   readonly eventPublishFailed: boolean;
+  /** Keyless credentials failed their health check, or will (alarmed). */
+  readonly keylessUnhealthy: boolean;
 }
 
 /** The EMF fields to merge into a log line that already has `service`, the dimension both share. */
@@ -35,6 +37,7 @@ export function embeddedMetrics(
     needsAttention,
     deferred,
     eventPublishFailed,
+    keylessUnhealthy,
   }: RequestMetrics,
   now = Date.now(),
 ) {
@@ -54,7 +57,7 @@ export function embeddedMetrics(
           ],
         },
         // By service alone: one alarm each, whatever the request's outcome was.
-        ...(ledgerFailures > 0 || drift || needsAttention || deferred > 0
+        ...(ledgerFailures > 0 || drift || needsAttention || deferred > 0 || keylessUnhealthy
           ? [
               {
                 Namespace: METRICS_NAMESPACE,
@@ -64,6 +67,7 @@ export function embeddedMetrics(
                   ...(drift ? [{ Name: 'SyncDrift', Unit: 'Count' }] : []),
                   ...(needsAttention ? [{ Name: 'SyncNeedsAttention', Unit: 'Count' }] : []),
                   ...(deferred > 0 ? [{ Name: 'SyncDeferred', Unit: 'Count' }] : []),
+                  ...(keylessUnhealthy ? [{ Name: 'KeylessUnhealthy', Unit: 'Count' }] : []),
                 ],
               },
             ]
@@ -80,5 +84,6 @@ export function embeddedMetrics(
     ...(drift && { SyncDrift: 1 }),
     ...(needsAttention && { SyncNeedsAttention: 1 }),
     ...(deferred > 0 && { SyncDeferred: deferred }),
+    ...(keylessUnhealthy && { KeylessUnhealthy: 1 }),
   };
 }

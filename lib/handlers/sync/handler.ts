@@ -43,6 +43,7 @@ import {
 } from '#lib/handlers/http/responses.ts';
 import { routeOf, SYNC_ROUTES } from '#lib/handlers/http/routes.ts';
 import { ANSWER_MARGIN_MS, runOf } from '#lib/handlers/invocation.ts';
+import { auditKeylessHealth } from '#lib/handlers/sync/keyless-health-line.ts';
 import { dopplerBindings, infisicalBindings, secretEventBindings } from '#lib/handlers/sync/notifications.ts';
 
 export type SyncTrigger = 'doppler' | 'infisical' | 'secretsmanager' | 'schedule';
@@ -303,6 +304,13 @@ export function createSyncHandler(
     return syncResultsResponse(report.results);
   }
 
+  /** The schedule: every binding, then, keyless, the credentials' health check. */
+  async function scheduled(context: Context, served: Served) {
+    const report = await syncAll(served.setup.config.bindings, 'schedule', context, served);
+    await auditKeylessHealth(context, served.setup.config, { sts: options.sts, clock: served.clock });
+    return report;
+  }
+
   /** A Secrets Manager change through EventBridge, or the schedule. */
   async function notified(fields: Readonly<Record<string, unknown>>, context: Context, served: Served) {
     const { bindings } = served.setup.config;
@@ -310,7 +318,7 @@ export function createSyncHandler(
       fields.source === 'aws.secretsmanager' && fields['detail-type'] === 'Secret Label Updated'
         ? await syncAll(secretEventBindings(fields, bindings), 'secretsmanager', context, served)
         : fields.source === 'aws.events' && fields['detail-type'] === 'Scheduled Event'
-          ? await syncAll(bindings, 'schedule', context, served)
+          ? await scheduled(context, served)
           : undefined;
     if (report === undefined) {
       throw new InvalidRequest(
