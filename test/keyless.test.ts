@@ -75,6 +75,16 @@ afterEach(() => {
   teo.calls.length = 0;
 });
 
+/** A function's keyless settings, against the stand-ins. */
+const keylessSettings = () => ({
+  TENCENT_AUTH: 'oidc',
+  TENCENT_OIDC_PROVIDER_ID: PROVIDER,
+  TENCENT_ROLE_ARN: ROLE,
+  TENCENT_OIDC_AUDIENCE: AUDIENCE,
+  TENCENT_STS_REGION: 'ap-singapore',
+  TENCENT_STS_ENDPOINT: tencent.url,
+});
+
 const oidc = (changes: Partial<OidcSettings> = {}): OidcSettings => ({
   providerId: PROVIDER,
   roleArn: ROLE,
@@ -239,12 +249,7 @@ describe('a rotation in keyless mode', () => {
     testEnvironment(teo.url, {
       TENCENTCLOUD_SECRET_ID: undefined,
       TENCENTCLOUD_SECRET_KEY: undefined,
-      TENCENT_AUTH: 'oidc',
-      TENCENT_OIDC_PROVIDER_ID: PROVIDER,
-      TENCENT_ROLE_ARN: ROLE,
-      TENCENT_OIDC_AUDIENCE: AUDIENCE,
-      TENCENT_STS_REGION: 'ap-singapore',
-      TENCENT_STS_ENDPOINT: tencent.url,
+      ...keylessSettings(),
     });
   const rotate = (env: Record<string, string | undefined>) =>
     createDocumentedHandler(loadConfig(env), {
@@ -368,12 +373,7 @@ describe('the keyless health check', () => {
 
   it('runs with the schedule, one line with its metric, at ERROR when unhealthy', async () => {
     const env = {
-      TENCENT_AUTH: 'oidc',
-      TENCENT_OIDC_PROVIDER_ID: PROVIDER,
-      TENCENT_ROLE_ARN: ROLE,
-      TENCENT_OIDC_AUDIENCE: AUDIENCE,
-      TENCENT_STS_REGION: 'ap-singapore',
-      TENCENT_STS_ENDPOINT: tencent.url,
+      ...keylessSettings(),
       ROTATOR_FINGERPRINT_KEY: FINGERPRINT_KEY,
       TEO_ENDPOINT: teo.url,
       ROTATOR_SYNC_BINDINGS: '[]',
