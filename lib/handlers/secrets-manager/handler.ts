@@ -110,7 +110,8 @@ export function createSecretsManagerRotationHandler(
   );
 }
 
-function target(event: unknown): { step: RotationStep; secretId: string; token: string } {
+/** The rotation step Secrets Manager invokes a function for; anything else is refused. */
+export function target(event: unknown): { step: RotationStep; secretId: string; token: string } {
   const { Step, SecretId, ClientRequestToken } = (
     typeof event === 'object' && event !== null ? event : {}
   ) as Record<string, unknown>;

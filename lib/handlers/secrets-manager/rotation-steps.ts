@@ -105,7 +105,7 @@ interface SecretDescription {
 }
 
 /** Whether the token's version is already AWSCURRENT (the rotation finished), and which version is. */
-async function versionState(secrets: AwsJsonClient, secretId: string, token: string) {
+export async function versionState(secrets: AwsJsonClient, secretId: string, token: string) {
   const secret = (await secrets.call('DescribeSecret', { SecretId: secretId })) as SecretDescription;
   if (!secret.RotationEnabled) throw new SecretRotationRefused('Rotation is not enabled for this secret.');
   const versions = Object.entries(secret.VersionIdsToStages ?? {});

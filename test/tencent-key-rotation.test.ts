@@ -1,0 +1,208 @@
+// The Tencent key's own rotation (lib/handlers/tencent-key-rotation/): Secrets Manager's four steps on a function's
+// secret, against the Secrets Manager stand-in, the CAM stand-in (two keys a user) and the TEO emulator sharing its
+// key table, so that a key CAM makes signs TEO calls at once and one it deactivates is refused.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
+import { parseTeoEndpoint, type TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
+import { createTencentCloudGateway } from '#lib/adapters/teo/tencent-cloud-gateway.ts';
+import {
+  createTencentKeyRotationHandler,
+  loadKeyRotationConfig,
+} from '#lib/handlers/tencent-key-rotation/handler.ts';
+import { type CamStandIn, startCamStandIn } from '../emulator/cam.ts';
+import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts';
+import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
+import { lambdaContext } from './support/events.ts';
+import { OLD_KEY, TENCENT_SECRET_ID, TENCENT_SECRET_KEY, ZONE } from './support/fake-config.ts';
+import {
+  type SecretsManagerStandIn,
+  startSecretsManagerStandIn,
+} from './support/secrets-manager-stand-in.ts';
+
+const SECRET = 'teo-key-rotator/dev';
+const CALLERS = '[{"name":"ops","zones":["*"],"tokenSha256":["00"]}]';
+const teoKeys: Record<string, string> = {};
+let teo: TeoEmulator;
+let cam: CamStandIn;
+let sm: SecretsManagerStandIn;
+let output: CapturedOutput;
+
+beforeAll(async () => {
+  [teo, sm] = await Promise.all([
+    startTeoEmulator({ credentials: teoKeys, zones: { [ZONE]: OLD_KEY } }),
+    startSecretsManagerStandIn(),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([teo.close(), sm.close(), cam?.close()]);
+});
+beforeEach(async () => {
+  await cam?.close();
+  for (const id of Object.keys(teoKeys)) delete teoKeys[id];
+  cam = await startCamStandIn({ teoKeys, user: { [TENCENT_SECRET_ID]: TENCENT_SECRET_KEY } });
+  sm.put(
+    SECRET,
+    JSON.stringify({
+      TENCENTCLOUD_SECRET_ID: TENCENT_SECRET_ID,
+      TENCENTCLOUD_SECRET_KEY: TENCENT_SECRET_KEY,
+      ROTATOR_CLIENTS: CALLERS,
+    }),
+  );
+  output = captureOutput();
+});
+afterEach(() => output.restore());
+
+const handler = (env: Record<string, string> = {}) =>
+  createTencentKeyRotationHandler(
+    loadKeyRotationConfig({
+      TEO_ENDPOINT: teo.url,
+      TENCENT_CAM_ENDPOINT: cam.url,
+      ROTATOR_KEY_TEST_ZONE: ZONE,
+      ...env,
+    }),
+    { secrets: awsJsonClient('secretsmanager', { env: sm.env }) },
+  );
+const step = (Step: string, token: string, run = handler()) =>
+  run({ Step, SecretId: sm.arnOf(SECRET), ClientRequestToken: token }, lambdaContext());
+const rotateFully = async (run = handler()) => {
+  const token = sm.secret(SECRET).startRotation();
+  for (const name of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'])
+    await step(name, token, run);
+  return token;
+};
+const describeWith = (secretId: string, secretKey: string) =>
+  createTencentCloudGateway(
+    {
+      endpoint: parseTeoEndpoint(teo.url) as TeoEndpoint,
+      timeoutMs: 2000,
+      credentials: { secretId, secretKey },
+    },
+    { now: Date.now },
+  ).describeSecretKey(ZONE, Date.now() + 2000);
+
+describe("the Tencent key's own rotation", () => {
+  it('replaces the pair in the secret with a new key of the same user, keeps the other fields, and deactivates the old key', async () => {
+    await rotateFully();
+
+    const current = sm.secret(SECRET).valueOf('AWSCURRENT');
+    expect(current.ROTATOR_CLIENTS).toBe(CALLERS);
+    expect(current.TENCENTCLOUD_SECRET_ID).not.toBe(TENCENT_SECRET_ID);
+    expect(cam.keys()).toEqual([
+      { accessKeyId: TENCENT_SECRET_ID, status: 'Inactive', description: '' },
+      {
+        accessKeyId: current.TENCENTCLOUD_SECRET_ID,
+        status: 'Active',
+        description: expect.stringMatching(/^teo-key-rotator /),
+      },
+    ]);
+    await expect(
+      describeWith(current.TENCENTCLOUD_SECRET_ID, current.TENCENTCLOUD_SECRET_KEY),
+    ).resolves.toMatchObject({
+      secretKey: OLD_KEY,
+    });
+    await expect(describeWith(TENCENT_SECRET_ID, TENCENT_SECRET_KEY)).rejects.toMatchObject({
+      code: 'AuthFailure.SecretIdNotFound',
+    });
+    expect(output.lines().map(({ step: name, outcome }) => [name, outcome])).toEqual([
+      ['createSecret', 'completed'],
+      ['setSecret', 'completed'],
+      ['testSecret', 'completed'],
+      ['finishSecret', 'rotated'],
+    ]);
+    // Neither pair is on any line.
+    for (const secret of [TENCENT_SECRET_KEY, current.TENCENTCLOUD_SECRET_KEY])
+      expect(output.text()).not.toContain(secret);
+  });
+
+  it('deletes the pair it deactivated at the next rotation, within CAM’s two keys a user', async () => {
+    await rotateFully();
+    const second = sm.secret(SECRET).valueOf('AWSCURRENT').TENCENTCLOUD_SECRET_ID;
+    await rotateFully();
+
+    const third = sm.secret(SECRET).valueOf('AWSCURRENT').TENCENTCLOUD_SECRET_ID;
+    expect(cam.keys().map(({ accessKeyId, status }) => [accessKeyId, status])).toEqual([
+      [second, 'Inactive'],
+      [third, 'Active'],
+    ]);
+  });
+
+  it('does each step once, however often Secrets Manager invokes it', async () => {
+    const token = sm.secret(SECRET).startRotation();
+    for (const name of [
+      'createSecret',
+      'createSecret',
+      'setSecret',
+      'testSecret',
+      'finishSecret',
+      'finishSecret',
+    ]) {
+      await step(name, token);
+    }
+
+    expect(cam.calls.filter((action) => action === 'CreateAccessKey')).toHaveLength(1);
+    expect(cam.keys().map(({ status }) => status)).toEqual(['Inactive', 'Active']);
+    expect(output.lines().at(-1)).toMatchObject({
+      step: 'finishSecret',
+      outcome: 'completed',
+      alreadyCurrent: true,
+    });
+  });
+
+  it('deletes a key it made and lost (its secret was never stored), and makes another', async () => {
+    const token = sm.secret(SECRET).startRotation();
+    sm.failCall('PutSecretValue', { ClientRequestToken: token }, 'InternalServiceError');
+    sm.failCall('PutSecretValue', { ClientRequestToken: token }, 'InternalServiceError');
+    sm.failCall('PutSecretValue', { ClientRequestToken: token }, 'InternalServiceError');
+
+    await expect(step('createSecret', token)).rejects.toMatchObject({ code: 'InternalServiceError' });
+    await step('createSecret', token);
+
+    const pending = sm.secret(SECRET).valueOf('AWSPENDING');
+    expect(cam.keys().map(({ accessKeyId }) => accessKeyId)).toEqual([
+      TENCENT_SECRET_ID,
+      pending.TENCENTCLOUD_SECRET_ID,
+    ]);
+    expect(cam.calls.filter((action) => action === 'DeleteAccessKey')).toHaveLength(1);
+  });
+
+  it('refuses, making nothing, when the user has another Active key it did not make', async () => {
+    await cam.close();
+    cam = await startCamStandIn({
+      teoKeys,
+      user: {
+        [TENCENT_SECRET_ID]: TENCENT_SECRET_KEY,
+        AKIDSOMEONEELSESKEY0000000000000000: 'another-secret-key-of-the-user',
+      },
+    });
+    const token = sm.secret(SECRET).startRotation();
+
+    await expect(step('createSecret', token)).rejects.toMatchObject({
+      name: 'SecretRotationRefused',
+      message:
+        'The user has another Active key the rotation did not make: deactivate or delete it by hand (CAM allows two), then rotate again.',
+    });
+    expect(cam.calls).toEqual(['ListAccessKeys']);
+  });
+
+  it('fails testSecret, leaving AWSCURRENT as it was, when TEO refuses the new pair', async () => {
+    const token = sm.secret(SECRET).startRotation();
+    await step('createSecret', token);
+    // The new key, disabled by hand before the test.
+    const pending = sm.secret(SECRET).valueOf('AWSPENDING');
+    delete teoKeys[pending.TENCENTCLOUD_SECRET_ID];
+
+    await expect(step('testSecret', token)).rejects.toMatchObject({ code: 'AuthFailure.SecretIdNotFound' });
+    expect(sm.secret(SECRET).valueOf('AWSCURRENT').TENCENTCLOUD_SECRET_ID).toBe(TENCENT_SECRET_ID);
+    expect(output.lines().at(-1)).toMatchObject({ level: 'ERROR', step: 'testSecret', outcome: 'failed' });
+  });
+
+  it('fails every step closed, naming the variable, without a test zone', async () => {
+    const token = sm.secret(SECRET).startRotation();
+
+    await expect(step('createSecret', token, handler({ ROTATOR_KEY_TEST_ZONE: '' }))).rejects.toMatchObject({
+      name: 'ConfigurationInvalid',
+    });
+    expect(output.text()).toContain('ROTATOR_KEY_TEST_ZONE must be the id of a zone the key may Describe');
+    expect(cam.calls).toEqual([]);
+  });
+});
