@@ -30,8 +30,11 @@ import { createDocumentedHandler } from './support/openapi.ts';
 const PROVIDER = 'aws-lambda';
 const AUDIENCE = 'teo-key-rotator';
 const ROLE = 'qcs::cam::uin/100000000001:roleName/teo-key-rotator';
+const OTHER_ROLE = 'qcs::cam::uin/100000000001:roleName/someone-elses';
 
 let clock = Date.now();
+/** How far AWS's clock is behind: its tokens end before Tencent's STS sees them. */
+let awsLag = 0;
 /** TEO's own clock: moved on alone, it sees credentials expire that the function still holds good. */
 let teoClock = clock;
 let aws: AwsStsStandIn;
@@ -41,7 +44,7 @@ let output: CapturedOutput;
 
 beforeAll(async () => {
   [aws, teo] = await Promise.all([
-    startAwsStsStandIn({ now: () => clock }),
+    startAwsStsStandIn({ now: () => clock - awsLag }),
     startTeoEmulator({ credentials: {}, zones: { [ZONE]: OLD_KEY }, now: () => teoClock }),
   ]);
   tencent = await startTencentStsStandIn({
@@ -55,6 +58,12 @@ beforeAll(async () => {
     ],
     roles: [
       { roleArn: ROLE, provider: PROVIDER, trust: { iss: aws.issuer, aud: [AUDIENCE], sub: [aws.roleArn] } },
+      // A role that trusts the provider and the audience, but another AWS role.
+      {
+        roleArn: OTHER_ROLE,
+        provider: PROVIDER,
+        trust: { iss: aws.issuer, aud: [AUDIENCE], sub: ['arn:aws:iam::123456789012:role/someone-else'] },
+      },
     ],
     onIssue: (credentials) => teo.acceptTemporary(credentials),
     now: () => clock,
@@ -65,6 +74,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   clock = Date.now();
+  awsLag = 0;
   teoClock = clock;
   output = captureOutput();
 });
@@ -203,6 +213,12 @@ describe('keyless credentials', () => {
       'InvalidParameter.ParamError',
       'no OIDC provider has this ProviderId',
     ],
+    [
+      'a role whose trust names another AWS role (oidc:sub)',
+      { roleArn: OTHER_ROLE },
+      'UnauthorizedOperation',
+      "the role's oidc:sub condition is not met",
+    ],
   ])('fails, naming Tencent’s code, for %s', async (_, changes, code, reason) => {
     await expect(describeZone(gateway(oidc(changes)))).rejects.toMatchObject({
       name: 'CredentialsUnavailable',
@@ -221,6 +237,15 @@ describe('keyless credentials', () => {
     tencent.uploadJwks(PROVIDER, aws.jwks());
     await expect(describeZone()).resolves.toMatchObject({ secretKey: OLD_KEY });
     expect(tencent.refusals).toEqual(["no key of the provider's IdentityKey has the token's kid", 'issued']);
+  });
+
+  it('fails when the token has expired by the time Tencent checks it', async () => {
+    awsLag = 61_000;
+
+    await expect(describeZone()).rejects.toMatchObject({
+      message: 'Tencent STS refused the exchange (InvalidParameter.ParamError)',
+    });
+    expect(tencent.refusals).toEqual(['the token has expired']);
   });
 
   it('fails when the outbound identity federation is off in the AWS account', async () => {
