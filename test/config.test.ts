@@ -727,10 +727,50 @@ describe('TENCENT_AUTH: how the functions get their Tencent credentials', () => 
     ]);
   });
 
+  it.each([
+    ['TENCENT_OIDC_PROVIDER_ID', '!aws-lambda'],
+    ['TENCENT_OIDC_PROVIDER_ID', 'aws-lambda!'],
+    ['TENCENT_ROLE_ARN', 'x qcs::cam::uin/100000000001:roleName/teo-key-rotator'],
+    ['TENCENT_ROLE_ARN', 'qcs::cam::uin/100000000001:roleName/teo-key-rotator x'],
+    ['TENCENT_STS_REGION', 'xap-singapore!'],
+    ['TENCENT_STS_REGION', 'ap-singapore-'],
+    ['TENCENT_STS_REGION', 'ap-singapore-x'],
+  ])('refuses %s with anything around the value: %s', (name, value) => {
+    expect(problems({ [name]: value })).toEqual([expect.stringMatching(new RegExp(`^${name} must be`))]);
+  });
+
+  it('reports an invalid TEO_ENDPOINT, and the STS it cannot derive from it, without failing', () => {
+    expect(problems({ TEO_ENDPOINT: 'ftp://teo.intl.tencentcloudapi.com' })).toEqual([
+      expect.stringMatching(/^TENCENT_STS_ENDPOINT is not set/),
+      expect.stringMatching(/^TEO_ENDPOINT must be/),
+    ]);
+  });
+
+  it('takes a region with a number, such as na-ashburn-1', () => {
+    expect(problems({ TENCENT_STS_REGION: 'na-ashburn-1' })).toEqual([]);
+  });
+
   it("takes a named STS only on TEO's site, or on loopback, and needs one beside an emulated TEO", () => {
     expect(problems({ TENCENT_STS_ENDPOINT: 'https://sts.tencentcloudapi.com' })).toEqual([
       "TENCENT_STS_ENDPOINT must be on TEO_ENDPOINT's site (both intl, or neither)",
     ]);
+    const china = keyless({
+      TEO_ENDPOINT: 'https://teo.tencentcloudapi.com',
+      TENCENT_STS_ENDPOINT: 'https://sts.intl.tencentcloudapi.com',
+    });
+    expect(china.ok ? [] : china.problems).toEqual([
+      "TENCENT_STS_ENDPOINT must be on TEO_ENDPOINT's site (both intl, or neither)",
+    ]);
+    for (const raw of [
+      'http://sts.intl.tencentcloudapi.com',
+      'https://xsts.intl.tencentcloudapi.com',
+      'https://cam.intl.tencentcloudapi.com',
+      'http://10.0.0.1:9001',
+    ]) {
+      expect(problems({ TENCENT_STS_ENDPOINT: raw })).toEqual([
+        'TENCENT_STS_ENDPOINT must be https://sts.<site>.tencentcloudapi.com or an http:// loopback URL',
+      ]);
+    }
     expect(problems({ TENCENT_STS_ENDPOINT: 'https://sts.example.com' })).toEqual([
       'TENCENT_STS_ENDPOINT must be https://sts.<site>.tencentcloudapi.com or an http:// loopback URL',
     ]);

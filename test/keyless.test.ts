@@ -336,12 +336,17 @@ describe('the keyless health check', () => {
     expect(health).toEqual({
       healthy: true,
       tokenKid: expect.stringMatching(/^RSA_/),
-      tokenKeyInCam: true,
       missingFromCam: [],
     });
     expect(teo.calls).toEqual([
       expect.objectContaining({ action: 'DescribeMultiPathGatewaySecretKey', answer: 'ok' }),
     ]);
+  });
+
+  it("passes with a copy of AWS's RSA keys alone (its EC key signs nothing the function asks for)", async () => {
+    tencent.uploadJwks(PROVIDER, { keys: aws.jwks().keys.filter(({ kty }) => kty === 'RSA') });
+
+    await expect(check()).resolves.toMatchObject({ healthy: true, missingFromCam: [] });
   });
 
   it('fails before anything breaks when AWS publishes a key CAM holds no copy of', async () => {
@@ -350,7 +355,7 @@ describe('the keyless health check', () => {
 
     const health = await check();
 
-    expect(health).toMatchObject({ healthy: false, tokenKeyInCam: true, missingFromCam: [next?.kid] });
+    expect(health).toMatchObject({ healthy: false, missingFromCam: [next?.kid] });
     expect(health).not.toHaveProperty('failed');
   });
 
@@ -417,8 +422,13 @@ describe('the keyless health check', () => {
     await handler(schedule, lambdaContext());
     const unhealthy = healthLine();
 
-    expect(healthy).toMatchObject({ level: 'INFO', outcome: 'healthy', tokenKeyInCam: true });
+    expect(healthy).toMatchObject({
+      level: 'INFO',
+      outcome: 'healthy',
+      tokenKid: expect.stringMatching(/^RSA_/),
+    });
     expect(healthy).not.toHaveProperty('KeylessUnhealthy');
+    expect(healthy).not.toHaveProperty('missingFromCam');
     expect(unhealthy).toMatchObject({ level: 'ERROR', outcome: 'unhealthy', KeylessUnhealthy: 1 });
     expect(unhealthy?.missingFromCam).toHaveLength(1);
   });

@@ -196,6 +196,149 @@ describe("the Tencent key's own rotation", () => {
     expect(output.lines().at(-1)).toMatchObject({ level: 'ERROR', step: 'testSecret', outcome: 'failed' });
   });
 
+  it('deactivates the old key when a finish repeated after a crash finds AWSCURRENT already moved', async () => {
+    const token = sm.secret(SECRET).startRotation();
+    for (const name of ['createSecret', 'setSecret', 'testSecret']) await step(name, token);
+    // The stage moved, then the invocation ended before the old key was made Inactive.
+    sm.secret(SECRET).makeCurrent(token);
+
+    await step('finishSecret', token);
+
+    expect(cam.keys().map(({ accessKeyId, status }) => [accessKeyId, status])).toEqual([
+      [TENCENT_SECRET_ID, 'Inactive'],
+      [sm.secret(SECRET).valueOf('AWSCURRENT').TENCENTCLOUD_SECRET_ID, 'Active'],
+    ]);
+    expect(output.lines().at(-1)).toMatchObject({
+      outcome: 'completed',
+      alreadyCurrent: true,
+      oldKeyDeactivated: true,
+    });
+  });
+
+  it('does nothing for a step of a rotation that finished, and nothing at all for setSecret', async () => {
+    const token = await rotateFully();
+    const calls = cam.calls.length;
+    output.restore();
+    output = captureOutput();
+
+    await step('createSecret', token);
+    await step('testSecret', token);
+    await step('setSecret', sm.secret(SECRET).startRotation());
+
+    expect(cam.calls).toHaveLength(calls);
+    expect(output.lines().map(({ step: name, alreadyCurrent }) => [name, alreadyCurrent])).toEqual([
+      ['createSecret', true],
+      ['testSecret', true],
+      ['setSecret', undefined],
+    ]);
+  });
+
+  it('says on its line how many keys createSecret deleted', async () => {
+    await rotateFully();
+    output.restore();
+    output = captureOutput();
+    const token = sm.secret(SECRET).startRotation();
+
+    await step('createSecret', token);
+
+    expect(output.lines()[0]).toMatchObject({
+      operation: 'tencent-key-rotation',
+      step: 'createSecret',
+      secret: sm.arnOf(SECRET),
+      deletedKeys: 1,
+    });
+  });
+
+  it('fails createSecret, making nothing, when the pending version cannot be read for another reason than its absence', async () => {
+    const token = sm.secret(SECRET).startRotation();
+    sm.failCall('GetSecretValue', { VersionId: token }, 'DecryptionFailure');
+
+    await expect(step('createSecret', token)).rejects.toMatchObject({ code: 'DecryptionFailure' });
+    expect(cam.calls).toEqual([]);
+  });
+
+  it.each([
+    ['not JSON', 'TENCENTCLOUD_SECRET_ID=x', 'The secret is not a JSON object.'],
+    [
+      'without the key pair',
+      JSON.stringify({ ROTATOR_CLIENTS: CALLERS }),
+      'The current secret holds no TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to rotate.',
+    ],
+    [
+      'with an empty key',
+      JSON.stringify({ TENCENTCLOUD_SECRET_ID: TENCENT_SECRET_ID, TENCENTCLOUD_SECRET_KEY: '' }),
+      'The current secret holds no TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to rotate.',
+    ],
+  ])('refuses a current secret %s, making nothing', async (_, value, message) => {
+    sm.put(SECRET, value);
+    const token = sm.secret(SECRET).startRotation();
+
+    await expect(step('createSecret', token)).rejects.toMatchObject({
+      name: 'SecretRotationRefused',
+      message,
+    });
+    expect(cam.calls).toEqual([]);
+  });
+
+  it('names the pending secret when it holds no pair to test', async () => {
+    const token = sm.secret(SECRET).startRotation();
+    sm.secret(SECRET).versions.set(token, { value: '{}', stages: ['AWSPENDING'] });
+
+    await expect(step('testSecret', token)).rejects.toMatchObject({
+      message: 'The pending secret holds no TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to rotate.',
+    });
+  });
+
+  it('refuses an event that is no rotation step, as refused, not failed', async () => {
+    await expect(handler()({ Step: 'dropTable' }, lambdaContext())).rejects.toMatchObject({
+      name: 'InvalidRequest',
+    });
+    expect(output.lines()[0]).toMatchObject({ level: 'INFO', outcome: 'refused', step: 'dropTable' });
+  });
+
+  it.each([
+    ['TENCENT_CAM_ENDPOINT', 'not a url', 'TENCENT_CAM_ENDPOINT is not a URL'],
+    [
+      'TENCENT_CAM_ENDPOINT',
+      'http://cam.tencentcloudapi.com',
+      'TENCENT_CAM_ENDPOINT must be https://cam.<...>.tencentcloudapi.com or an http:// loopback URL',
+    ],
+    [
+      'TENCENT_CAM_ENDPOINT',
+      'https://xcam.tencentcloudapi.com',
+      'TENCENT_CAM_ENDPOINT must be https://cam.<...>.tencentcloudapi.com or an http:// loopback URL',
+    ],
+    [
+      'TENCENT_CAM_ENDPOINT',
+      'https://cam.tencentcloudapi.com.evil.example',
+      'TENCENT_CAM_ENDPOINT must be https://cam.<...>.tencentcloudapi.com or an http:// loopback URL',
+    ],
+    ['TEO_ENDPOINT', 'https://example.com', 'TEO_ENDPOINT must be'],
+  ])('refuses %s %s, naming it', (name, value, problem) => {
+    const loaded = loadKeyRotationConfig({ ROTATOR_KEY_TEST_ZONE: ZONE, [name]: value });
+
+    expect(loaded.ok ? [] : loaded.problems).toEqual([expect.stringContaining(problem)]);
+  });
+
+  it("takes Tencent's CAM, and dials a loopback one as it", () => {
+    const real = loadKeyRotationConfig({ ROTATOR_KEY_TEST_ZONE: ZONE });
+    const intl = loadKeyRotationConfig({
+      ROTATOR_KEY_TEST_ZONE: ZONE,
+      TENCENT_CAM_ENDPOINT: 'https://cam.intl.tencentcloudapi.com',
+    });
+    const local = loadKeyRotationConfig({
+      ROTATOR_KEY_TEST_ZONE: ZONE,
+      TENCENT_CAM_ENDPOINT: 'http://localhost:9001',
+    });
+
+    expect([real, intl, local].map((loaded) => loaded.ok && loaded.config.cam)).toEqual([
+      { protocol: 'https:', host: 'cam.tencentcloudapi.com' },
+      { protocol: 'https:', host: 'cam.intl.tencentcloudapi.com' },
+      { protocol: 'http:', host: 'cam.tencentcloudapi.com:9001', dialAddress: 'localhost' },
+    ]);
+    expect(real.ok && real.config.teo).toEqual({ protocol: 'https:', host: 'teo.intl.tencentcloudapi.com' });
+  });
+
   it('fails every step closed, naming the variable, without a test zone', async () => {
     const token = sm.secret(SECRET).startRotation();
 

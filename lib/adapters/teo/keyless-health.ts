@@ -24,10 +24,11 @@ export interface KeylessHealth {
   readonly failed?: { readonly step: KeylessStep; readonly reason: string };
   /** The `kid` AWS signed the token with. */
   readonly tokenKid?: string | undefined;
-  /** Key ids AWS publishes (RSA) that CAM's copy lacks: upload the JWKS again (UpdateOIDCConfig). */
+  /**
+   * Key ids AWS publishes (RSA) that CAM's copy lacks: upload the JWKS again (UpdateOIDCConfig). Absent when CAM
+   * could not be read (the role may not). The token's own key is in the copy whenever the exchange succeeds.
+   */
   readonly missingFromCam?: readonly string[];
-  /** Whether CAM's copy holds the token's key; undefined when CAM could not be read (the role may not). */
-  readonly tokenKeyInCam?: boolean;
 }
 
 const CHECK_TIMEOUT_MS = 5000;
@@ -62,10 +63,7 @@ export async function checkKeyless({ oidc, teo, zoneId, sts, clock }: KeylessChe
   const camKids = await camKeyIds(oidc, credentials);
   const copy = {
     tokenKid,
-    ...(camKids && {
-      tokenKeyInCam: tokenKid !== undefined && camKids.includes(tokenKid),
-      missingFromCam: published.filter((kid) => !camKids.includes(kid)),
-    }),
+    ...(camKids && { missingFromCam: published.filter((kid) => !camKids.includes(kid)) }),
   };
   if (zoneId !== undefined) {
     const gateway = createTencentCloudGateway({ ...teo, credentials }, clock);
@@ -84,7 +82,7 @@ const jwtPart = (token: string, at: number) =>
   parseJsonObject(Buffer.from(token.split('.')[at] ?? '', 'base64url').toString('utf8')) ?? {};
 const kidOf = (token: string) => {
   const { kid } = jwtPart(token, 0);
-  return typeof kid === 'string' ? kid.slice(0, 128) : undefined;
+  return typeof kid === 'string' ? kid : undefined;
 };
 const issuerOf = (token: string) => {
   const { iss } = jwtPart(token, 1);

@@ -30,7 +30,6 @@ export async function auditKeylessHealth(
       failedStep: health.failed?.step,
       errorDetail: health.failed?.reason,
       tokenKid: health.tokenKid,
-      tokenKeyInCam: health.tokenKeyInCam,
       missingFromCam: health.missingFromCam?.length ? health.missingFromCam : undefined,
     },
   });
