@@ -4,7 +4,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { isLoopbackHost } from '#lib/adapters/http/loopback.ts';
@@ -144,7 +144,10 @@ async function rotate(args: string[]): Promise<number> {
   // Every check of the CLI's own first (credentials among them): a refusal here leaves no key file behind.
   const headers = await authenticate(endpoint, body, awsIam, idempotencyKey, 'POST');
   // Durable before it is sent: whatever happens next, the key that may go live is not lost.
-  const keyFile = values['key-out'];
+  // A relative path is the user's: through `npm run rotator` the process runs in the package's directory, and the
+  // key would land in the repository, not where the command was typed (INIT_CWD is where npm was run).
+  const keyFile =
+    values['key-out'] === undefined ? undefined : resolve(process.env.INIT_CWD ?? '.', values['key-out']);
   if (keyFile !== undefined) writeKey(keyFile, secretKey);
 
   const answer = await send(endpoint, { method: 'POST', headers, body });

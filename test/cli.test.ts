@@ -153,6 +153,19 @@ describe('a key whose fate is unknown is never lost', () => {
     expect(rotated.stdout).not.toContain(key);
   });
 
+  it('writes a relative --key-out where npm was run (INIT_CWD), not in the package directory', async () => {
+    const where = scratch();
+
+    const rotated = await rotate(['--generate', '--key-out', 'relative-key', '--json'], {
+      ...BEARER,
+      INIT_CWD: where,
+    });
+
+    expect(rotated.code).toBe(0);
+    expect(JSON.parse(rotated.stdout)).toMatchObject({ KeyFile: join(where, 'relative-key') });
+    expect(readFileSync(join(where, 'relative-key'), 'utf8').trim()).toBe(stack.emulator.zoneKey(ZONE));
+  });
+
   it('refuses to overwrite an existing --key-out file, and sends nothing', async () => {
     const file = join(scratch(), 'existing');
     writeFileSync(file, 'keep me\n');
