@@ -64,7 +64,15 @@ describe('mintWebIdentityToken', () => {
     expect(seen[0]?.headers.authorization).toMatch(/\/eu-west-1\/sts\/aws4_request,/);
   });
 
+  it('takes the token as XML escapes it', async () => {
+    script = [answer('<WebIdentityToken>a&amp;b&lt;c&gt;d&quot;e&apos;f</WebIdentityToken>')];
+
+    await expect(mintWebIdentityToken(sts(), 'a')).resolves.toBe(`a&b<c>d"e'f`);
+    expect(seen[0]?.headers['content-type']).toBe('application/x-www-form-urlencoded; charset=utf-8');
+  });
+
   it.each([
+    ['no result', { body: '<GetWebIdentityTokenResponse/>' }],
     ['no token', answer('<Expiration>2026-12-02T00:00:00Z</Expiration>')],
     ['an empty token', answer('<WebIdentityToken></WebIdentityToken>')],
   ])('fails on an answer with %s', async (_, scripted) => {

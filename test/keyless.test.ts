@@ -431,5 +431,16 @@ describe('the keyless health check', () => {
     expect(healthy).not.toHaveProperty('missingFromCam');
     expect(unhealthy).toMatchObject({ level: 'ERROR', outcome: 'unhealthy', KeylessUnhealthy: 1 });
     expect(unhealthy?.missingFromCam).toHaveLength(1);
+    expect((unhealthy?._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics).toContainEqual({
+      Namespace: 'TeoKeyRotator',
+      Dimensions: [['service']],
+      Metrics: [{ Name: 'KeylessUnhealthy', Unit: 'Count' }],
+    });
+    // A role that may not read CAM: the check passes on what it can see, and says nothing of the copy.
+    resync();
+    tencent.setCamReadable(false);
+    await handler(schedule, lambdaContext());
+    expect(healthLine()).toMatchObject({ outcome: 'healthy' });
+    expect(healthLine()).not.toHaveProperty('missingFromCam');
   });
 });

@@ -5,7 +5,7 @@ import type { ZoneChange } from '#lib/domain/ledger/rotation-ledger.ts';
 import { backoffMs, type Clock, type RetryPolicy, systemClock } from '#lib/domain/retry.ts';
 import type { RotationRun } from '#lib/domain/rotation/run.ts';
 import { DEFAULT_RETRY, MIN_ATTEMPT_MS, type SendOptions, sendKey } from '#lib/domain/rotation/send-key.ts';
-import { TeoRefused, TeoUnreachable } from '#lib/domain/teo-errors.ts';
+import { CredentialsUnavailable, TeoRefused, TeoUnreachable } from '#lib/domain/teo-errors.ts';
 import type { TeoGateway } from '#lib/domain/teo-gateway.ts';
 import { ANSWER_MARGIN_MS, runOf } from '#lib/handlers/invocation.ts';
 import { lambdaContext } from './support/events.ts';
@@ -574,5 +574,43 @@ describe('runOf', () => {
       teoLatenciesMs: [12, 8, 3],
       ledgerFailures: [{ operation: 'releaseZone', error: failure }],
     });
+  });
+});
+
+describe('sendKey when its credentials cannot be had (keyless)', () => {
+  it('says nothing was sent when the first attempt had none, and changes nothing in the ledger', async () => {
+    const { clock, pass } = fakeClock();
+    const { teo } = scriptedTeo(pass, [
+      { takesMs: 10, fails: new CredentialsUnavailable('AWS STS gave no token') },
+    ]);
+
+    const { outcome, left } = send(teo, runFor(clock, T0 + 20_000));
+
+    await expect(outcome).rejects.toBeInstanceOf(CredentialsUnavailable);
+    expect(left).toEqual([]);
+  });
+
+  it('says the key is unknown when a later attempt had none, after one whose outcome no Describe could settle', async () => {
+    const { clock, pass } = fakeClock();
+    const { teo, calls } = scriptedTeo(
+      pass,
+      [
+        { takesMs: 10, fails: timeout() },
+        { takesMs: 10, fails: new CredentialsUnavailable('Tencent STS could not be reached (Error)') },
+      ],
+      [{ takesMs: 10, fails: timeout() }],
+    );
+
+    const { outcome, left } = send(teo, runFor(clock, T0 + 20_000));
+
+    await expect(outcome).rejects.toMatchObject({
+      name: 'TeoUnreachable',
+      reason: 'unsettled',
+      keyState: 'unknown',
+      message: 'The credentials for a later attempt could not be had',
+      cause: expect.objectContaining({ name: 'CredentialsUnavailable' }),
+    });
+    expect(calls).toEqual(['Modify', 'Describe', 'Modify']);
+    expect(left).toEqual([{ fence: T0 }]);
   });
 });

@@ -265,6 +265,21 @@ describe("the Tencent key's own rotation", () => {
       'The current secret holds no TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to rotate.',
     ],
     [
+      'with a key that is not text',
+      JSON.stringify({ TENCENTCLOUD_SECRET_ID: TENCENT_SECRET_ID, TENCENTCLOUD_SECRET_KEY: 7 }),
+      'The current secret holds no TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to rotate.',
+    ],
+    [
+      'with an id that is not text',
+      JSON.stringify({ TENCENTCLOUD_SECRET_ID: 7, TENCENTCLOUD_SECRET_KEY: TENCENT_SECRET_KEY }),
+      'The current secret holds no TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to rotate.',
+    ],
+    [
+      'with an empty id',
+      JSON.stringify({ TENCENTCLOUD_SECRET_ID: '', TENCENTCLOUD_SECRET_KEY: TENCENT_SECRET_KEY }),
+      'The current secret holds no TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to rotate.',
+    ],
+    [
       'with an empty key',
       JSON.stringify({ TENCENTCLOUD_SECRET_ID: TENCENT_SECRET_ID, TENCENTCLOUD_SECRET_KEY: '' }),
       'The current secret holds no TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to rotate.',
@@ -289,11 +304,30 @@ describe("the Tencent key's own rotation", () => {
     });
   });
 
-  it('refuses an event that is no rotation step, as refused, not failed', async () => {
+  it('refuses an event that is no rotation step, as refused, not failed, its fields on the line bounded', async () => {
     await expect(handler()({ Step: 'dropTable' }, lambdaContext())).rejects.toMatchObject({
       name: 'InvalidRequest',
     });
+    await expect(
+      handler()({ Step: 'x'.repeat(40), SecretId: 'y'.repeat(300) }, lambdaContext()),
+    ).rejects.toThrow();
+    await expect(handler()({ Step: 5, SecretId: 6 }, lambdaContext())).rejects.toThrow();
+
     expect(output.lines()[0]).toMatchObject({ level: 'INFO', outcome: 'refused', step: 'dropTable' });
+    expect(output.lines()[1]).toMatchObject({ step: 'x'.repeat(32), secret: 'y'.repeat(256) });
+    expect(output.lines()[2]).not.toHaveProperty('step');
+    expect(output.lines()[2]).not.toHaveProperty('secret');
+  });
+
+  it('never deactivates the key it moves AWSCURRENT to, when the pending version holds the current pair', async () => {
+    const token = sm.secret(SECRET).startRotation();
+    // A pending version put by hand, the same pair as the current one.
+    const current = JSON.stringify(sm.secret(SECRET).valueOf('AWSCURRENT'));
+    sm.secret(SECRET).versions.set(token, { value: current, stages: ['AWSPENDING'] });
+
+    await step('finishSecret', token);
+
+    expect(cam.keys()).toEqual([{ accessKeyId: TENCENT_SECRET_ID, status: 'Active', description: '' }]);
   });
 
   it.each([
