@@ -5,7 +5,8 @@
 import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
 import { isLoopbackHost } from '#lib/adapters/http/loopback.ts';
 import { agentFor, type TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
-import { isJsonObject, parseJsonObject } from '#lib/domain/json-object.ts';
+import { keyIdsOf } from '#lib/adapters/teo/keyless-health.ts';
+import { parseJsonObject } from '#lib/domain/json-object.ts';
 import { sigV4Request } from './aws-sigv4.ts';
 
 export interface DoctorOptions {
@@ -74,12 +75,6 @@ async function federationInfo(): Promise<{ enabled: boolean; issuer: string }> {
     throw new Error('IAM gave no IssuerIdentifier: is outbound identity federation enabled?');
   return { enabled: field('JwtVendingEnabled') === 'true', issuer };
 }
-
-const keyIdsOf = (jwks: unknown): string[] =>
-  (isJsonObject(jwks) && Array.isArray(jwks.keys) ? jwks.keys : [])
-    .filter(isJsonObject)
-    .filter(({ kty }) => kty === 'RSA')
-    .flatMap(({ kid }) => (typeof kid === 'string' ? [kid] : []));
 
 async function jwksOf(issuer: string): Promise<string[]> {
   const answer = await fetch(new URL('/.well-known/jwks.json', issuer));

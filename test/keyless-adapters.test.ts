@@ -6,6 +6,7 @@ import { awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
 import { mintWebIdentityToken } from '#lib/adapters/aws/web-identity-token.ts';
 import { camAccessKeys } from '#lib/adapters/teo/cam-access-keys.ts';
 import { sessionNameOf } from '#lib/adapters/teo/keyless-credentials.ts';
+import { camEndpointBeside, keyIdsOf, publishedKids } from '#lib/adapters/teo/keyless-health.ts';
 import { exchangeWebIdentityToken } from '#lib/adapters/teo/sts-exchange.ts';
 import type { OidcSettings } from '#lib/adapters/teo/teo-settings.ts';
 import {
@@ -274,5 +275,48 @@ describe('camAccessKeys', () => {
     await expect(cam().remove('AKID1')).rejects.toMatchObject({ code: 'no answer' });
     expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ AccessKeyId: 'AKID1', Status: 'Inactive' });
     expect(JSON.parse(seen[1]?.body ?? '')).toEqual({ AccessKeyId: 'AKID1' });
+  });
+});
+
+describe("the health check's pieces", () => {
+  it("reads a JWKS's RSA key ids only, from keys that are objects with a text kid", () => {
+    expect(
+      keyIdsOf({
+        keys: [
+          null,
+          { kty: 'RSA', kid: 'RSA_1' },
+          { kty: 'EC', kid: 'EC_1' },
+          { kty: 'RSA', kid: 7 },
+          { kty: 'RSA' },
+        ],
+      }),
+    ).toEqual(['RSA_1']);
+    expect([keyIdsOf(undefined), keyIdsOf({ keys: 'x' }), keyIdsOf([])]).toEqual([[], [], []]);
+  });
+
+  it("reads the issuer's published keys with a GET, and none when it cannot", async () => {
+    script = [{ body: JSON.stringify({ keys: [{ kty: 'RSA', kid: 'RSA_9' }] }) }];
+
+    await expect(publishedKids(server.base)).resolves.toEqual(['RSA_9']);
+    expect(seen[0]).toMatchObject({ method: 'GET', url: '/.well-known/jwks.json' });
+    await expect(publishedKids(undefined)).resolves.toEqual([]);
+    await expect(publishedKids('http://127.0.0.1:9')).resolves.toEqual([]);
+  });
+
+  it("finds CAM beside Tencent's STS, on its site; and a loopback stand-in's, dialled as CAM", () => {
+    expect(camEndpointBeside(new URL('https://sts.intl.tencentcloudapi.com/'))).toEqual({
+      protocol: 'https:',
+      host: 'cam.intl.tencentcloudapi.com',
+    });
+    expect(camEndpointBeside(new URL('https://sts.tencentcloudapi.com/'))).toEqual({
+      protocol: 'https:',
+      host: 'cam.tencentcloudapi.com',
+    });
+    expect(camEndpointBeside(new URL('http://127.0.0.1:9001/'))).toEqual({
+      protocol: 'http:',
+      host: 'cam.intl.tencentcloudapi.com:9001',
+      dialAddress: '127.0.0.1',
+    });
+    expect(camEndpointBeside(new URL('http://localhost/')).host).toBe('cam.intl.tencentcloudapi.com:80');
   });
 });

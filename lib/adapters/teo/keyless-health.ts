@@ -90,7 +90,7 @@ const issuerOf = (token: string) => {
 };
 
 /** The RSA key ids the issuer publishes (its JWKS), or none when it cannot be read. */
-async function publishedKids(issuer: string | undefined): Promise<string[]> {
+export async function publishedKids(issuer: string | undefined): Promise<string[]> {
   if (issuer === undefined) return [];
   try {
     const { body } = await withAttemptTimeout(CHECK_TIMEOUT_MS, (signal) =>
@@ -102,27 +102,31 @@ async function publishedKids(issuer: string | undefined): Promise<string[]> {
   }
 }
 
-const keyIdsOf = (jwks: Record<string, unknown> | undefined): string[] =>
-  (Array.isArray(jwks?.keys) ? jwks.keys : [])
+/** A JWKS's RSA key ids: the keys an RS256 token can be signed with. */
+export const keyIdsOf = (jwks: unknown): string[] =>
+  (isJsonObject(jwks) && Array.isArray(jwks.keys) ? jwks.keys : [])
     .filter(isJsonObject)
     .filter(({ kty }) => kty === 'RSA')
     .flatMap(({ kid }) => (typeof kid === 'string' ? [kid] : []));
+
+/** CAM beside Tencent's STS, on its site; a stand-in on loopback serves both (dialled as CAM's host). */
+export function camEndpointBeside(sts: URL): TeoEndpoint {
+  if (sts.protocol === 'http:') {
+    return {
+      protocol: 'http:',
+      host: `cam.intl.tencentcloudapi.com:${sts.port || '80'}`,
+      dialAddress: sts.hostname,
+    };
+  }
+  return { protocol: 'https:', host: sts.host.replace(/^sts\./, 'cam.') };
+}
 
 /** The key ids of CAM's JWKS copy (DescribeOIDCConfig), or undefined when the role may not read it. */
 async function camKeyIds(
   oidc: OidcSettings,
   credentials: TemporaryCredentials,
 ): Promise<string[] | undefined> {
-  // CAM beside Tencent's STS: the same site; a stand-in on loopback serves both.
-  const loopback = oidc.stsEndpoint.protocol === 'http:';
-  const host = loopback ? 'cam.intl.tencentcloudapi.com' : oidc.stsEndpoint.host.replace(/^sts\./, 'cam.');
-  const endpoint: TeoEndpoint = loopback
-    ? {
-        protocol: 'http:',
-        host: `${host}:${oidc.stsEndpoint.port || '80'}`,
-        dialAddress: oidc.stsEndpoint.hostname,
-      }
-    : { protocol: 'https:', host };
+  const endpoint = camEndpointBeside(oidc.stsEndpoint);
   const client = new CommonClient(endpoint.host, '2019-01-16', {
     credential: {
       secretId: credentials.secretId,
