@@ -709,6 +709,9 @@ describe('TENCENT_AUTH: how the functions get their Tencent credentials', () => 
     expect(found).toEqual([
       'TENCENT_AUTH=oidc holds no key: unset TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_SESSION_TOKEN (a key beside it would be a key to leak)',
     ]);
+    expect(problems({ TENCENTCLOUD_SECRET_ID: TENCENT_SECRET_ID })).toEqual([
+      'TENCENT_AUTH=oidc holds no key: unset TENCENTCLOUD_SECRET_ID (a key beside it would be a key to leak)',
+    ]);
   });
 
   it('names every missing or malformed variable at once', () => {
@@ -734,7 +737,7 @@ describe('TENCENT_AUTH: how the functions get their Tencent credentials', () => 
     ['TENCENT_ROLE_ARN', 'qcs::cam::uin/100000000001:roleName/teo-key-rotator x'],
     ['TENCENT_STS_REGION', 'xap-singapore!'],
     ['TENCENT_STS_REGION', 'ap-singapore-'],
-    ['TENCENT_STS_REGION', 'ap-singapore-x'],
+    ['TENCENT_STS_REGION', 'ap-singapore-fsi-1'],
   ])('refuses %s with anything around the value: %s', (name, value) => {
     expect(problems({ [name]: value })).toEqual([expect.stringMatching(new RegExp(`^${name} must be`))]);
   });
@@ -746,8 +749,9 @@ describe('TENCENT_AUTH: how the functions get their Tencent credentials', () => 
     ]);
   });
 
-  it('takes a region with a number, such as na-ashburn-1', () => {
+  it('takes a region with a number or a zone type, such as na-ashburn-1 and ap-shanghai-fsi', () => {
     expect(problems({ TENCENT_STS_REGION: 'na-ashburn-1' })).toEqual([]);
+    expect(problems({ TENCENT_STS_REGION: 'ap-shanghai-fsi' })).toEqual([]);
   });
 
   it("takes a named STS only on TEO's site, or on loopback, and needs one beside an emulated TEO", () => {
@@ -765,6 +769,8 @@ describe('TENCENT_AUTH: how the functions get their Tencent credentials', () => 
       'http://sts.intl.tencentcloudapi.com',
       'https://xsts.intl.tencentcloudapi.com',
       'https://cam.intl.tencentcloudapi.com',
+      'https://sts.intl.tencentcloudapi.com.evil.example',
+      'https://127.0.0.1:9001',
       'http://10.0.0.1:9001',
     ]) {
       expect(problems({ TENCENT_STS_ENDPOINT: raw })).toEqual([

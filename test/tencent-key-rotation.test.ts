@@ -344,6 +344,11 @@ describe("the Tencent key's own rotation", () => {
     ],
     [
       'TENCENT_CAM_ENDPOINT',
+      'https://127.0.0.1:9001',
+      'TENCENT_CAM_ENDPOINT must be https://cam.<...>.tencentcloudapi.com or an http:// loopback URL',
+    ],
+    [
+      'TENCENT_CAM_ENDPOINT',
       'https://cam.tencentcloudapi.com.evil.example',
       'TENCENT_CAM_ENDPOINT must be https://cam.<...>.tencentcloudapi.com or an http:// loopback URL',
     ],
@@ -371,6 +376,11 @@ describe("the Tencent key's own rotation", () => {
       { protocol: 'http:', host: 'cam.tencentcloudapi.com:9001', dialAddress: 'localhost' },
     ]);
     expect(real.ok && real.config.teo).toEqual({ protocol: 'https:', host: 'teo.intl.tencentcloudapi.com' });
+    const portless = loadKeyRotationConfig({
+      ROTATOR_KEY_TEST_ZONE: ZONE,
+      TENCENT_CAM_ENDPOINT: 'http://127.0.0.1',
+    });
+    expect(portless.ok && portless.config.cam).toMatchObject({ host: 'cam.tencentcloudapi.com:80' });
   });
 
   it('fails every step closed, naming the variable, without a test zone', async () => {

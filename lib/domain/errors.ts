@@ -104,7 +104,7 @@ export class SyncFailed extends Error {
   override name = 'SyncFailed';
   /** The zones failed, then those deferred (not reached in time, or their manager's rate limit not waited out). */
   readonly zoneIds: readonly string[];
-  constructor(failed: readonly string[], deferred: readonly string[] = []) {
+  constructor(failed: readonly string[], deferred: readonly string[]) {
     super(
       [
         failed.length > 0 && `Sync failed for ${failed.join(', ')}`,

@@ -63,7 +63,7 @@ export function tencentAuthOf(
       stsRegion: matching(
         env,
         'TENCENT_STS_REGION',
-        /^[a-z]{2}-[a-z]+(?:-\d+)?$/,
+        /^[a-z]{2}-[a-z]+(?:-[a-z0-9]+)?$/,
         'a Tencent Cloud region such as ap-singapore',
       ),
       stsEndpoint: stsEndpointOf(env.TENCENT_STS_ENDPOINT, teo),
