@@ -431,7 +431,9 @@ describe('the keyless health check', () => {
     expect(healthy).not.toHaveProperty('missingFromCam');
     expect(unhealthy).toMatchObject({ level: 'ERROR', outcome: 'unhealthy', KeylessUnhealthy: 1 });
     expect(unhealthy?.missingFromCam).toHaveLength(1);
-    expect((unhealthy?._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics).toContainEqual({
+    expect(
+      (unhealthy?._aws as { CloudWatchMetrics?: unknown[] } | undefined)?.CloudWatchMetrics,
+    ).toContainEqual({
       Namespace: 'TeoKeyRotator',
       Dimensions: [['service']],
       Metrics: [{ Name: 'KeylessUnhealthy', Unit: 'Count' }],
