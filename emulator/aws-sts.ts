@@ -7,10 +7,9 @@
 // Known (the token-claims page): iss, aud, sub, iat, exp, jti, and AWS's claims under "https://sts.amazonaws.com/".
 // Inferred: the `kid` format, and that the published JWKS keeps a rotated-out key beside the new one.
 import { createSign, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type LocalAccessKey, verifySigV4 } from '../local/sigv4-verifier.ts';
+import { listenOnLoopback, readRequest } from './loopback-server.ts';
 
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
@@ -137,9 +136,7 @@ export async function startAwsStsStandIn({
   }
 
   const server = http.createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
+    const { body, headers } = await readRequest(request);
     const url = new URL(request.url ?? '/', 'http://stand-in');
     const answer = (() => {
       if (request.method === 'GET' && url.pathname === '/.well-known/openid-configuration') {
@@ -162,9 +159,6 @@ export async function startAwsStsStandIn({
           body: JSON.stringify({ keys: published.map(({ jwk }) => jwk) }),
         };
       }
-      const headers = Object.fromEntries(
-        Object.entries(request.headers).map(([name, value]) => [name, String(value)]),
-      );
       const verdict = verifySigV4(
         { method: request.method ?? '', path: url.pathname, query: url.search.slice(1), headers, body },
         keys,
@@ -192,12 +186,11 @@ export async function startAwsStsStandIn({
     })();
     response.writeHead(answer.status, { 'content-type': answer.type }).end(answer.body);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  issuer = `http://127.0.0.1:${port}`;
+  const listening = await listenOnLoopback(server);
+  issuer = listening.url;
   return {
     issuer,
+    close: listening.close,
     env: {
       AWS_ENDPOINT_URL_STS: issuer,
       AWS_REGION: REGION,
@@ -216,10 +209,5 @@ export async function startAwsStsStandIn({
       enabled = on;
     },
     failNext: (code, times = 1) => void failures.push(...Array<string>(times).fill(code)),
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
   };
 }

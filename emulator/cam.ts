@@ -5,9 +5,8 @@
 // Known: at most two keys a user (CAM's quotas); a SecretAccessKey is shown only by CreateAccessKey. Inferred: the
 // code for a third key (FailedOperation.Accesskey, "an error occurred while manipulating the access key").
 import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback, readRequest } from './loopback-server.ts';
 import { verifyTc3Request } from './tc3-signature.ts';
 
 interface StoredKey {
@@ -103,12 +102,7 @@ export async function startCamStandIn({
   }
 
   const server = http.createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
-    const headers = Object.fromEntries(
-      Object.entries(request.headers).map(([name, value]) => [name, String(value)]),
-    );
+    const { body, headers } = await readRequest(request);
     const verdict = verifyTc3Request(
       { method: request.method ?? '', path: '/', query: '', headers, body },
       (secretId) => {
@@ -127,18 +121,11 @@ export async function startCamStandIn({
       .writeHead(200, { 'content-type': 'application/json' })
       .end(JSON.stringify({ Response: { ...answer, RequestId: randomUUID() } }));
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    ...listening,
     calls,
     keys: () =>
       [...keys].map(([accessKeyId, { status, description }]) => ({ accessKeyId, status, description })),
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
   };
 }

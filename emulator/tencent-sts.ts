@@ -10,9 +10,8 @@
 // CAM's DescribeOIDCConfig (2019-01-16) is served too, TC3-signed with the temporary credentials issued here (and
 // their token), when the role may read it: what `rotator doctor` and the scheduled health check compare.
 import { createPublicKey, createVerify, randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback, readRequest } from './loopback-server.ts';
 import { verifyTc3Request } from './tc3-signature.ts';
 
 export interface OidcProviderConfig {
@@ -183,12 +182,9 @@ export async function startTencentStsStandIn({
   }
 
   /** CAM's DescribeOIDCConfig, signed for service cam with credentials issued here. */
-  function describeOidcConfig(request: http.IncomingMessage, body: Buffer) {
-    const headers = Object.fromEntries(
-      Object.entries(request.headers).map(([name, value]) => [name, String(value)]),
-    );
+  function describeOidcConfig(method: string, headers: Record<string, string>, body: Buffer) {
     const verdict = verifyTc3Request(
-      { method: request.method ?? '', path: '/', query: '', headers, body },
+      { method, path: '/', query: '', headers, body },
       (secretId) =>
         adminKeys[secretId] ?? issued.find((credentials) => credentials.secretId === secretId)?.secretKey,
       'cam',
@@ -220,13 +216,11 @@ export async function startTencentStsStandIn({
   }
 
   const server = http.createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
+    const { body, headers } = await readRequest(request);
     let answer: Record<string, unknown>;
     try {
       if (request.headers.authorization?.startsWith('TC3-HMAC-SHA256')) {
-        answer = describeOidcConfig(request, body);
+        answer = describeOidcConfig(request.method ?? '', headers, body);
       } else {
         answer = exchange(request.headers, body.toString('utf8'));
         refusals.push('issued');
@@ -240,11 +234,10 @@ export async function startTencentStsStandIn({
       .writeHead(200, { 'content-type': 'application/json' })
       .end(JSON.stringify({ Response: { ...answer, RequestId: randomUUID() } }));
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `${listening.url}/`,
+    close: listening.close,
     refusals,
     issued,
     tokens,
@@ -254,11 +247,6 @@ export async function startTencentStsStandIn({
     uploadJwks(name, jwks) {
       const provider = providersByName.get(name);
       if (provider) provider.identityKey = identityKeyOf(jwks);
-    },
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
     },
   };
 }
