@@ -1,5 +1,5 @@
-// What every stand-in server of the keyless and key-rotation demos does alike: read a request whole, and listen on
-// loopback at a free port, to be closed with every connection it holds.
+// What the stand-in servers do alike: read a request whole, and listen on loopback at a free port, to be closed
+// with every connection it holds.
 import { once } from 'node:events';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';

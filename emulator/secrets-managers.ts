@@ -8,9 +8,8 @@
 // its API reference's overview). Inferred: how the window is counted (a sliding minute here), and that Retry-After
 // gives the seconds until a request would be admitted (Doppler's CLI retries 429s; neither documents the header).
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback-server.ts';
 
 /** What the next request meets instead of a normal answer. */
 export type ManagerFault = { readonly status: number } | { readonly delayMs: number };
@@ -86,17 +85,7 @@ async function serveJson(
         .writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
         .end(JSON.stringify(answer.body));
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
-  };
+  return listenOnLoopback(server);
 }
 
 const bearer = (request: http.IncomingMessage) =>
