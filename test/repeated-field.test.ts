@@ -1,7 +1,7 @@
 // The scan for a field given twice, which JSON.parse would silently resolve to the last value.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { elementWithRepeatedField } from '#lib/handlers/config/repeated-field.ts';
+import { elementWithRepeatedField } from '#lib/domain/repeated-field.ts';
 
 describe('elementWithRepeatedField', () => {
   it.each([

@@ -194,6 +194,14 @@ describe.each(SOURCES)('through a %s event', (source) => {
         'InvalidRequest',
       ],
       [
+        'the body gives a field twice (JSON would keep the last)',
+        { body: `{"ZoneId":"${ZONE}","SecretKey":"${KEY}","SecretKey":"${OLD_KEY}"}` },
+        400,
+        'InvalidParameter',
+        'The body gives a field twice: JSON would silently keep only the last.',
+        'InvalidRequest',
+      ],
+      [
         'the body is a JSON array',
         { body: '[]' },
         400,

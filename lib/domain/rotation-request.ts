@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { BodyTooLarge, InvalidRequest, UnsupportedMediaType } from '#lib/domain/errors.ts';
 import { isJsonObject } from '#lib/domain/json-object.ts';
 import { evidentlyNotRandom } from '#lib/domain/key-randomness.ts';
+import { elementWithRepeatedField } from '#lib/domain/repeated-field.ts';
 import { ZONE_ID_PATTERN, ZONE_ID_RULE } from '#lib/domain/zone-id.ts';
 
 export const MAX_BODY_BYTES = 8 * 1024;
@@ -93,11 +94,22 @@ export function parseRotationRequest(body: Buffer, contentType: string | undefin
 
 function parseJson(body: Buffer): unknown {
   // The parser's own message quotes the input, which may hold the key: it is never passed on, not even as a cause.
+  let text: string;
+  let document: unknown;
   try {
-    return JSON.parse(utf8.decode(body));
+    text = utf8.decode(body);
+    document = JSON.parse(text);
   } catch {
     throw new InvalidRequest('InvalidParameter', 'The body is not well-formed UTF-8 JSON.');
   }
+  // JSON.parse keeps the last of two equal fields: which key was meant would be a guess.
+  if (elementWithRepeatedField(text) !== undefined) {
+    throw new InvalidRequest(
+      'InvalidParameter',
+      'The body gives a field twice: JSON would silently keep only the last.',
+    );
+  }
+  return document;
 }
 
 type Issue = v.InferIssue<typeof RotationBody>;

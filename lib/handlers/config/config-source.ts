@@ -7,11 +7,11 @@ import { AwsError, type AwsJsonClient, awsJsonClient } from '#lib/adapters/aws/a
 import type { TeoSettings } from '#lib/adapters/teo/teo-settings.ts';
 import { ConfigurationInvalid } from '#lib/domain/errors.ts';
 import { parseJsonObject } from '#lib/domain/json-object.ts';
+import { elementWithRepeatedField } from '#lib/domain/repeated-field.ts';
 import type { Clock } from '#lib/domain/retry.ts';
 import { staleCredentials } from '#lib/domain/teo-errors.ts';
 import { writeLogLine } from '#lib/handlers/audit/log-line.ts';
 import { invalid, type Loaded } from '#lib/handlers/config/loaded.ts';
-import { elementWithRepeatedField } from '#lib/handlers/config/repeated-field.ts';
 
 type Environment = Readonly<Record<string, string | undefined>>;
 

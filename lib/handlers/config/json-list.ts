@@ -1,7 +1,8 @@
 // The JSON array a variable holds (ROTATOR_CLIENTS, ROTATOR_SYNC_BINDINGS), before its elements are read: set, JSON,
 // an array, and no element giving a field twice. Each problem names the variable, never its text.
+
+import { elementWithRepeatedField } from '#lib/domain/repeated-field.ts';
 import { invalid, type Loaded, valid } from '#lib/handlers/config/loaded.ts';
-import { elementWithRepeatedField } from '#lib/handlers/config/repeated-field.ts';
 
 /** `of` names the elements in the problem ("callers"); `nonEmpty` refuses an empty array. */
 export function jsonListIn(

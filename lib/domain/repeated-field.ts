@@ -1,5 +1,6 @@
 // JSON.parse keeps the last of two equal keys without a word: in a caller list, the second `zones` or
-// `tokenSha256` would silently replace the first. This finds such a repeat in text JSON.parse has accepted.
+// `tokenSha256` would silently replace the first; in a rotation request, the second SecretKey. This finds such a
+// repeat in text JSON.parse has accepted.
 
 /**
  * Which element of the top-level array holds an object (at any depth) with a field given twice; undefined when
