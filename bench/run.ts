@@ -136,7 +136,12 @@ const run = (args: string[], env: Record<string, string>) =>
   new Promise<void>((done, fail) => {
     // Output to /dev/null, as a Lambda's goes to a pipe another process drains: read here, the rotator's log
     // lines would load the process that runs the emulator, and slow its own answers.
-    const started = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    // --no-deprecation: the naive SDK bundle's own url.parse and punycode warnings (its node-fetch) would print
+    // once a child; the function's bundle emits none.
+    const started = spawn(process.execPath, ['--no-deprecation', ...args], {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     started.once('error', fail);
     started.once('exit', (code) => (code === 0 ? done() : fail(new Error(`${args[1]} exited with ${code}`))));
   });

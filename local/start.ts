@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { isLoopbackHost } from '#lib/adapters/http/loopback.ts';
+import { loadConfig } from '#lib/handlers/config/rotator-config.ts';
 import type { RotateHandler } from '#lib/handlers/rotate/handler.ts';
 import { type DopplerEmulator, startDopplerEmulator } from '../emulator/secrets-managers.ts';
 import type { TeoEmulator } from '../emulator/teo-emulator.ts';
@@ -88,6 +89,19 @@ temporary credentials of ${process.env.TENCENT_ROLE_ARN}, which TEO accepts with
   });
 }
 process.env.ROTATOR_CLIENTS ??= localClients();
+
+// Deployed, invalid configuration fails every request closed (500), the reason in the log's first line. Here there
+// is someone at the terminal: say why, and stop, rather than serve 500s.
+const loaded = loadConfig(process.env);
+if (!loaded.ok) {
+  console.error(
+    `The configuration is invalid; npm start stops:\n${loaded.problems.map((problem) => `  - ${problem}`).join('\n')}`,
+  );
+  await emulator?.close();
+  await doppler?.close();
+  await keyless?.close();
+  process.exit(1);
+}
 
 // Configuration is read when the bundle loads, as at a Lambda cold start: the environment is set first.
 const { handler }: { handler: RotateHandler } = await import(pathToFileURL('dist/rotate/index.mjs').href);

@@ -342,6 +342,17 @@ describe('npm start', () => {
     expect(result.stdout).not.toContain('Rotator listening');
   });
 
+  it('stops, naming the problem, when the callers are invalid, rather than serve 500s', async () => {
+    const result = await run(process.execPath, ['local/start.ts'], {
+      env: { PATH: process.env.PATH ?? '', PORT: '0', ROTATOR_CLIENTS: '[{"name":"ops"}]' },
+    }).catch((error) => error);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('The configuration is invalid; npm start stops:');
+    expect(result.stderr).toContain('ROTATOR_CLIENTS');
+    expect(result.stdout).not.toContain('Rotator listening');
+  });
+
   it('says clearly when its port is in use', async () => {
     const taken = http.createServer().listen(0, '127.0.0.1');
     await once(taken, 'listening');

@@ -2,6 +2,9 @@
 // route) serving the handler, against the TEO emulator; and the rotator CLI run from source in a child process.
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInMemoryLedger } from '#lib/domain/ledger/in-memory-ledger.ts';
 import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
 import { loadConfig } from '#lib/handlers/config/rotator-config.ts';
@@ -51,10 +54,18 @@ export async function startLocalStack(extra: Record<string, string> = {}): Promi
 }
 
 /** The CLI from source, as `npm run -s rotator` runs it, with only the environment a test gives it. */
+/**
+ * The CLI's temporary directory in tests (where it keeps a key whose outcome is unknown): one for the test process,
+ * removed when it ends, so that no run leaves key files behind in the machine's.
+ */
+const CLI_TMPDIR = mkdtempSync(join(tmpdir(), 'rotator-tests-'));
+process.once('exit', () => rmSync(CLI_TMPDIR, { recursive: true, force: true }));
+
 export async function rotator(args: string[], env: Record<string, string> = {}, stdin?: string) {
   const child = execFile(process.execPath, ['cli/rotator.ts', ...args], {
     env: {
       PATH: process.env.PATH ?? '',
+      TMPDIR: CLI_TMPDIR,
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_CONFIG_FILE: '/dev/null',
       AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
