@@ -1,7 +1,7 @@
 // The rotator CLI never loses a key and never carries one anywhere but the function: end to end against the local
 // server and the emulator, and against hostile or broken servers on loopback.
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -32,7 +32,16 @@ afterEach(() => {
   stack.emulator.calls.length = 0;
 });
 
-const scratch = () => mkdtempSync(join(tmpdir(), 'rotator-test-'));
+/** A directory of the test's own, removed with the others once the file's tests are done. */
+const scratches: string[] = [];
+const scratch = () => {
+  const made = mkdtempSync(join(tmpdir(), 'rotator-test-'));
+  scratches.push(made);
+  return made;
+};
+afterAll(() => {
+  for (const made of scratches) rmSync(made, { recursive: true, force: true });
+});
 const rotate = (
   extra: string[],
   env: Record<string, string> = BEARER,

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { createInMemoryLedger } from '#lib/domain/ledger/in-memory-ledger.ts';
 import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
 import { loadConfig } from '#lib/handlers/config/rotator-config.ts';
@@ -56,10 +57,11 @@ export async function startLocalStack(extra: Record<string, string> = {}): Promi
 /** The CLI from source, as `npm run -s rotator` runs it, with only the environment a test gives it. */
 /**
  * The CLI's temporary directory in tests (where it keeps a key whose outcome is unknown): one for the test process,
- * removed when it ends, so that no run leaves key files behind in the machine's.
+ * removed when its tests end, so that no run leaves key files behind in the machine's.
  */
 const CLI_TMPDIR = mkdtempSync(join(tmpdir(), 'rotator-tests-'));
-process.once('exit', () => rmSync(CLI_TMPDIR, { recursive: true, force: true }));
+// Registered as the importing test file loads: it runs once that file's tests are done.
+afterAll(() => rmSync(CLI_TMPDIR, { recursive: true, force: true }));
 
 export async function rotator(args: string[], env: Record<string, string> = {}, stdin?: string) {
   const child = execFile(process.execPath, ['cli/rotator.ts', ...args], {
