@@ -2,11 +2,8 @@
 // working: AWS's outbound identity federation on and its issuer; CAM's OIDC provider naming that issuer and the
 // audience; and CAM's copy of AWS's signing keys holding every key AWS publishes (CAM keeps a copy; when AWS signs
 // with a key CAM lacks, every exchange fails). Prints each check, and the command that mends a stale copy.
-import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
-import { isLoopbackHost } from '#lib/adapters/http/loopback.ts';
-import { agentFor, type TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
-import { keyIdsOf } from '#lib/adapters/teo/keyless-health.ts';
-import { parseJsonObject } from '#lib/domain/json-object.ts';
+import { camClient, keyIdsOf, type OidcConfig } from '#lib/adapters/teo/cam.ts';
+import type { TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
 import { sigV4Request } from './aws-sigv4.ts';
 
 export interface DoctorOptions {
@@ -15,7 +12,7 @@ export interface DoctorOptions {
   /** The issuer, if known; else read from IAM (GetOutboundWebIdentityFederationInfo). */
   readonly issuer?: string | undefined;
   /** CAM's endpoint: Tencent's (cam.tencentcloudapi.com) unless a loopback stand-in is named. */
-  readonly camEndpoint: string;
+  readonly camEndpoint: TeoEndpoint;
 }
 
 interface Check {
@@ -82,41 +79,18 @@ async function jwksOf(issuer: string): Promise<string[]> {
 }
 
 /** CAM's DescribeOIDCConfig with the deployer's TENCENTCLOUD_* credentials. */
-async function describeOidcConfig(raw: string, name: string) {
-  const { TENCENTCLOUD_SECRET_ID: secretId, TENCENTCLOUD_SECRET_KEY: secretKey } = process.env;
+async function describeOidcConfig(endpoint: TeoEndpoint, name: string): Promise<OidcConfig> {
+  const {
+    TENCENTCLOUD_SECRET_ID: secretId,
+    TENCENTCLOUD_SECRET_KEY: secretKey,
+    TENCENTCLOUD_SESSION_TOKEN,
+  } = process.env;
   if (!secretId || !secretKey)
     throw new Error('doctor reads CAM with your TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY');
-  const url = new URL(raw);
-  const loopback = url.protocol === 'http:' && isLoopbackHost(url.hostname);
-  const endpoint: TeoEndpoint = loopback
-    ? {
-        protocol: 'http:',
-        host: `cam.intl.tencentcloudapi.com:${url.port || '80'}`,
-        dialAddress: url.hostname,
-      }
-    : { protocol: 'https:', host: url.host };
-  const client = new CommonClient(endpoint.host, '2019-01-16', {
-    credential: {
-      secretId,
-      secretKey,
-      ...(process.env.TENCENTCLOUD_SESSION_TOKEN && { token: process.env.TENCENTCLOUD_SESSION_TOKEN }),
-    },
-    profile: { httpProfile: { protocol: `${endpoint.protocol}//`, agent: agentFor(endpoint) } },
-  });
-  let answer: Record<string, unknown>;
-  try {
-    answer = await client.request('DescribeOIDCConfig', { Name: name });
-  } catch (error) {
-    const { code } = error as { code?: unknown };
-    throw new Error(`CAM refused DescribeOIDCConfig (${typeof code === 'string' ? code : 'no code'})`);
-  }
-  const { IdentityUrl, ClientId, IdentityKey } = answer;
-  return {
-    identityUrl: typeof IdentityUrl === 'string' ? IdentityUrl : undefined,
-    clientIds: Array.isArray(ClientId) ? ClientId.map(String) : [],
-    keyIds:
-      typeof IdentityKey === 'string'
-        ? keyIdsOf(parseJsonObject(Buffer.from(IdentityKey, 'base64').toString('utf8')))
-        : [],
+  const credentials = {
+    secretId,
+    secretKey,
+    ...(TENCENTCLOUD_SESSION_TOKEN && { sessionToken: TENCENTCLOUD_SESSION_TOKEN }),
   };
+  return camClient(endpoint, credentials).describeOidcConfig(name);
 }

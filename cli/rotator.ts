@@ -8,9 +8,11 @@ import { join, resolve } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { isLoopbackHost } from '#lib/adapters/http/loopback.ts';
+import { parseCamEndpoint } from '#lib/adapters/teo/cam.ts';
 import { sigV4Headers } from './aws-sigv4.ts';
 import { doctor } from './doctor.ts';
 import { type Answer, printable, readAnswer, type ZoneStatusAnswer } from './rotation-answer.ts';
+import { invokedAs, shellQuote } from './shell.ts';
 import { webhookHeaders } from './webhook-signature.ts';
 
 const USAGE = `usage:
@@ -82,11 +84,13 @@ async function runDoctor(args: string[]): Promise<number> {
   const { 'provider-id': providerId, audience, issuer, 'cam-endpoint': camEndpoint } = values;
   if (typeof providerId !== 'string' || typeof audience !== 'string')
     throw new UsageError('doctor needs --provider-id and --audience');
+  const cam = parseCamEndpoint(String(camEndpoint), '--cam-endpoint');
+  if (typeof cam === 'string') throw new UsageError(cam);
   const { checks, mend } = await doctor({
     providerId,
     audience,
     issuer: typeof issuer === 'string' ? issuer : undefined,
-    camEndpoint: String(camEndpoint),
+    camEndpoint: cam,
   });
   for (const { ok, what } of checks) console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
   if (mend) console.log(`\nTo upload AWS's current keys to CAM:\n  ${mend}`);
@@ -370,7 +374,7 @@ function report(answer: Answer, secretKey: string, { json, printKey, resend }: R
   }
   const command = (...extra: string[]) =>
     [
-      'rotator rotate',
+      `${invokedAs(process.env, process.argv[1] ?? 'rotator')} rotate`,
       `--url ${shellQuote(resend.url)}`,
       `--zone ${shellQuote(resend.zone)}`,
       '--key -',
@@ -401,9 +405,6 @@ To see whether it is live without changing anything:
   }
   return EXIT.unknown;
 }
-
-const shellQuote = (value: string) =>
-  /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

@@ -1,6 +1,6 @@
 // The artifact that ships: one self-contained ES module per function that loads cleanly and rotates a key.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -176,5 +176,33 @@ describe('dist/cli/rotator.mjs, the package bin', () => {
 
     expect(readFileSync(cli, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     expect(stdout).toMatch(/^whsec_[A-Za-z0-9+/]{43}=\n$/);
+  });
+
+  it('packs (npm pack) and installs (npm install --global) into a prefix, as `rotator` on its PATH', async () => {
+    // The package as `npm pack` makes it from a checkout: its manifest, with the CLI just built.
+    const staged = join(outdir, 'package');
+    const prefix = join(outdir, 'prefix');
+    mkdirSync(join(staged, 'dist', 'cli'), { recursive: true });
+    for (const file of ['package.json', 'README.md', 'LICENSE']) copyFileSync(file, join(staged, file));
+    copyFileSync(join(outdir, 'cli', 'rotator.mjs'), join(staged, 'dist', 'cli', 'rotator.mjs'));
+    const npm = (args: string[], cwd: string) =>
+      run('npm', [...args, '--ignore-scripts', '--no-audit', '--no-fund', '--offline'], { cwd });
+
+    const [packed] = JSON.parse((await npm(['pack', '--json', '--pack-destination', outdir], staged)).stdout);
+    await npm(['install', '--global', '--prefix', prefix, join(outdir, packed.filename)], outdir);
+    const installed = await run('/bin/sh', ['-c', 'command -v rotator && rotator new-webhook-secret'], {
+      cwd: tmpdir(),
+      env: { PATH: `${join(prefix, 'bin')}:${process.env.PATH ?? ''}` },
+    });
+
+    expect(packed.files.map(({ path }: { path: string }) => path).sort()).toEqual([
+      'LICENSE',
+      'README.md',
+      'dist/cli/rotator.mjs',
+      'package.json',
+    ]);
+    expect(installed.stdout).toMatch(
+      new RegExp(`^${join(prefix, 'bin', 'rotator')}\nwhsec_[A-Za-z0-9+/]{43}=\n$`),
+    );
   });
 });

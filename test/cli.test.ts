@@ -11,7 +11,7 @@ import type { Fault } from '../emulator/teo-emulator.ts';
 import { DEMO_NEW_ZONE, DEMO_ZONES, LOCAL_TOKEN, LOCAL_WEBHOOK_SECRET } from '../local/demo-setup.ts';
 import { captureOutput } from './support/captured-output.ts';
 import { fingerprint } from './support/fake-config.ts';
-import { type LocalStack, rotator, startLocalStack } from './support/local-stack.ts';
+import { inShell, type LocalStack, RUN_AS, rotator, startLocalStack } from './support/local-stack.ts';
 
 const ZONE = DEMO_ZONES[0] ?? '';
 const BEARER = { ROTATOR_TOKEN: LOCAL_TOKEN };
@@ -91,7 +91,7 @@ describe('a key whose fate is unknown is never lost', () => {
 
     expect(lost.code).toBe(3);
     expect(lost.stderr).toContain('The outcome is unknown');
-    const command = /^ {2}(rotator rotate .*)$/m.exec(lost.stderr)?.[1] ?? '';
+    const command = /^Send the same request again.*\n {2}(.*)$/m.exec(lost.stderr)?.[1] ?? '';
     const file = /< (\S+)$/.exec(command)?.[1] ?? '';
     const idempotencyKey = /--idempotency-key (\S+)/.exec(command)?.[1] ?? '';
     const key = readFileSync(file, 'utf8').trim();
@@ -99,24 +99,23 @@ describe('a key whose fate is unknown is never lost', () => {
     // TEO did apply it: the file holds the key that is live now, and no output shows it.
     expect(stack.emulator.zoneKey(ZONE)).toBe(key);
     expect(`${lost.stdout}${lost.stderr}`).not.toContain(key);
+    // Named as it was run (here node and the script: no `rotator` on PATH), so that pasted, it runs.
     expect(command).toBe(
-      `rotator rotate --url ${stack.server.url} --zone ${ZONE} --key - --idempotency-key ${idempotencyKey} < ${file}`,
+      `${RUN_AS} rotate --url ${stack.server.url} --zone ${ZONE} --key - --idempotency-key ${idempotencyKey} < ${file}`,
     );
     // The fingerprint is keyed: the CLI asks the function, with the check command it printed, whether the key is live.
-    expect(lost.stderr).toContain(
-      `To see whether it is live without changing anything:\n  rotator rotate --url ${stack.server.url} --zone ${ZONE} --key - --dry-run < ${file}\n`,
+    const check =
+      /^To see whether it is live without changing anything:\n {2}(.*)$/m.exec(lost.stderr)?.[1] ?? '';
+    expect(check).toBe(
+      `${RUN_AS} rotate --url ${stack.server.url} --zone ${ZONE} --key - --dry-run < ${file}`,
     );
-    const checked = await rotate(['--key', '-', '--dry-run'], BEARER, readFileSync(file, 'utf8'));
+    const checked = await inShell(check, BEARER);
     expect(checked.code).toBe(0);
     expect(checked.stdout).toMatch(
       /^DryRun: this key is live already \(a rotation to it would change nothing\);/,
     );
 
-    const resent = await rotate(
-      ['--key', '-', '--idempotency-key', idempotencyKey],
-      BEARER,
-      readFileSync(file, 'utf8'),
-    );
+    const resent = await inShell(command, BEARER);
 
     expect(resent.code).toBe(0);
     expect(resent.stdout).toMatch(/^RequestId: /);
@@ -140,14 +139,33 @@ describe('a key whose fate is unknown is never lost', () => {
     const answer = JSON.parse(lost.stdout);
     expect(answer).toMatchObject({ Outcome: 'unknown', KeyFile: file, Error: { Code: 'InternalError' } });
     expect(answer.Resend).toBe(
-      `rotator rotate --url ${stack.server.url} --zone ${ZONE} --key - --idempotency-key ops-2026-11-28 < ${file}`,
+      `${RUN_AS} rotate --url ${stack.server.url} --zone ${ZONE} --key - --idempotency-key ops-2026-11-28 < ${file}`,
     );
     expect(answer.Check).toBe(
-      `rotator rotate --url ${stack.server.url} --zone ${ZONE} --key - --dry-run < ${file}`,
+      `${RUN_AS} rotate --url ${stack.server.url} --zone ${ZONE} --key - --dry-run < ${file}`,
     );
     expect(readFileSync(file, 'utf8').trim()).toBe(stack.emulator.zoneKey(ZONE));
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(lost.stdout).not.toContain(stack.emulator.zoneKey(ZONE));
+  });
+
+  it('run from a checkout through npm, prints the resend in that form, which runs', async () => {
+    stack.emulator.inject(...appliedThenLost());
+    const npm = ['npm', 'run', '-s', 'rotator', '--', 'rotate', '--url', stack.server.url, '--zone', ZONE];
+
+    const lost = await inShell([...npm, '--generate', '--json'].join(' '), {
+      ...BEARER,
+      HOME: process.env.HOME ?? '',
+    });
+
+    expect(lost.code).toBe(3);
+    const { Resend, KeyFile } = JSON.parse(lost.stdout);
+    expect(Resend).toMatch(
+      new RegExp(`^npm run rotator -- rotate --url ${stack.server.url} --zone ${ZONE} --key -`),
+    );
+    const resent = await inShell(Resend, { ...BEARER, HOME: process.env.HOME ?? '' });
+    expect(resent.code).toBe(0);
+    expect(stack.emulator.zoneKey(ZONE)).toBe(readFileSync(KeyFile, 'utf8').trim());
   });
 
   it('with --key-out, a success prints the key nowhere and names its file', async () => {

@@ -89,8 +89,18 @@ describe('rotator doctor', () => {
     );
 
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('error: CAM refused DescribeOIDCConfig (AuthFailure.SignatureFailure)');
+    expect(result.stderr).toContain('error: CAM answered AuthFailure.SignatureFailure to DescribeOIDCConfig');
     expect(`${result.stdout}${result.stderr}`).not.toContain('WrongSecretKeyForTheDeployer0000');
+  });
+
+  it("refuses a CAM endpoint that is neither Tencent's nor a loopback stand-in, before asking anyone", async () => {
+    const result = await doctor('--audience', 'a', '--cam-endpoint', 'http://cam.tencentcloudapi.com');
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      '--cam-endpoint must be https://cam.<...>.tencentcloudapi.com or an http:// loopback URL',
+    );
+    expect(result.stdout).toBe('');
   });
 
   it('asks for the provider and the audience', async () => {

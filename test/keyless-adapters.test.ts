@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
 import { mintWebIdentityToken } from '#lib/adapters/aws/web-identity-token.ts';
-import { camAccessKeys } from '#lib/adapters/teo/cam-access-keys.ts';
+import { camClient, camEndpointBeside, keyIdsOf } from '#lib/adapters/teo/cam.ts';
 import { sessionNameOf } from '#lib/adapters/teo/keyless-credentials.ts';
-import { camEndpointBeside, keyIdsOf, publishedKids } from '#lib/adapters/teo/keyless-health.ts';
+import { publishedKids } from '#lib/adapters/teo/keyless-health.ts';
 import { exchangeWebIdentityToken } from '#lib/adapters/teo/sts-exchange.ts';
 import type { OidcSettings } from '#lib/adapters/teo/teo-settings.ts';
 import {
@@ -203,7 +203,7 @@ describe('sessionNameOf', () => {
   });
 });
 
-describe('camAccessKeys', () => {
+describe('camClient', () => {
   const respond = (response: unknown) => ({
     body: JSON.stringify({ Response: { ...(response as object), RequestId: 'r' } }),
   });
@@ -212,7 +212,7 @@ describe('camAccessKeys', () => {
     return { protocol: 'http:' as const, host: `cam.tencentcloudapi.com:${port}`, dialAddress: '127.0.0.1' };
   };
   const cam = (sessionToken?: string) =>
-    camAccessKeys(endpoint(), {
+    camClient(endpoint(), {
       secretId: 'AKIDuser',
       secretKey: 'user-key',
       ...(sessionToken && { sessionToken }),
@@ -260,6 +260,37 @@ describe('camAccessKeys', () => {
       code: 'an answer without the key',
       message: 'CAM answered an answer without the key to CreateAccessKey',
     });
+  });
+
+  it("reads a provider's issuer, audiences and the key ids of its JWKS copy (DescribeOIDCConfig)", async () => {
+    const jwks = {
+      keys: [
+        { kty: 'RSA', kid: 'RSA_1' },
+        { kty: 'EC', kid: 'EC_1' },
+      ],
+    };
+    script = [
+      respond({
+        IdentityUrl: 'https://issuer.example',
+        ClientId: ['teo-key-rotator', 'other'],
+        IdentityKey: Buffer.from(JSON.stringify(jwks)).toString('base64'),
+      }),
+      respond({ IdentityUrl: 7, ClientId: 'not-a-list' }),
+    ];
+
+    await expect(cam().describeOidcConfig('aws-lambda')).resolves.toEqual({
+      identityUrl: 'https://issuer.example',
+      clientIds: ['teo-key-rotator', 'other'],
+      keyIds: ['RSA_1'],
+    });
+    // An answer without them: no issuer, no audience, no key (every check on them then fails).
+    await expect(cam().describeOidcConfig('aws-lambda')).resolves.toEqual({
+      identityUrl: undefined,
+      clientIds: [],
+      keyIds: [],
+    });
+    expect(seen[0]?.headers).toMatchObject({ 'x-tc-action': 'DescribeOIDCConfig' });
+    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ Name: 'aws-lambda' });
   });
 
   it("refuses with CAM's code, and nothing of an error whose code is not one", async () => {
@@ -314,9 +345,13 @@ describe("the health check's pieces", () => {
     });
     expect(camEndpointBeside(new URL('http://127.0.0.1:9001/'))).toEqual({
       protocol: 'http:',
-      host: 'cam.intl.tencentcloudapi.com:9001',
+      host: 'cam.tencentcloudapi.com:9001',
       dialAddress: '127.0.0.1',
     });
-    expect(camEndpointBeside(new URL('http://localhost/')).host).toBe('cam.intl.tencentcloudapi.com:80');
+    expect(camEndpointBeside(new URL('http://localhost/'))).toMatchObject({
+      host: 'cam.tencentcloudapi.com:80',
+      dialAddress: '127.0.0.1',
+    });
+    expect(camEndpointBeside(new URL('http://[::1]:9001/')).dialAddress).toBe('::1');
   });
 });

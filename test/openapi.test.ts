@@ -1,4 +1,6 @@
-// The check that keeps openapi.yaml and the handler in step must itself catch a drift.
+// The check that keeps openapi.yaml and the handler in step must itself catch a drift; and the document itself
+// passes Redocly's recommended rules, so that tools reading it (generators, portals) read what it means.
+import { lint, loadConfig } from '@redocly/openapi-core';
 import { describe, expect, it } from 'vitest';
 import { undocumented } from './support/openapi.ts';
 
@@ -61,6 +63,9 @@ describe('openapi.yaml, as the handler tests read it', () => {
       '/rotate',
       answer(405, { Error: { Code: 'MethodNotAllowed', Message: 'm' } }, { allow: 'POST' }),
     ],
+    ['POST', '/iam/rotate', answer(403, { message: 'Forbidden' })],
+    ['POST', '/sync/doppler', answer(429, { message: 'Too Many Requests' })],
+    ['GET', '/zones/zone-abc', answer(500, { message: 'Internal Server Error' })],
   ])('accepts the documented %s %s answer', (method, path, response) => {
     expect(undocumented(method, path, response)).toEqual([]);
   });
@@ -106,7 +111,24 @@ describe('openapi.yaml, as the handler tests read it', () => {
       answer(200, { ZoneId: 'zone-abc', LiveKeyFingerprint: 'KEY', RequestId: 'r', LastRotation: null }),
     ],
     ['a cacheable answer', 'POST', '/rotate', { ...answer(200, { RequestId: 'r' }), headers: {} }],
+    [
+      'a 409 from the zone status, which takes no lease',
+      'GET',
+      '/zones/zone-abc',
+      answer(409, { Error: { Code: 'ResourceInUse', Message: 'm' } }),
+    ],
   ])('refuses %s', (_, method, path, response) => {
     expect(undocumented(method, path, response)).not.toEqual([]);
+  });
+});
+
+describe('openapi.yaml, as Redocly lints it', () => {
+  it("has no error or warning under Redocly's recommended rules", async () => {
+    const problems = await lint({
+      ref: new URL('../openapi.yaml', import.meta.url).pathname,
+      config: await loadConfig({}),
+    });
+
+    expect(problems.map(({ ruleId, message }) => `${ruleId}: ${message}`)).toEqual([]);
   });
 });

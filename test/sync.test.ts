@@ -607,6 +607,20 @@ describe('an Infisical webhook', () => {
     expect(infisical.calls.filter((call) => call.endsWith('/login'))).toHaveLength(1);
   });
 
+  it('syncs a notification labelled text/plain: the signed bytes are read as JSON whatever the header says', async () => {
+    const key = newKey();
+    infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', key);
+    const body = infisicalPayload(clock);
+
+    const answer = await webhook(handlerWith(), '/sync/infisical', body, {
+      'content-type': 'text/plain',
+      'x-infisical-signature': `t=${clock};${mac(INFISICAL_WEBHOOK_SECRET, body)}`,
+    });
+
+    expect(answer.status).toBe(200);
+    expect(teo.zoneKey(INFISICAL_ZONE)).toBe(key);
+  });
+
   it('syncs a delivery sent again (its signed time guards it): never answered as a Doppler replay', async () => {
     infisical.set('proj-1', 'prod', '/teo', 'GATEWAY_KEY', newKey());
     const handler = handlerWith();

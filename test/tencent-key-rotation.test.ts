@@ -373,7 +373,7 @@ describe("the Tencent key's own rotation", () => {
     expect([real, intl, local].map((loaded) => loaded.ok && loaded.config.cam)).toEqual([
       { protocol: 'https:', host: 'cam.tencentcloudapi.com' },
       { protocol: 'https:', host: 'cam.intl.tencentcloudapi.com' },
-      { protocol: 'http:', host: 'cam.tencentcloudapi.com:9001', dialAddress: 'localhost' },
+      { protocol: 'http:', host: 'cam.tencentcloudapi.com:9001', dialAddress: '127.0.0.1' },
     ]);
     expect(real.ok && real.config.teo).toEqual({ protocol: 'https:', host: 'teo.intl.tencentcloudapi.com' });
     const portless = loadKeyRotationConfig({

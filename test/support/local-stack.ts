@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll } from 'vitest';
 import { createInMemoryLedger } from '#lib/domain/ledger/in-memory-ledger.ts';
 import type { RotationLedger } from '#lib/domain/ledger/rotation-ledger.ts';
@@ -54,7 +54,6 @@ export async function startLocalStack(extra: Record<string, string> = {}): Promi
   };
 }
 
-/** The CLI from source, as `npm run -s rotator` runs it, with only the environment a test gives it. */
 /**
  * The CLI's temporary directory in tests (where it keeps a key whose outcome is unknown): one for the test process,
  * removed when its tests end, so that no run leaves key files behind in the machine's.
@@ -63,8 +62,24 @@ const CLI_TMPDIR = mkdtempSync(join(tmpdir(), 'rotator-tests-'));
 // Registered as the importing test file loads: it runs once that file's tests are done.
 afterAll(() => rmSync(CLI_TMPDIR, { recursive: true, force: true }));
 
-export async function rotator(args: string[], env: Record<string, string> = {}, stdin?: string) {
-  const child = execFile(process.execPath, ['cli/rotator.ts', ...args], {
+/** How the CLI is run here, as a command it prints names it: node and the script's absolute path. */
+export const RUN_AS = `node ${resolve('cli/rotator.ts')}`;
+
+/** A command line as a user pastes it, run by the shell with the CLI's environment. */
+export const inShell = (command: string, env: Record<string, string> = {}, stdin?: string) =>
+  rotator([], env, stdin, ['/bin/sh', '-c', command]);
+
+/**
+ * The CLI from source, run by node as `npm run rotator` runs it (or `command` in its place: a shell), with only the
+ * environment a test gives it.
+ */
+export async function rotator(
+  args: string[],
+  env: Record<string, string> = {},
+  stdin?: string,
+  [file, ...command]: readonly string[] = [process.execPath, 'cli/rotator.ts'],
+) {
+  const child = execFile(file ?? '', [...command, ...args], {
     env: {
       PATH: process.env.PATH ?? '',
       TMPDIR: CLI_TMPDIR,

@@ -38,11 +38,15 @@ export function parseTeoEndpoint(raw: string): TeoEndpoint | string {
   if (url.protocol === 'https:' && /^teo\.(?:[a-z0-9-]+\.)*tencentcloudapi\.com$/.test(url.hostname)) {
     return { protocol: 'https:', host: url.host };
   }
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) {
-    const dialAddress = url.hostname === 'localhost' ? '127.0.0.1' : url.hostname.replace(/^\[|\]$/g, '');
-    return { protocol: 'http:', host: `${TEO_SIGNING_HOST}:${url.port || '80'}`, dialAddress };
-  }
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname))
+    return loopbackEndpoint(url, TEO_SIGNING_HOST);
   return 'TEO_ENDPOINT must be https://teo.<region>.tencentcloudapi.com or an http:// loopback URL (the emulator)';
+}
+
+/** A loopback stand-in for `signingHost`: addressed and signed as that host, dialled at the URL's own address. */
+export function loopbackEndpoint(url: URL, signingHost: string): TeoEndpoint {
+  const dialAddress = url.hostname === 'localhost' ? '127.0.0.1' : url.hostname.replace(/^\[|\]$/g, '');
+  return { protocol: 'http:', host: `${signingHost}:${url.port || '80'}`, dialAddress };
 }
 
 /** Keep-alive saves a TLS handshake on warm invocations; a loopback endpoint is dialled at its own address. */

@@ -4,16 +4,16 @@
 // credentials; and it compares the key ids CAM holds (DescribeOIDCConfig, when the role may read it) with the
 // token's and with those AWS publishes, so that a key AWS has published but not yet used is reported before it
 // breaks anything. Used by the scheduled run and by `rotator doctor`. Never a token or a credential in what it says.
-import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
 import type { AwsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
 import { mintWebIdentityToken } from '#lib/adapters/aws/web-identity-token.ts';
 import { withAttemptTimeout } from '#lib/adapters/http/attempt-timeout.ts';
 import { sendRequest } from '#lib/adapters/http/send-request.ts';
-import { agentFor, type TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
+import { camClient, camEndpointBeside, keyIdsOf } from '#lib/adapters/teo/cam.ts';
+import type { TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
 import { exchangeWebIdentityToken, type TemporaryCredentials } from '#lib/adapters/teo/sts-exchange.ts';
 import { createTencentCloudGateway } from '#lib/adapters/teo/tencent-cloud-gateway.ts';
 import type { OidcSettings } from '#lib/adapters/teo/teo-settings.ts';
-import { isJsonObject, parseJsonObject } from '#lib/domain/json-object.ts';
+import { parseJsonObject } from '#lib/domain/json-object.ts';
 import type { Clock } from '#lib/domain/retry.ts';
 
 export type KeylessStep = 'token' | 'exchange' | 'describe';
@@ -102,49 +102,16 @@ export async function publishedKids(issuer: string | undefined): Promise<string[
   }
 }
 
-/** A JWKS's RSA key ids: the keys an RS256 token can be signed with. */
-export const keyIdsOf = (jwks: unknown): string[] =>
-  (isJsonObject(jwks) && Array.isArray(jwks.keys) ? jwks.keys : [])
-    .filter(isJsonObject)
-    .filter(({ kty }) => kty === 'RSA')
-    .flatMap(({ kid }) => (typeof kid === 'string' ? [kid] : []));
-
-/** CAM beside Tencent's STS, on its site; a stand-in on loopback serves both (dialled as CAM's host). */
-export function camEndpointBeside(sts: URL): TeoEndpoint {
-  if (sts.protocol === 'http:') {
-    return {
-      protocol: 'http:',
-      host: `cam.intl.tencentcloudapi.com:${sts.port || '80'}`,
-      dialAddress: sts.hostname,
-    };
-  }
-  return { protocol: 'https:', host: sts.host.replace(/^sts\./, 'cam.') };
-}
-
 /** The key ids of CAM's JWKS copy (DescribeOIDCConfig), or undefined when the role may not read it. */
 async function camKeyIds(
   oidc: OidcSettings,
   credentials: TemporaryCredentials,
 ): Promise<string[] | undefined> {
-  const endpoint = camEndpointBeside(oidc.stsEndpoint);
-  const client = new CommonClient(endpoint.host, '2019-01-16', {
-    credential: {
-      secretId: credentials.secretId,
-      secretKey: credentials.secretKey,
-      token: credentials.sessionToken,
-    },
-    profile: {
-      httpProfile: { protocol: `${endpoint.protocol}//`, agent: agentFor(endpoint), reqTimeout: 5 },
-    },
-  });
   try {
-    const answer: Record<string, unknown> = await client.request('DescribeOIDCConfig', {
-      Name: oidc.providerId,
-    });
-    const { IdentityKey } = answer;
-    return typeof IdentityKey === 'string'
-      ? keyIdsOf(parseJsonObject(Buffer.from(IdentityKey, 'base64').toString('utf8')))
-      : undefined;
+    const { keyIds } = await camClient(camEndpointBeside(oidc.stsEndpoint), credentials).describeOidcConfig(
+      oidc.providerId,
+    );
+    return [...keyIds];
   } catch {
     return undefined;
   }

@@ -4,8 +4,7 @@
 // per step; a step that fails fails the invocation, which Secrets Manager retries.
 import type { Context } from 'aws-lambda';
 import { type AwsJsonClient, awsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
-import { isLoopbackHost } from '#lib/adapters/http/loopback.ts';
-import { camAccessKeys } from '#lib/adapters/teo/cam-access-keys.ts';
+import { camClient, parseCamEndpoint } from '#lib/adapters/teo/cam.ts';
 import { parseTeoEndpoint, type TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
 import { createTencentCloudGateway } from '#lib/adapters/teo/tencent-cloud-gateway.ts';
 import { ConfigurationInvalid, InvalidRequest } from '#lib/domain/errors.ts';
@@ -40,23 +39,8 @@ export function loadKeyRotationConfig(env: Environment): Loaded<KeyRotationConfi
 }
 
 function camEndpointOf(raw: string): Loaded<TeoEndpoint> {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return invalid('TENCENT_CAM_ENDPOINT is not a URL');
-  }
-  if (url.protocol === 'https:' && /^cam\.(?:[a-z0-9-]+\.)*tencentcloudapi\.com$/.test(url.hostname))
-    return valid({ protocol: 'https:', host: url.host });
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname))
-    return valid({
-      protocol: 'http:',
-      host: `cam.tencentcloudapi.com:${url.port || '80'}`,
-      dialAddress: url.hostname,
-    });
-  return invalid(
-    'TENCENT_CAM_ENDPOINT must be https://cam.<...>.tencentcloudapi.com or an http:// loopback URL',
-  );
+  const endpoint = parseCamEndpoint(raw, 'TENCENT_CAM_ENDPOINT');
+  return typeof endpoint === 'string' ? invalid(endpoint) : valid(endpoint);
 }
 
 export function createTencentKeyRotationHandler(
@@ -76,7 +60,7 @@ export function createTencentKeyRotationHandler(
       const { teo, timeoutMs, testZone, cam } = loaded.config;
       result = await runKeyRotationStep(target(event), {
         secrets,
-        cam: (credentials) => camAccessKeys(cam, credentials),
+        cam: (credentials) => camClient(cam, credentials),
         probe: async (credentials) => {
           const gateway = createTencentCloudGateway({ endpoint: teo, timeoutMs, credentials }, clock);
           await gateway.describeSecretKey(testZone, clock.now() + timeoutMs);

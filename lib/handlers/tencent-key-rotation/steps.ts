@@ -8,7 +8,7 @@
 //   finishSecret  AWSCURRENT moves to the new pair, then the old one is made Inactive (deleted at the next rotation:
 //                 until then it can be made Active again, by hand, if something still needs it).
 import { AwsError, type AwsJsonClient } from '#lib/adapters/aws/aws-json-client.ts';
-import type { CamAccessKeys } from '#lib/adapters/teo/cam-access-keys.ts';
+import type { Cam } from '#lib/adapters/teo/cam.ts';
 import type { TencentCredentials } from '#lib/adapters/teo/teo-settings.ts';
 import { SecretRotationRefused } from '#lib/domain/errors.ts';
 import { parseJsonObject } from '#lib/domain/json-object.ts';
@@ -23,7 +23,7 @@ const MADE_BY = 'teo-key-rotator';
 export interface KeyRotationDeps {
   readonly secrets: AwsJsonClient;
   /** CAM's access-key actions, signed with a pair (acting on its own user). */
-  readonly cam: (credentials: TencentCredentials) => CamAccessKeys;
+  readonly cam: (credentials: TencentCredentials) => Cam;
   /** A Describe of the test zone, signed with a pair; it rejects when TEO refuses the pair. */
   readonly probe: (credentials: TencentCredentials) => Promise<void>;
 }
