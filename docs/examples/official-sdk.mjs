@@ -5,7 +5,15 @@ import http from 'node:http';
 import { text } from 'node:stream/consumers';
 import tencentcloud from 'tencentcloud-sdk-nodejs-teo';
 
-const emulator = new URL(process.env.TEO_ENDPOINT);
+/** @param {string} name */
+const need = (name) => process.env[name] || fail(`${name} is not set: npm run emulator prints it`);
+/** @param {string} why @returns {never} */
+const fail = (why) => {
+  console.error(why);
+  process.exit(2);
+};
+const zoneId = process.argv[2] || fail('usage: node docs/examples/official-sdk.mjs ZONE_ID < key');
+const emulator = new URL(need('TEO_ENDPOINT'));
 // The SDK signs for the service its endpoint's first label names: it is given TEO's own host, plain http, and an
 // agent that dials the emulator's address instead.
 const agent = new http.Agent({
@@ -15,15 +23,15 @@ const agent = new http.Agent({
 });
 const client = new tencentcloud.teo.v20220901.Client({
   credential: {
-    secretId: process.env.TENCENTCLOUD_SECRET_ID,
-    secretKey: process.env.TENCENTCLOUD_SECRET_KEY,
+    secretId: need('TENCENTCLOUD_SECRET_ID'),
+    secretKey: need('TENCENTCLOUD_SECRET_KEY'),
   },
   profile: {
     httpProfile: { endpoint: `teo.intl.tencentcloudapi.com:${emulator.port}`, protocol: 'http://', agent },
   },
 });
 const answer = await client.ModifyMultiPathGatewaySecretKey({
-  ZoneId: process.argv[2],
+  ZoneId: zoneId,
   SecretKey: (await text(process.stdin)).trim(),
 });
 console.log(JSON.stringify(answer));

@@ -65,21 +65,16 @@ afterAll(() => rmSync(CLI_TMPDIR, { recursive: true, force: true }));
 /** How the CLI is run here, as a command it prints names it: node and the script's absolute path. */
 export const RUN_AS = `node ${resolve('cli/rotator.ts')}`;
 
-/** A command line as a user pastes it, run by the shell with the CLI's environment. */
-export const inShell = (command: string, env: Record<string, string> = {}, stdin?: string) =>
-  rotator([], env, stdin, ['/bin/sh', '-c', command]);
-
 /**
- * The CLI from source, run by node as `npm run rotator` runs it (or `command` in its place: a shell), with only the
- * environment a test gives it.
+ * A command run as a user runs it, with only the environment a test gives it (over a private TMPDIR and no AWS
+ * configuration of the machine's): its exit code and output.
  */
-export async function rotator(
-  args: string[],
+export async function runProcess(
+  [file = '', ...args]: readonly string[],
   env: Record<string, string> = {},
   stdin?: string,
-  [file, ...command]: readonly string[] = [process.execPath, 'cli/rotator.ts'],
 ) {
-  const child = execFile(file ?? '', [...command, ...args], {
+  const child = execFile(file, args, {
     env: {
       PATH: process.env.PATH ?? '',
       TMPDIR: CLI_TMPDIR,
@@ -101,3 +96,11 @@ export async function rotator(
   const [code] = await once(child, 'exit');
   return { code: code as number, stdout, stderr };
 }
+
+/** The CLI from source, run by node as `npm run rotator` runs it. */
+export const rotator = (args: string[], env: Record<string, string> = {}, stdin?: string) =>
+  runProcess([process.execPath, 'cli/rotator.ts', ...args], env, stdin);
+
+/** A command line as a user pastes it, run by the shell. */
+export const inShell = (command: string, env: Record<string, string> = {}, stdin?: string) =>
+  runProcess(['/bin/sh', '-c', command], env, stdin);
