@@ -121,7 +121,7 @@ export function verifyTc3Request(
   if (authorization.service !== service) {
     return refuse(
       'AuthFailure.SignatureFailure',
-      `The credential scope names the service ${authorization.service}, but requests here must be signed for ${service}. The Tencent SDK takes the service from the endpoint's first label: give it the endpoint teo.intl.tencentcloudapi.com and an HTTP agent that dials this address (README, "Using the emulator from other tools").`,
+      `The credential scope names the service ${authorization.service}, but requests here must be signed for ${service}. The Tencent SDK takes the service from the endpoint's first label: give it the endpoint teo.intl.tencentcloudapi.com and an HTTP agent that dials this address (docs/local.md, "Using the emulator from other tools").`,
     );
   }
   if (authorization.date !== tc3Date(timestamp)) {

@@ -1,6 +1,6 @@
 // `npm start`: builds the function, starts the TEO emulator, and serves the real bundled handler on loopback.
 // With TENCENTCLOUD_* and TEO_ENDPOINT set it talks to that TEO instead, and then only with callers of your own:
-// the demo callers' credentials are printed below and in the README, so they never reach a real zone.
+// the demo callers' credentials are printed below and in docs/local.md, so they never reach a real zone.
 // `TENCENT_AUTH=oidc npm start`: keyless, against stand-ins for AWS STS and Tencent's STS (docs/contract.md §3).
 
 import { randomBytes } from 'node:crypto';
@@ -34,7 +34,7 @@ const demoCallers = process.env.ROTATOR_CLIENTS === undefined;
 
 if (ownTeo && demoCallers) {
   console.error(`With your TENCENTCLOUD_* credentials, npm start needs callers of your own: set ROTATOR_CLIENTS.
-The demo callers' credentials are public (they are in the README), so they never reach a TEO you point it at.`);
+The demo callers' credentials are public (they are in docs/local.md), so they never reach a TEO you point it at.`);
   process.exit(1);
 }
 

@@ -1,5 +1,5 @@
-// Other tools can use the emulator: Tencent's own TEO client, as the README's recipe (docs/examples/official-sdk.mjs,
-// shown in the README word for word) configures it, run by plain Node in a child process as a user runs it.
+// Other tools can use the emulator: Tencent's own TEO client, as the recipe (docs/examples/official-sdk.mjs, shown in
+// docs/local.md word for word) configures it, run by plain Node in a child process as a user runs it.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,9 +17,9 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 
 describe("Tencent's official TEO client against the emulator", () => {
-  it('is shown in the README as the recipe file holds it', () => {
-    const shown = /### Using the emulator from other tools[\s\S]*?```js\n([\s\S]*?)```/.exec(
-      readFileSync('README.md', 'utf8'),
+  it('is shown in docs/local.md as the recipe file holds it', () => {
+    const shown = /## Using the emulator from other tools[\s\S]*?```js\n([\s\S]*?)```/.exec(
+      readFileSync('docs/local.md', 'utf8'),
     )?.[1];
 
     expect(shown).toBe(readFileSync(RECIPE, 'utf8'));
