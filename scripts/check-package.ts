@@ -47,6 +47,17 @@ const check = (ok: boolean, what: string) => {
   if (!ok) failures.push(what);
 };
 
+const FUNCTIONS = [
+  'RotateLambdaFunction',
+  'SyncLambdaFunction',
+  'SecretsManagerRotationLambdaFunction',
+  'TencentKeyRotationLambdaFunction',
+];
+check(
+  ofType('AWS::Lambda::Function').length === FUNCTIONS.length &&
+    FUNCTIONS.every((name) => resources[name]?.Type === 'AWS::Lambda::Function'),
+  `its four functions: ${FUNCTIONS.join(', ')}`,
+);
 const rotate = resources.RotateLambdaFunction?.Properties;
 check(rotate?.Runtime === 'nodejs24.x', 'the function runs on nodejs24.x');
 check(rotate?.Architectures?.[0] === 'arm64', 'the function runs on arm64');
@@ -166,8 +177,17 @@ check(
     'SyncDeferred',
     'LedgerFailures',
     'KeylessUnhealthy',
-  ].every((metric) => dashboard.includes(metric)) && dashboard.includes('FailedRotationsAlarm'),
-  'a dashboard of rotations by outcome, TEO latency, sync and keyless health, and the alarms',
+  ].every((metric) => dashboard.includes(metric)),
+  'a dashboard of rotations by outcome, TEO latency, sync and keyless health',
+);
+// Each as the body's ARN variables name it: {"Fn::GetAtt": [alarm, "Arn"]}.
+const onDashboard = (alarm: string) => dashboard.includes(JSON.stringify({ 'Fn::GetAtt': [alarm, 'Arn'] }));
+const unconditionedAlarms = Object.entries(resources)
+  .filter(([, { Type, Condition }]) => Type === 'AWS::CloudWatch::Alarm' && Condition === undefined)
+  .map(([name]) => name);
+check(
+  unconditionedAlarms.length > 0 && unconditionedAlarms.every(onDashboard),
+  `every alarm's state on the dashboard (missing: ${unconditionedAlarms.filter((alarm) => !onDashboard(alarm)).join(', ') || 'none'})`,
 );
 check(
   ofType('AWS::Logs::QueryDefinition').length === 2,
@@ -420,5 +440,5 @@ if (failures.length > 0) {
   process.exit(1);
 }
 console.log(
-  'The packaged template has both functions, their routes (IAM callers behind AWS_IAM), no Function URL, the ledger table, the Secrets Manager rotation, the alarms and their topic, with least privilege, retained state and no secret values.',
+  `The packaged template (stage ${stageName}) has its four functions, their routes (IAM callers behind AWS_IAM), no Function URL, the ledger table, the Secrets Manager rotations, the alarms and their topic, the dashboard and queries, with least privilege, retained state and no secret values.`,
 );
