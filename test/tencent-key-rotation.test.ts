@@ -14,6 +14,7 @@ import { startTeoEmulator, type TeoEmulator } from '../emulator/teo-emulator.ts'
 import { type CapturedOutput, captureOutput } from './support/captured-output.ts';
 import { lambdaContext } from './support/events.ts';
 import { OLD_KEY, TENCENT_SECRET_ID, TENCENT_SECRET_KEY, ZONE } from './support/fake-config.ts';
+import { startRecordingServer } from './support/recording-server.ts';
 import {
   type SecretsManagerStandIn,
   startSecretsManagerStandIn,
@@ -317,6 +318,44 @@ describe("the Tencent key's own rotation", () => {
     expect(output.lines()[1]).toMatchObject({ step: 'x'.repeat(32), secret: 'y'.repeat(256) });
     expect(output.lines()[2]).not.toHaveProperty('step');
     expect(output.lines()[2]).not.toHaveProperty('secret');
+  });
+
+  it('fails the step before Lambda ends it when Secrets Manager does not answer, and its line says why', async () => {
+    // A Secrets Manager endpoint that takes requests and never answers.
+    const silent = await startRecordingServer(() => undefined);
+    const run = createTencentKeyRotationHandler(
+      loadKeyRotationConfig({
+        TEO_ENDPOINT: teo.url,
+        TENCENT_CAM_ENDPOINT: cam.url,
+        ROTATOR_KEY_TEST_ZONE: ZONE,
+      }),
+      {
+        secrets: awsJsonClient('secretsmanager', {
+          env: { ...sm.env, AWS_ENDPOINT_URL_SECRETS_MANAGER: silent.base },
+        }),
+      },
+    );
+    try {
+      // Lambda would end it 50 ms after the 500 ms every function keeps for answering.
+      await expect(
+        run(
+          { Step: 'createSecret', SecretId: sm.arnOf(SECRET), ClientRequestToken: 't' },
+          lambdaContext(550),
+        ),
+      ).rejects.toMatchObject({ name: 'DeadlineExceeded' });
+
+      expect(output.lines()).toEqual([
+        expect.objectContaining({
+          level: 'ERROR',
+          operation: 'tencent-key-rotation',
+          step: 'createSecret',
+          outcome: 'failed',
+          errorDetail: 'DeadlineExceeded: The Lambda is about to time out.',
+        }),
+      ]);
+    } finally {
+      await silent.close();
+    }
   });
 
   it('never deactivates the key it moves AWSCURRENT to, when the pending version holds the current pair', async () => {

@@ -1,9 +1,11 @@
-// One way to assemble each of the three functions. The same middy chain, outermost first: the invocation's trail,
-// written as its audit line once the answer or the failure is known (docs/contract.md §6); what only that function
-// adds (the rotate function's kept answers); how an error is answered (an HTTP refusal, docs/contract.md §2, or a
-// failed invocation that Lambda retries); then the configuration in force (§3: an invalid one refuses every event
-// before anything in it is looked at) and the function's own `serve`. The same options everywhere: one clock, one
-// retry policy, one set-up.
+// One way to assemble every function. The same middy chain, outermost first: the invocation's trail, written as its
+// audit line once the answer or the failure is known (docs/contract.md §6); what only that function adds (the rotate
+// function's kept answers); how an error is answered (an HTTP refusal, docs/contract.md §2, or a failed invocation
+// that Lambda retries); then the function's own `serve`, stopped short of Lambda's own time limit. The three
+// functions that reach TEO with a configuration of their own (assembleFunction) serve with the configuration in force
+// (§3: an invalid one refuses every event before anything in it is looked at), and the same options everywhere: one
+// clock, one retry policy, one set-up. The Tencent key's rotation, which has neither, uses the chain alone
+// (assembleInvocation).
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { DeadlineExceeded } from '#lib/domain/errors.ts';
@@ -37,16 +39,20 @@ export interface Invocation<C extends TeoAccess, T> {
   readonly retry: RetryPolicy;
 }
 
-export interface FunctionShape<E, R, C extends TeoAccess, T> {
+/** What every function's invocation is: its trail, its answer to an error, its audit line. */
+export interface InvocationShape<E, R, T> {
   /** This invocation's trail: what each stage establishes, and what the audit line is written from. */
   begin(context: Context, event: E): T;
-  serve(event: E, context: Context, invocation: Invocation<C, T>): Promise<R>;
   /** The answer an error gets; undefined fails the invocation, for its sender (Lambda, Secrets Manager) to retry. */
   answer(error: unknown, trail: T): R | undefined;
   /** The audit line, once the answer or the failure is known: `error` is what ended the invocation, if anything. */
   audit(trail: T, ended: { readonly response: R | undefined; readonly error: unknown }): void;
   /** What only this function adds between the audit line and the error answers, given the invocation's trail. */
   around?(trailOf: (context: Context) => T): readonly MiddlewareObj<E, R>[];
+}
+
+export interface FunctionShape<E, R, C extends TeoAccess, T> extends InvocationShape<E, R, T> {
+  serve(event: E, context: Context, invocation: Invocation<C, T>): Promise<R>;
 }
 
 export function assembleFunction<E, R, C extends TeoAccess, T>(
@@ -58,6 +64,16 @@ export function assembleFunction<E, R, C extends TeoAccess, T>(
   const clock = clockOf(options);
   const retry = options.retry ?? DEFAULT_RETRY;
   const setupFor = functionSetup<C>({ ...options, clock });
+  return assembleInvocation(shape, async (event, context, trail) => {
+    const setup = setupFor(await currentConfig(source));
+    return shape.serve(event, context, { trail, setup, source, setupFor, clock, retry });
+  });
+}
+
+export function assembleInvocation<E, R, T>(
+  shape: InvocationShape<E, R, T>,
+  serve: (event: E, context: Context, trail: T) => Promise<R>,
+): (event: E, context: Context) => Promise<R> {
   // Keyed by the invocation's own Context: concurrent invocations (tests, local runs) never share a trail, and each
   // invocation begins its own, even when a host passes the same Context object again.
   const trails = new WeakMap<Context, T>();
@@ -78,10 +94,6 @@ export function assembleFunction<E, R, C extends TeoAccess, T>(
       if (answer !== undefined) request.response = answer;
     },
   };
-  const serve = async (event: E, context: Context) => {
-    const setup = setupFor(await currentConfig(source));
-    return shape.serve(event, context, { trail: trailOf(context), setup, source, setupFor, clock, retry });
-  };
   // Outermost first. onError hooks run in reverse: the error is answered, what the function adds sees the answer,
   // and the audit line is written last, with everything the invocation established.
   return middy<E, R>({
@@ -93,5 +105,5 @@ export function assembleFunction<E, R, C extends TeoAccess, T>(
     .use(auditLine)
     .use([...(shape.around?.(trailOf) ?? [])])
     .use(errorAnswers)
-    .handler(serve);
+    .handler((event, context) => serve(event, context, trailOf(context)));
 }
