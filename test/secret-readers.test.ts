@@ -287,8 +287,12 @@ describe('Infisical', () => {
 
     await expect(readers().readAll([source('A'), source('B'), source('C')])).resolves.toEqual([
       { value: 'a' },
-      failure('Infisical: the folder has no secret B'),
-      failure('Infisical: the folder has no secret C'),
+      failure(
+        'Infisical: the folder has no secret B of its own (bind a secret where it lives, not a folder that imports it)',
+      ),
+      failure(
+        'Infisical: the folder has no secret C of its own (bind a secret where it lives, not a folder that imports it)',
+      ),
     ]);
   });
 

@@ -158,7 +158,9 @@ export function createSecretReaders(
       const value = values.get(name);
       return typeof value === 'string'
         ? { value }
-        : new SourceUnavailable(`Infisical: the folder has no secret ${name}`);
+        : new SourceUnavailable(
+            `Infisical: the folder has no secret ${name} of its own (bind a secret where it lives, not a folder that imports it)`,
+          );
     });
   }
 
