@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# One command for a new account: the HTTP function's secret, the deployment, and a smoke test that changes nothing
-# (a dry run, then the zone's status). Run from a checkout, after `npm install`, with AWS credentials allowed to
+# One command for a new account: the HTTP function's secret, the package checked, the deployment, and a smoke test
+# that changes nothing (a dry run, then the zone's status). Run from a checkout, after `npm install`, with AWS credentials allowed to
 # deploy (README, "Deploy"), jq, and the rotator's Tencent API key in the environment:
 #
 #   TENCENTCLOUD_SECRET_ID=... TENCENTCLOUD_SECRET_KEY=... ROTATOR_TOKEN=<a bearer caller's token> \
@@ -46,6 +46,8 @@ else
 fi
 rm -f "$payload"
 
+# The package checked offline first (the stage's template: least privilege, no secret values, the alarms).
+npm run package -- --stage "$stage" --region "$region"
 npx serverless deploy --stage "$stage" --region "$region"
 endpoint=$(aws cloudformation describe-stacks --region "$region" --stack-name "teo-key-rotator-$stage" \
   --query "Stacks[0].Outputs[?OutputKey=='HttpApiUrl'].OutputValue" --output text)
