@@ -3,8 +3,7 @@
 // rights on its own user alone; a SecretAccessKey is returned once, by CreateAccessKey. DescribeOIDCConfig serves
 // the keyless health check and `rotator doctor`. Nothing here logs a key or puts it in an error.
 import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
-import { isLoopbackHost } from '#lib/adapters/http/loopback.ts';
-import { agentFor, loopbackEndpoint, type TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
+import { agentFor, loopbackEndpoint, serviceEndpoint, type TeoEndpoint } from '#lib/adapters/teo/endpoint.ts';
 import type { TencentCredentials } from '#lib/adapters/teo/teo-settings.ts';
 import { isJsonObject, parseJsonObject } from '#lib/domain/json-object.ts';
 
@@ -50,11 +49,10 @@ export function parseCamEndpoint(raw: string, setting: string): TeoEndpoint | st
   } catch {
     return `${setting} is not a URL`;
   }
-  if (url.protocol === 'https:' && /^cam\.(?:[a-z0-9-]+\.)*tencentcloudapi\.com$/.test(url.hostname))
-    return { protocol: 'https:', host: url.host };
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname))
-    return loopbackEndpoint(url, CAM_SIGNING_HOST);
-  return `${setting} must be https://cam.<...>.tencentcloudapi.com or an http:// loopback URL`;
+  return (
+    serviceEndpoint(url, 'cam', CAM_SIGNING_HOST) ??
+    `${setting} must be https://cam.<...>.tencentcloudapi.com or an http:// loopback URL`
+  );
 }
 
 /** CAM beside Tencent's STS (a validated endpoint), on its site; a stand-in on loopback serves both. */

@@ -35,12 +35,22 @@ export function parseTeoEndpoint(raw: string): TeoEndpoint | string {
   ) {
     return 'TEO_ENDPOINT must be a bare origin such as https://teo.intl.tencentcloudapi.com (no path, query or user info)';
   }
-  if (url.protocol === 'https:' && /^teo\.(?:[a-z0-9-]+\.)*tencentcloudapi\.com$/.test(url.hostname)) {
+  return (
+    serviceEndpoint(url, 'teo', TEO_SIGNING_HOST) ??
+    'TEO_ENDPOINT must be https://teo.<region>.tencentcloudapi.com or an http:// loopback URL (the emulator)'
+  );
+}
+
+/**
+ * `url` as an endpoint of Tencent's `service` (TEO, CAM): one of its HTTPS hosts, on any site; or a plain-HTTP
+ * loopback stand-in, signed as `signingHost`. Anything else is undefined.
+ */
+export function serviceEndpoint(url: URL, service: string, signingHost: string): TeoEndpoint | undefined {
+  const tencentHost = new RegExp(`^${service}\\.(?:[a-z0-9-]+\\.)*tencentcloudapi\\.com$`);
+  if (url.protocol === 'https:' && tencentHost.test(url.hostname))
     return { protocol: 'https:', host: url.host };
-  }
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname))
-    return loopbackEndpoint(url, TEO_SIGNING_HOST);
-  return 'TEO_ENDPOINT must be https://teo.<region>.tencentcloudapi.com or an http:// loopback URL (the emulator)';
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return loopbackEndpoint(url, signingHost);
+  return undefined;
 }
 
 /** A loopback stand-in for `signingHost`: addressed and signed as that host, dialled at the URL's own address. */
